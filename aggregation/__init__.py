@@ -1,0 +1,1 @@
+"""Pure survey statistics and index computation: arrays and dataclasses in, dataclasses out."""

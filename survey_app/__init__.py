@@ -1,0 +1,1 @@
+"""ParIndex web application (Flask)."""
