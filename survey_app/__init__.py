@@ -1,1 +1,58 @@
-"""ParIndex web application (Flask)."""
+"""ParIndex web application (Flask): the app factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from survey_app.config import load_config
+from survey_app.extensions import csrf, db, migrate
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from ``PARINDEX_*`` variables, then ``config_overrides`` (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    overrides = dict(config_overrides or {})
+    app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
+    app.config.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(overrides)
+    app.instance_path = app.config["INSTANCE_PATH"]
+    logging.getLogger("survey_app").setLevel(app.config["LOG_LEVEL"])
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from survey_app import models  # noqa: F401  (registers every table on the metadata)
+    from survey_app.core import sqlite
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    with app.app_context():
+        sqlite.configure(db.engine)
+    from survey_app import i18n
+
+    i18n.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from survey_app.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+
+
+def _migrations_dir() -> str:
+    import migrations
+
+    return str(migrations.__path__[0])

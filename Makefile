@@ -1,0 +1,35 @@
+# ParIndex: `make run` serves the demo, `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint bench-estimate clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up everything, load the demo once, serve on http://127.0.0.1:5000 (Ctrl-C stops).
+run: $(STAMP)
+	$(BIN)/parindex demo
+	$(BIN)/parindex serve --host 127.0.0.1 --port 5000
+
+## Set up and run the whole test suite (PostgreSQL/Redis tests skip if those are down,
+## unless PARINDEX_REQUIRE_SERVICES=1, which .ci/run sets).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check survey_app aggregation worker tests
+	$(BIN)/lint-imports
+
+bench-estimate: $(STAMP)
+	$(BIN)/python bench/bench_estimate.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

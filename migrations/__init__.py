@@ -1,0 +1,1 @@
+"""Alembic migrations (one concern per revision, each with a working downgrade)."""

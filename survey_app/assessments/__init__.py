@@ -1,0 +1,1 @@
+"""Self-assessments, appraisal rounds, explanations and evidence."""

@@ -1,0 +1,134 @@
+"""Administration commands: ``db``, ``import``, ``users``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from survey_app.cli.appcmd import with_app
+from survey_app.extensions import db as database
+from survey_app.formats.problems import InvalidFile
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_app
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the configured database."""
+    from flask_migrate import upgrade
+
+    upgrade(revision=revision)
+    click.echo(f"database at {database.engine.url.render_as_string(hide_password=True)} "
+               "is up to date")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import criteria sets, questionnaires, units and previous results."""
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: cannot read ({exc})") from None
+
+
+def _atomic(action) -> str:
+    """Run ``action`` in one transaction; on problems roll back and list them all."""
+    try:
+        message = action()
+        database.session.commit()
+        return message
+    except InvalidFile as exc:
+        database.session.rollback()
+        click.echo(exc.report(), err=True)
+        raise SystemExit(1) from None
+
+
+@import_group.command("criteria-set")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def import_criteria_set_cmd(path: str) -> None:
+    """A criteria set (YAML); its items must be in an imported questionnaire."""
+    from survey_app.criteria.operations import import_criteria_set
+    from survey_app.formats.criteria_yaml import parse_criteria_set
+    from survey_app.questionnaires.operations import known_item_codes
+
+    def action():
+        spec = parse_criteria_set(_read(path), path, known_item_codes())
+        cs = import_criteria_set(spec, path)
+        return (f"imported criteria set {cs.code}: {len(spec.subcriteria())} sub-criteria, "
+                f"{spec.max_points:g} points")
+
+    click.echo(_atomic(action))
+
+
+@import_group.command("questionnaire")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def import_questionnaire_cmd(path: str) -> None:
+    """A questionnaire (YAML)."""
+    from survey_app.formats.questionnaire_yaml import parse_questionnaire
+    from survey_app.questionnaires.operations import import_questionnaire
+
+    if path.lower().endswith((".xlsx", ".xls")):
+        raise click.ClickException(f"{path}: XLSForm import is not available yet; use YAML")
+
+    def action():
+        spec = parse_questionnaire(_read(path), path)
+        q = import_questionnaire(spec, path)
+        return f"imported questionnaire {q.code}: {len(spec.items())} items"
+
+    click.echo(_atomic(action))
+
+
+@import_group.command("units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def import_units_cmd(path: str) -> None:
+    """Units (CSV: code,kind,name_vi,name_en); known codes are updated."""
+    from survey_app.formats.units_csv import parse_units
+    from survey_app.units.operations import import_units
+
+    def action():
+        created, updated = import_units(parse_units(_read(path), path))
+        return f"units: {created} created, {updated} updated"
+
+    click.echo(_atomic(action))
+
+
+@click.group("users")
+def users_group() -> None:
+    """User accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "appraiser", "focal", "viewer"]),
+              required=True)
+@click.option("--unit", "unit_code", help="the unit of a focal point")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@with_app
+def users_create(email: str, role: str, unit_code: str | None, password_stdin: bool) -> None:
+    """Create an account; without --password-stdin a password is generated and printed once."""
+    from survey_app.accounts.operations import AccountError, create_user
+    from survey_app.accounts.passwords import generate_password
+
+    password = click.get_text_stream("stdin").readline().strip() if password_stdin else None
+    if password_stdin and len(password) < 12:
+        raise click.ClickException("the password must have at least 12 characters")
+    try:
+        create_user(email, role, password or (generated := generate_password()), unit_code)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    database.session.commit()
+    click.echo(f"created {role} {email.lower()}")
+    if not password_stdin:
+        click.echo(f"password (shown once): {generated}")

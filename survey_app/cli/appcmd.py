@@ -1,0 +1,30 @@
+"""Running a CLI command inside the app, with configuration errors as one-line messages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import click
+
+from survey_app.config import ConfigError
+
+
+def make_app():
+    from survey_app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def with_app(func: Callable) -> Callable:
+    """Run ``func`` inside an application context (the database is configured)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with make_app().app_context():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,75 @@
+"""Running the service: ``serve``, ``worker`` and ``demo``.
+
+The CLI is the composition root, so this module may import ``worker`` (the web app
+itself never does; see the import-linter contracts in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import click
+
+from survey_app.cli.appcmd import make_app
+from survey_app.config import EMBEDDED_BROKER
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """The web app (development server; production: gunicorn 'survey_app.wsgi:app')."""
+    from worker.celery_app import celery_init_app
+    from worker.dispatch import EmbeddedWorker
+
+    app = make_app()
+    celery = celery_init_app(app)
+    embedded = None
+    if app.config["BROKER_URL"] == EMBEDDED_BROKER:
+        embedded = EmbeddedWorker(app, celery)
+        embedded.start()
+        click.echo("embedded worker started (no broker needed)")
+    click.echo(f"ParIndex on http://{host}:{port}/  (Ctrl-C stops)")
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    finally:
+        if embedded:
+            embedded.stop()
+        click.echo("stopped")
+
+
+@click.command("worker")
+@click.option("--beat", is_flag=True, help="also run the scheduler (Celery beat)")
+@click.option("--concurrency", type=int, default=None, help="worker processes")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker_cmd(beat: bool, concurrency: int | None, loglevel: str) -> None:
+    """A Celery worker on PARINDEX_BROKER_URL (Redis)."""
+    from worker.celery_app import celery_init_app
+
+    app = make_app()
+    if app.config["BROKER_URL"] == EMBEDDED_BROKER:
+        raise click.ClickException("PARINDEX_BROKER_URL is not set: the embedded broker runs "
+                                   "inside 'parindex serve'; set redis://… for separate workers")
+    celery = celery_init_app(app)
+    argv = ["worker", f"--loglevel={loglevel}"]
+    if beat:
+        argv.append("--beat")
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    celery.worker_main(argv)
+
+
+@click.command("demo")
+@click.option("--admin-email", default="admin@parindex.local", show_default=True)
+def demo(admin_email: str) -> None:
+    """Load the demo ministry (idempotent: a second run keeps what is there)."""
+    from survey_app.demo.loader import load_demo
+    from survey_app.extensions import db
+
+    app = make_app()
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        report = load_demo(admin_email)
+        db.session.commit()
+    for line in report:
+        click.echo(line)

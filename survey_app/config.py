@@ -1,0 +1,138 @@
+"""Configuration from ``PARINDEX_*`` environment variables, validated before start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+EMBEDDED_BROKER = "embedded://"
+
+#: Every variable ParIndex reads; any other ``PARINDEX_*`` name is a typo and stops start-up.
+KNOWN_VARIABLES = {
+    "PARINDEX_DATABASE_URL": "database URL (default: SQLite in the instance folder)",
+    "PARINDEX_BROKER_URL": "Celery broker (default: embedded, no server)",
+    "PARINDEX_SECRET_KEY": "session signing key (default: generated, kept in the instance folder)",
+    "PARINDEX_INSTANCE_PATH": "folder for the SQLite database, secret key and uploads",
+    "PARINDEX_BASE_URL": "public address used in invitation links",
+    "PARINDEX_MAIL_SERVER": "SMTP host (default: none, mail goes to the instance mailbox)",
+    "PARINDEX_MAIL_PORT": "SMTP port (default 25)",
+    "PARINDEX_MAIL_USE_TLS": "STARTTLS on the SMTP connection (true/false)",
+    "PARINDEX_MAIL_USERNAME": "SMTP user",
+    "PARINDEX_MAIL_PASSWORD": "SMTP password",
+    "PARINDEX_MAIL_SENDER": "From: address of invitations",
+    "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
+    "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
+    "PARINDEX_TEST_REDIS_URL": "tests: Redis server for the broker tests",
+}
+
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}
+
+
+class ConfigError(RuntimeError):
+    """A configuration variable is unknown or malformed; the message names it."""
+
+
+def load_config(environ: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
+    """Read and validate the ``PARINDEX_*`` variables into Flask config keys."""
+    env = dict(os.environ if environ is None else environ)
+    unknown = sorted(k for k in env if k.startswith("PARINDEX_") and k not in KNOWN_VARIABLES)
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown setting (known: {', '.join(KNOWN_VARIABLES)})")
+    instance = Path(env.get("PARINDEX_INSTANCE_PATH") or instance_path or "instance").resolve()
+    return {
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
+        "BROKER_URL": _broker_url(env),
+        "SECRET_KEY": _secret_key(env, instance),
+        "BASE_URL": _base_url(env),
+        "LOG_LEVEL": _choice(env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
+        **_mail(env, instance),
+    }
+
+
+def _database_url(env: dict, instance: Path) -> str:
+    raw = env.get("PARINDEX_DATABASE_URL")
+    if not raw:
+        return f"sqlite:///{instance / 'parindex.sqlite'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(f"PARINDEX_DATABASE_URL: not a database URL ({exc})") from None
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError("PARINDEX_DATABASE_URL: use sqlite:///PATH or postgresql+psycopg://…")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in {"psycopg", "psycopg2"}:
+        raise ConfigError("PARINDEX_DATABASE_URL: PostgreSQL needs the psycopg driver "
+                          "(postgresql+psycopg://…)")
+    return raw
+
+
+def _broker_url(env: dict) -> str:
+    raw = env.get("PARINDEX_BROKER_URL") or EMBEDDED_BROKER
+    scheme = urlparse(raw).scheme
+    if raw != EMBEDDED_BROKER and scheme not in {"redis", "rediss"}:
+        raise ConfigError("PARINDEX_BROKER_URL: use redis://HOST:PORT/DB or leave it unset "
+                          "for the embedded broker")
+    return raw
+
+
+def _secret_key(env: dict, instance: Path) -> str:
+    raw = env.get("PARINDEX_SECRET_KEY")
+    if raw is not None:
+        if len(raw) < 32:
+            raise ConfigError("PARINDEX_SECRET_KEY: too short, use at least 32 random characters")
+        return raw
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _base_url(env: dict) -> str:
+    raw = env.get("PARINDEX_BASE_URL", "http://127.0.0.1:5000")
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError("PARINDEX_BASE_URL: use http(s)://HOST[:PORT]")
+    return raw.rstrip("/")
+
+
+def _mail(env: dict, instance: Path) -> dict:
+    port = env.get("PARINDEX_MAIL_PORT", "25")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("PARINDEX_MAIL_PORT: a port number between 1 and 65535")
+    return {
+        "MAIL_SERVER": env.get("PARINDEX_MAIL_SERVER") or None,
+        "MAIL_PORT": int(port),
+        "MAIL_USE_TLS": _boolean(env, "PARINDEX_MAIL_USE_TLS", False),
+        "MAIL_USERNAME": env.get("PARINDEX_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("PARINDEX_MAIL_PASSWORD") or None,
+        "MAIL_SENDER": env.get("PARINDEX_MAIL_SENDER", "parindex@localhost"),
+        "MAIL_MAILBOX": str(instance / "mailbox"),
+    }
+
+
+def _boolean(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() not in _BOOLEANS:
+        raise ConfigError(f"{name}: use true or false")
+    return _BOOLEANS[raw.lower()]
+
+
+def _choice(env: dict, name: str, default: str, allowed: set[str]) -> str:
+    raw = (env.get(name) or default).upper()
+    if raw not in allowed:
+        raise ConfigError(f"{name}: one of {', '.join(sorted(allowed))}")
+    return raw

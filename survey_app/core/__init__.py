@@ -1,0 +1,1 @@
+"""Shared foundations: the declarative base, time helpers, audit log and job outbox."""

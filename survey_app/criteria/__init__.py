@@ -1,0 +1,1 @@
+"""Versioned criteria sets: areas → criteria → sub-criteria with points and sources."""

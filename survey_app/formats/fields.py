@@ -1,0 +1,58 @@
+"""Small typed readers of YAML/CSV fields that record a problem instead of raising."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from survey_app.formats.problems import Collector
+
+
+def text(c: Collector, node: dict, key: str, where: str, required: bool = True) -> str:
+    value = node.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            c.add(where, f"'{key}' is missing")
+        return ""
+    return str(value).strip()
+
+
+def bilingual(c: Collector, node: dict, key: str, where: str) -> tuple[str, str]:
+    """A ``{vi: …, en: …}`` pair; both languages are required."""
+    value = node.get(key)
+    if not isinstance(value, dict):
+        c.add(where, f"'{key}' must be a mapping {{vi: …, en: …}}")
+        return "", ""
+    return text(c, value, "vi", f"{where} {key}"), text(c, value, "en", f"{where} {key}")
+
+
+def number(c: Collector, value: Any, label: str, where: str, *, minimum: float | None = None,
+           exclusive: bool = False, maximum: float | None = None) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        c.add(where, f"{label} must be a number, got {value!r}")
+        return None
+    if minimum is not None and (value <= minimum if exclusive else value < minimum):
+        c.add(where, f"{label} must be {'>' if exclusive else '≥'} {minimum:g}, got {value:g}")
+        return None
+    if maximum is not None and value > maximum:
+        c.add(where, f"{label} must be ≤ {maximum:g}, got {value:g}")
+        return None
+    return float(value)
+
+
+def integer(c: Collector, value: Any, label: str, where: str, minimum: int | None = None) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        c.add(where, f"{label} must be a whole number, got {value!r}")
+        return None
+    if minimum is not None and value < minimum:
+        c.add(where, f"{label} must be ≥ {minimum}, got {value}")
+        return None
+    return value
+
+
+def items_list(c: Collector, node: dict, key: str, where: str) -> list:
+    value = node.get(key)
+    if not isinstance(value, list) or not value:
+        c.add(where, f"'{key}' must be a non-empty list")
+        return []
+    return value

@@ -1,0 +1,137 @@
+"""Questionnaire YAML (FORMATS.md "Questionnaire") → a validated :class:`QuestionnaireSpec`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from survey_app.formats import fields
+from survey_app.formats.problems import Collector
+from survey_app.formats.yamlfile import LINE, load_yaml, where
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    value: int
+    label_vi: str
+    label_en: str
+    score: float | None
+    is_missing: bool
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    code: str
+    text_vi: str
+    text_en: str
+    scale: str
+    groups: tuple[str, ...]
+    is_required: bool = False
+    relevant: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    title_vi: str
+    title_en: str
+    items: tuple[ItemSpec, ...]
+
+
+@dataclass(frozen=True)
+class QuestionnaireSpec:
+    code: str
+    title_vi: str
+    title_en: str
+    scales: dict[str, tuple[LevelSpec, ...]]
+    sections: tuple[SectionSpec, ...]
+    source_text: str = field(repr=False, default="")
+
+    def items(self) -> list[ItemSpec]:
+        return [i for s in self.sections for i in s.items]
+
+
+def parse_questionnaire(text: str, name: str) -> QuestionnaireSpec:
+    """Read and validate a questionnaire; raise ``InvalidFile`` listing every problem."""
+    data = load_yaml(text, name)
+    c = Collector()
+    top = where(data, "top level")
+    vi, en = fields.bilingual(c, data, "title", top)
+    scales = _scales(c, data, top)
+    sections = _sections(c, data, top, scales)
+    _unique_items(c, sections, data)
+    spec = QuestionnaireSpec(fields.text(c, data, "code", top), vi, en, scales, sections, text)
+    c.raise_if_any(name)
+    return spec
+
+
+def _scales(c: Collector, data: dict, top: str) -> dict[str, tuple[LevelSpec, ...]]:
+    raw = data.get("scales")
+    if not isinstance(raw, dict):
+        c.add(top, "'scales' must map scale names to their levels")
+        return {}
+    out = {}
+    for code, levels in raw.items():
+        if code == LINE:
+            continue
+        if not isinstance(levels, list) or not levels:
+            c.add(where(raw, f"scales.{code}"), "a scale must list its levels")
+            continue
+        out[str(code)] = tuple(lv for i, node in enumerate(levels)
+                               if (lv := _level(c, node, where(node, f"scales.{code}[{i}]"))))
+        values = [lv.value for lv in out[str(code)]]
+        if len(values) != len(set(values)):
+            c.add(where(raw, f"scales.{code}"), f"scale '{code}' repeats a value")
+    return out
+
+
+def _level(c: Collector, node, at: str) -> LevelSpec | None:
+    if not isinstance(node, dict):
+        c.add(at, "a level must be a mapping")
+        return None
+    value = fields.integer(c, node.get("value"), "value", at)
+    vi, en = fields.bilingual(c, node, "label", at)
+    missing = node.get("missing") is True
+    score = None
+    if missing and node.get("score") is not None:
+        c.add(at, "a 'missing' level has no score")
+    elif not missing:
+        score = fields.number(c, node.get("score"), "score", at, minimum=0, maximum=1)
+    return LevelSpec(value if value is not None else -1, vi, en, score, missing)
+
+
+def _sections(c: Collector, data: dict, top: str, scales: dict) -> tuple[SectionSpec, ...]:
+    out = []
+    for i, node in enumerate(fields.items_list(c, data, "sections", top)):
+        at = where(node, f"sections[{i}]")
+        if not isinstance(node, dict):
+            c.add(at, "a section must be a mapping")
+            continue
+        vi, en = fields.bilingual(c, node, "title", at)
+        items = tuple(it for j, n in enumerate(fields.items_list(c, node, "items", at))
+                      if (it := _item(c, n, where(n, f"sections[{i}].items[{j}]"), scales)))
+        out.append(SectionSpec(vi, en, items))
+    return tuple(out)
+
+
+def _item(c: Collector, node, at: str, scales: dict) -> ItemSpec | None:
+    if not isinstance(node, dict):
+        c.add(at, "an item must be a mapping")
+        return None
+    code = fields.text(c, node, "code", at)
+    vi, en = fields.bilingual(c, node, "text", at)
+    scale = fields.text(c, node, "scale", at)
+    if scale and scale not in scales:
+        c.add(at, f"item {code} uses unknown scale '{scale}'")
+    groups = node.get("groups")
+    if not isinstance(groups, list) or not groups:
+        c.add(at, f"item {code} must list the respondent groups that see it")
+        groups = []
+    return ItemSpec(code, vi, en, scale, tuple(str(g) for g in groups),
+                    node.get("required") is True, node.get("relevant"))
+
+
+def _unique_items(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -> None:
+    seen: set[str] = set()
+    for item in (i for s in sections for i in s.items):
+        if item.code in seen:
+            c.add(where(data, "sections"), f"duplicate item code '{item.code}'")
+        seen.add(item.code)

@@ -1,0 +1,62 @@
+"""Self-assessment CSV (``unit,subcriterion,self_points,appraised_points,note``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from survey_app.formats.csvfile import check_width, read_rows
+from survey_app.formats.problems import Collector
+
+COLUMNS = ("unit", "subcriterion", "self_points", "appraised_points", "note")
+
+
+@dataclass(frozen=True)
+class SelfRow:
+    unit: str
+    subcriterion: str
+    self_points: float
+    appraised_points: float | None
+    note: str
+
+
+def parse_self_assessment(text: str, name: str,
+                          max_points: dict[tuple[str, str], float]) -> list[SelfRow]:
+    """``max_points`` maps (unit, self sub-criterion) to its maximum; anything else is a problem."""
+    c = Collector()
+    rows: list[SelfRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in read_rows(text, name, COLUMNS[:3]):
+        check_width(c, number, row)
+        at, key = f"row {number}", (row.get("unit", ""), row.get("subcriterion", ""))
+        if key not in max_points:
+            c.add(at, f"unit '{key[0]}' has no self-assessed sub-criterion '{key[1]}' "
+                      "in this round")
+            continue
+        if key in seen:
+            c.add(at, f"{key[0]} {key[1]} repeated (first at row {seen[key]})")
+            continue
+        seen[key] = number
+        points = _points(c, at, row.get("self_points", ""), "self_points", max_points[key], True)
+        appraised = _points(c, at, row.get("appraised_points", ""), "appraised_points",
+                            max_points[key], False)
+        if points is not None:
+            rows.append(SelfRow(key[0], key[1], points, appraised, row.get("note") or ""))
+    c.raise_if_any(name)
+    return rows
+
+
+def _points(c: Collector, at: str, raw: str, label: str, maximum: float,
+            required: bool) -> float | None:
+    if not raw:
+        if required:
+            c.add(at, f"{label} is empty")
+        return None
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        c.add(at, f"{label} '{raw}' is not a number")
+        return None
+    if not 0 <= value <= maximum + 1e-9:
+        c.add(at, f"{label} {value:g} is outside 0 … {maximum:g}")
+        return None
+    return value

@@ -1,0 +1,1 @@
+"""One-time invitations and the respondent's saved drafts."""

@@ -1,0 +1,75 @@
+"""Invitations (one-time links) and the drafts of respondents who save and resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.core.db import UTCDateTime, utcnow
+from survey_app.extensions import db
+
+
+class Invitation(db.Model):
+    """One person invited to a round. The token itself is never stored, only its keyed hash.
+
+    There is deliberately no link from a response back to its invitation, and no time of
+    use: ``is_used`` is all that the progress figures need.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_round_unit_group", "round_id", "unit_id",
+                            "group_code"),)
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the round
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    #: HMAC-SHA256 of the link token under the secret key
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    #: e-mail address; null when the link is handed out another way
+    email: Mapped[str | None] = mapped_column(String(320))
+    #: the person's name, for the invitation only (never copied into a response)
+    name: Mapped[str] = mapped_column(String(255))
+    #: respondent group, such as ``leader``
+    group_code: Mapped[str] = mapped_column(String(32))
+    #: the unit they rate
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    #: sampling stratum, copied into the response
+    stratum: Mapped[str] = mapped_column(String(64))
+    #: primary sampling unit, copied into the response
+    psu: Mapped[str] = mapped_column(String(64))
+    #: further columns of the list (sex, age band …), copied into the response for weighting
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: when it was created
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the link last went out by e-mail
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: when the last reminder went out
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: the link has been used to submit; set in the same transaction as the response
+    is_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: withdrawn by an admin; the link stops working
+    is_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    unit = relationship("Unit")
+
+
+class ResponseDraft(db.Model):
+    """Answers saved before submission; deleted in the transaction that submits them."""
+
+    __tablename__ = "response_drafts"
+
+    #: the invitation being answered (a draft is not anonymous yet; the response will be)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+    #: item code → value, as saved so far
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the section the respondent was on
+    section: Mapped[int] = mapped_column(Integer, default=0)
+    #: last save
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    invitation: Mapped[Invitation] = relationship()

@@ -1,0 +1,32 @@
+"""Home page: the rounds and their state."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from survey_app.main.queries import list_rounds
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def home():
+    return render_template("main/home.html", rounds=list_rounds())
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}
+
+
+@bp.app_errorhandler(404)
+def not_found(_error):
+    return render_template("main/error.html", title="Page not found",
+                           message="The page you asked for does not exist."), 404
+
+
+@bp.app_errorhandler(500)
+def server_error(_error):
+    return render_template("main/error.html", title="Something went wrong",
+                           message="The error was logged. Nothing you entered was lost; "
+                                   "please try again."), 500

@@ -1,0 +1,1 @@
+"""Questionnaires: scales with levels, sections and items per respondent group."""

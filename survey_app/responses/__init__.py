@@ -1,0 +1,1 @@
+"""Anonymous responses and their answers."""

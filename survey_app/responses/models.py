@@ -1,0 +1,67 @@
+"""Anonymous responses: design variables and answers, nothing that identifies a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.core.db import check_in
+from survey_app.extensions import db
+
+CHANNELS = ("online", "import", "open_link")
+
+
+def new_response_id() -> str:
+    """A random id: it says nothing about who answered, or when, or in what order."""
+    return secrets.token_hex(16)
+
+
+class Response(db.Model):
+    """One submitted questionnaire. No foreign key to the invitation, on purpose."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        check_in("channel", CHANNELS, "channel_valid"),
+        Index("ix_responses_round_unit_group", "round_id", "unit_id", "group_code"),
+    )
+
+    #: random id (see :func:`new_response_id`)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_response_id)
+    #: the round
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    #: the unit rated
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    #: respondent group
+    group_code: Mapped[str] = mapped_column(String(32))
+    #: sampling stratum
+    stratum: Mapped[str] = mapped_column(String(64))
+    #: primary sampling unit
+    psu: Mapped[str] = mapped_column(String(64))
+    #: weighting attributes (sex, age band …), never names or addresses
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the day of submission only: a time would let it be matched to a log line
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    #: online (invitation), import (paper, partner tool) or open_link
+    channel: Mapped[str] = mapped_column(String(16), default="online")
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan",
+                                                 order_by="Answer.item_code")
+    unit = relationship("Unit")
+
+
+class Answer(db.Model):
+    """One answer: the value of a scale level (a "don't know" level is stored as given)."""
+
+    __tablename__ = "answers"
+
+    #: the response
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    #: the item's code in the round's questionnaire
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: the level's value
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,1 @@
+"""Aggregation runs and the figures they produced."""

@@ -1,0 +1,1 @@
+"""Survey rounds: a criteria set, a questionnaire, units and a window."""

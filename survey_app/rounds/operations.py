@@ -1,0 +1,72 @@
+"""Creating, opening and closing rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from survey_app.core.audit import log_change
+from survey_app.core.db import utcnow
+from survey_app.criteria.models import CriteriaSet
+from survey_app.extensions import db
+from survey_app.questionnaires.models import Questionnaire
+from survey_app.rounds.models import FrameStratum, Round
+from survey_app.units.models import Unit
+
+
+class RoundError(ValueError):
+    """A round cannot be created or changed as asked; the message says why."""
+
+
+def create_round(name: str, criteria_set_codes: list[str], questionnaire_code: str,
+                 opens_at: dt.datetime | None = None, closes_at: dt.datetime | None = None,
+                 frame: dict[str, float] | None = None) -> Round:
+    """A draft round over every unit of the criteria sets' kinds."""
+    sets = [_criteria_set(code) for code in criteria_set_codes]
+    kinds = [cs.unit_kind_id for cs in sets]
+    if len(set(kinds)) != len(kinds):
+        raise RoundError("two criteria sets score the same unit kind")
+    questionnaire = db.session.scalar(
+        select(Questionnaire).where(Questionnaire.code == questionnaire_code))
+    if questionnaire is None:
+        raise RoundError(f"unknown questionnaire '{questionnaire_code}'")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise RoundError("the round must close after it opens")
+    units = list(db.session.scalars(select(Unit).where(Unit.kind_id.in_(kinds))
+                                    .order_by(Unit.code)))
+    rnd = Round(name=name, questionnaire=questionnaire, criteria_sets=sets, units=units,
+                opens_at=opens_at, closes_at=closes_at,
+                frame=[FrameStratum(stratum=s, population=p) for s, p in (frame or {}).items()])
+    db.session.add(rnd)
+    db.session.flush()
+    log_change("round.create", "round", rnd.id, round_id=rnd.id,
+               new={"name": name, "criteria_sets": criteria_set_codes,
+                    "questionnaire": questionnaire_code, "units": len(units)})
+    return rnd
+
+
+def _criteria_set(code: str) -> CriteriaSet:
+    cs = db.session.scalar(select(CriteriaSet).where(CriteriaSet.code == code))
+    if cs is None:
+        raise RoundError(f"unknown criteria set '{code}'")
+    return cs
+
+
+def open_round(rnd: Round) -> None:
+    """Start accepting responses; from now on the questionnaire and criteria are frozen."""
+    if rnd.state != "draft":
+        raise RoundError(f"round {rnd.id} is {rnd.state}, only a draft can be opened")
+    rnd.state = "open"
+    if rnd.opens_at is None or rnd.opens_at > utcnow():
+        rnd.opens_at = utcnow()
+    log_change("round.open", "round", rnd.id, round_id=rnd.id,
+               old={"state": "draft"}, new={"state": "open"})
+
+
+def close_round(rnd: Round) -> None:
+    if rnd.state != "open":
+        raise RoundError(f"round {rnd.id} is {rnd.state}, only an open round can be closed")
+    rnd.state, rnd.closed_at = "closed", utcnow()
+    log_change("round.close", "round", rnd.id, round_id=rnd.id,
+               old={"state": "open"}, new={"state": "closed"})

@@ -1,0 +1,1 @@
+"""Units (Cục, Vụ …), their kinds and last year's published indices."""

@@ -1,0 +1,1 @@
+"""Celery worker: thin tasks (ids in), the outbox dispatcher and the aggregation pipeline."""

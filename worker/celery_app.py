@@ -1,0 +1,39 @@
+"""The Celery application bound to the Flask app factory (Flask's ``celery_init_app``)."""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+from survey_app.config import EMBEDDED_BROKER
+
+#: Seconds a task may run; the broker's visibility timeout must exceed it.
+TASK_TIME_LIMIT = 3600
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app; every task runs inside an application context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker = app.config["BROKER_URL"]
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url="memory://" if broker == EMBEDDED_BROKER else broker,
+        result_backend=None,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_time_limit=TASK_TIME_LIMIT,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": TASK_TIME_LIMIT * 2},
+        broker_connection_retry_on_startup=True,
+        task_always_eager=broker == EMBEDDED_BROKER,
+        imports=("worker.tasks",),
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
