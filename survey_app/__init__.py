@@ -36,8 +36,7 @@ def _init_extensions(app: Flask) -> None:
     from survey_app.core import sqlite
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     with app.app_context():
         sqlite.configure(db.engine)
@@ -47,9 +46,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey_app.accounts.auth import load_user
+    from survey_app.accounts.views import bp as accounts_bp
     from survey_app.main.views import bp as main_bp
 
+    app.before_request(load_user)
     app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
 
 
 def _migrations_dir() -> str:

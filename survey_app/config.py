@@ -32,8 +32,16 @@ KNOWN_VARIABLES = {
     "PARINDEX_TEST_REDIS_URL": "tests: Redis server for the broker tests",
 }
 
-_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True,
-             "0": False, "false": False, "no": False, "off": False}
+_BOOLEANS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 class ConfigError(RuntimeError):
@@ -53,7 +61,9 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "BROKER_URL": _broker_url(env),
         "SECRET_KEY": _secret_key(env, instance),
         "BASE_URL": _base_url(env),
-        "LOG_LEVEL": _choice(env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
+        "LOG_LEVEL": _choice(
+            env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
+        ),
         **_mail(env, instance),
     }
 
@@ -68,9 +78,13 @@ def _database_url(env: dict, instance: Path) -> str:
         raise ConfigError(f"PARINDEX_DATABASE_URL: not a database URL ({exc})") from None
     if url.get_backend_name() not in {"sqlite", "postgresql"}:
         raise ConfigError("PARINDEX_DATABASE_URL: use sqlite:///PATH or postgresql+psycopg://…")
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in {"psycopg", "psycopg2"}:
-        raise ConfigError("PARINDEX_DATABASE_URL: PostgreSQL needs the psycopg driver "
-                          "(postgresql+psycopg://…)")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in {
+        "psycopg",
+        "psycopg2",
+    }:
+        raise ConfigError(
+            "PARINDEX_DATABASE_URL: PostgreSQL needs the psycopg driver (postgresql+psycopg://…)"
+        )
     return raw
 
 
@@ -78,8 +92,10 @@ def _broker_url(env: dict) -> str:
     raw = env.get("PARINDEX_BROKER_URL") or EMBEDDED_BROKER
     scheme = urlparse(raw).scheme
     if raw != EMBEDDED_BROKER and scheme not in {"redis", "rediss"}:
-        raise ConfigError("PARINDEX_BROKER_URL: use redis://HOST:PORT/DB or leave it unset "
-                          "for the embedded broker")
+        raise ConfigError(
+            "PARINDEX_BROKER_URL: use redis://HOST:PORT/DB or leave it unset "
+            "for the embedded broker"
+        )
     return raw
 
 

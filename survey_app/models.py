@@ -2,15 +2,31 @@
 
 from survey_app.accounts.models import User  # noqa: F401
 from survey_app.assessments.models import (  # noqa: F401
-    Appraisal, BonusPenalty, Evidence, Explanation, SelfAssessment)
+    Appraisal,
+    BonusPenalty,
+    Evidence,
+    Explanation,
+    SelfAssessment,
+)
 from survey_app.core.models import AuditEntry, Job  # noqa: F401
 from survey_app.criteria.models import (  # noqa: F401
-    Area, CriteriaSet, Criterion, GroupWeight, SubCriterion, SubCriterionItem)
+    Area,
+    CriteriaSet,
+    Criterion,
+    GroupWeight,
+    SubCriterion,
+    SubCriterionItem,
+)
 from survey_app.invitations.models import Invitation, ResponseDraft  # noqa: F401
 from survey_app.questionnaires.models import (  # noqa: F401
-    Item, ItemGroup, Questionnaire, Scale, ScaleLevel, Section)
+    Item,
+    ItemGroup,
+    Questionnaire,
+    Scale,
+    ScaleLevel,
+    Section,
+)
 from survey_app.responses.models import Answer, Response  # noqa: F401
-from survey_app.results.models import (  # noqa: F401
-    AggregationRun, SubCriterionResult, UnitResult)
+from survey_app.results.models import AggregationRun, SubCriterionResult, UnitResult  # noqa: F401
 from survey_app.rounds.models import FrameStratum, PopulationMargin, Round  # noqa: F401
 from survey_app.units.models import PreviousResult, Unit, UnitKind  # noqa: F401

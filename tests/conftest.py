@@ -25,9 +25,16 @@ def _migrated_app(url: str, instance: Path):
 
     from survey_app import create_app
 
-    app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url,
-                      "SECRET_KEY": "t" * 40, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "BROKER_URL": "embedded://"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "t" * 40,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "BROKER_URL": "embedded://",
+        }
+    )
     with app.app_context():
         upgrade()
     return app
@@ -52,9 +59,16 @@ def sqlite_app(sqlite_template, tmp_path):
     shutil.copy(sqlite_template, path)
     from survey_app import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "SECRET_KEY": "t" * 40, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "BROKER_URL": "embedded://"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SECRET_KEY": "t" * 40,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "BROKER_URL": "embedded://",
+        }
+    )
     yield app
     with app.app_context():
         from survey_app.extensions import db
@@ -94,9 +108,16 @@ def pg_app(pg_migrated, tmp_path):
     from survey_app import create_app
     from survey_app.extensions import db
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": pg_migrated,
-                      "SECRET_KEY": "t" * 40, "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "BROKER_URL": "embedded://"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": pg_migrated,
+            "SECRET_KEY": "t" * 40,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "BROKER_URL": "embedded://",
+        }
+    )
     yield app
     with app.app_context():
         db.session.remove()
@@ -126,9 +147,11 @@ def cli(sqlite_app):
 
     from survey_app.cli import main
 
-    env = {"PARINDEX_DATABASE_URL": sqlite_app.config["SQLALCHEMY_DATABASE_URI"],
-           "PARINDEX_INSTANCE_PATH": sqlite_app.config["INSTANCE_PATH"],
-           "PARINDEX_SECRET_KEY": sqlite_app.config["SECRET_KEY"]}
+    env = {
+        "PARINDEX_DATABASE_URL": sqlite_app.config["SQLALCHEMY_DATABASE_URI"],
+        "PARINDEX_INSTANCE_PATH": sqlite_app.config["INSTANCE_PATH"],
+        "PARINDEX_SECRET_KEY": sqlite_app.config["SECRET_KEY"],
+    }
 
     def run(*args: str, input: str | None = None):
         return CliRunner().invoke(main, [str(a) for a in args], env=env, input=input)

@@ -16,8 +16,9 @@ def require_or_skip(condition: bool, reason: str) -> None:
 
 
 def postgres_admin_url() -> str | None:
-    url = os.environ.get("PARINDEX_TEST_DATABASE_URL",
-                         "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = os.environ.get(
+        "PARINDEX_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     try:
         import psycopg
 

@@ -17,8 +17,12 @@ log = logging.getLogger(__name__)
 
 def dispatch_pending(celery: Celery, limit: int = 100) -> int:
     """Hand due pending jobs to the broker; returns how many were sent."""
-    stmt = (select(Job).where(Job.state == "pending", Job.run_after <= utcnow())
-            .order_by(Job.id).limit(limit))
+    stmt = (
+        select(Job)
+        .where(Job.state == "pending", Job.run_after <= utcnow())
+        .order_by(Job.id)
+        .limit(limit)
+    )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     sent = 0

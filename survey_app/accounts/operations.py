@@ -27,8 +27,12 @@ def create_user(email: str, role: str, password: str, unit_code: str | None = No
     user = User(email=email, role=role, unit=unit, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    log_change("user.create", "user", user.id, new={"email": email, "role": role,
-                                                    "unit": unit.code if unit else None})
+    log_change(
+        "user.create",
+        "user",
+        user.id,
+        new={"email": email, "role": role, "unit": unit.code if unit else None},
+    )
     return user
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (CheckConstraint, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, check_in, utcnow
@@ -25,8 +24,9 @@ class SelfAssessment(db.Model):
         UniqueConstraint("round_id", "unit_id", "subcriterion_id"),
         check_in("state", ASSESSMENT_STATES, "state_valid"),
         CheckConstraint("self_points IS NULL OR self_points >= 0", name="self_nonneg"),
-        CheckConstraint("appraised_points IS NULL OR appraised_points >= 0",
-                        name="appraised_nonneg"),
+        CheckConstraint(
+            "appraised_points IS NULL OR appraised_points >= 0", name="appraised_nonneg"
+        ),
     )
 
     #: surrogate key
@@ -52,12 +52,15 @@ class SelfAssessment(db.Model):
 
     subcriterion = relationship("SubCriterion")
     unit = relationship("Unit")
-    appraisals: Mapped[list[Appraisal]] = relationship(cascade="all, delete-orphan",
-                                                       order_by="Appraisal.id")
-    explanations: Mapped[list[Explanation]] = relationship(cascade="all, delete-orphan",
-                                                           order_by="Explanation.id")
-    evidence: Mapped[list[Evidence]] = relationship(cascade="all, delete-orphan",
-                                                    order_by="Evidence.id")
+    appraisals: Mapped[list[Appraisal]] = relationship(
+        cascade="all, delete-orphan", order_by="Appraisal.id"
+    )
+    explanations: Mapped[list[Explanation]] = relationship(
+        cascade="all, delete-orphan", order_by="Explanation.id"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        cascade="all, delete-orphan", order_by="Evidence.id"
+    )
 
 
 class Appraisal(db.Model):
@@ -74,7 +77,8 @@ class Appraisal(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the self-assessment
     assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("self_assessments.id", ondelete="CASCADE"))
+        ForeignKey("self_assessments.id", ondelete="CASCADE")
+    )
     #: 1 (first appraisal) or 2 (after the unit's explanation)
     appraisal_round: Mapped[int] = mapped_column(Integer)
     #: the points the appraiser gives
@@ -96,7 +100,8 @@ class Explanation(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the self-assessment
     assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("self_assessments.id", ondelete="CASCADE"))
+        ForeignKey("self_assessments.id", ondelete="CASCADE")
+    )
     #: the explanation
     text: Mapped[str] = mapped_column(Text)
     #: the focal point who wrote it
@@ -115,7 +120,8 @@ class Evidence(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the self-assessment it supports
     assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("self_assessments.id", ondelete="CASCADE"))
+        ForeignKey("self_assessments.id", ondelete="CASCADE")
+    )
     #: the name the user gave the file (shown, never used as a path)
     original_name: Mapped[str] = mapped_column(String(255))
     #: random file name in the evidence folder
@@ -125,8 +131,7 @@ class Evidence(db.Model):
     #: size in bytes
     size_bytes: Mapped[int] = mapped_column(Integer)
     #: who uploaded it
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: when
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

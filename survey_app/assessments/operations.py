@@ -28,23 +28,35 @@ def import_self_assessments(rnd: Round, rows: list[SelfRow]) -> int:
     """Create or replace self scores (and appraisals where the file has them)."""
     units = {u.code: u for u in rnd.units}
     subs = {(cs.unit_kind_id, s.code): s for cs in rnd.criteria_sets for s in cs.subcriteria()}
-    existing = {(a.unit_id, a.subcriterion_id): a for a in db.session.scalars(
-        select(SelfAssessment).where(SelfAssessment.round_id == rnd.id))}
+    existing = {
+        (a.unit_id, a.subcriterion_id): a
+        for a in db.session.scalars(select(SelfAssessment).where(SelfAssessment.round_id == rnd.id))
+    }
     for row in rows:
         unit = units[row.unit]
         sub = subs[(unit.kind_id, row.subcriterion)]
         sa = existing.get((unit.id, sub.id)) or SelfAssessment(
-            round_id=rnd.id, unit_id=unit.id, subcriterion_id=sub.id)
+            round_id=rnd.id, unit_id=unit.id, subcriterion_id=sub.id
+        )
         old = {"self": sa.self_points, "appraised": sa.appraised_points}
         sa.self_points, sa.note, sa.submitted_at = row.self_points, row.note or None, utcnow()
         sa.state = "submitted"
         if row.appraised_points is not None:
             _record_import_appraisal(sa, row.appraised_points)
         db.session.add(sa)
-        log_change("assessment.import", "self_assessment", None, unit_id=unit.id,
-                   round_id=rnd.id, old=old, new={"subcriterion": sub.code,
-                                                  "self": row.self_points,
-                                                  "appraised": row.appraised_points})
+        log_change(
+            "assessment.import",
+            "self_assessment",
+            None,
+            unit_id=unit.id,
+            round_id=rnd.id,
+            old=old,
+            new={
+                "subcriterion": sub.code,
+                "self": row.self_points,
+                "appraised": row.appraised_points,
+            },
+        )
     db.session.flush()
     return len(rows)
 

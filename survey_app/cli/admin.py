@@ -24,8 +24,9 @@ def db_upgrade(revision: str) -> None:
     from flask_migrate import upgrade
 
     upgrade(revision=revision)
-    click.echo(f"database at {database.engine.url.render_as_string(hide_password=True)} "
-               "is up to date")
+    click.echo(
+        f"database at {database.engine.url.render_as_string(hide_password=True)} is up to date"
+    )
 
 
 @click.group("import")
@@ -64,8 +65,10 @@ def import_criteria_set_cmd(path: str) -> None:
     def action():
         spec = parse_criteria_set(_read(path), path, known_item_codes())
         cs = import_criteria_set(spec, path)
-        return (f"imported criteria set {cs.code}: {len(spec.subcriteria())} sub-criteria, "
-                f"{spec.max_points:g} points")
+        return (
+            f"imported criteria set {cs.code}: {len(spec.subcriteria())} sub-criteria, "
+            f"{spec.max_points:g} points"
+        )
 
     click.echo(_atomic(action))
 
@@ -111,8 +114,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["admin", "appraiser", "focal", "viewer"]),
-              required=True)
+@click.option("--role", type=click.Choice(["admin", "appraiser", "focal", "viewer"]), required=True)
 @click.option("--unit", "unit_code", help="the unit of a focal point")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @with_app

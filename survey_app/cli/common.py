@@ -7,8 +7,6 @@ import math
 import sys
 from typing import Any
 
-import click
-
 
 def _clean(value: Any) -> Any:
     """Replace nan/inf by None so the JSON stays valid (null is R's NA)."""

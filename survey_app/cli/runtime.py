@@ -46,8 +46,10 @@ def worker_cmd(beat: bool, concurrency: int | None, loglevel: str) -> None:
 
     app = make_app()
     if app.config["BROKER_URL"] == EMBEDDED_BROKER:
-        raise click.ClickException("PARINDEX_BROKER_URL is not set: the embedded broker runs "
-                                   "inside 'parindex serve'; set redis://… for separate workers")
+        raise click.ClickException(
+            "PARINDEX_BROKER_URL is not set: the embedded broker runs "
+            "inside 'parindex serve'; set redis://… for separate workers"
+        )
     celery = celery_init_app(app)
     argv = ["worker", f"--loglevel={loglevel}"]
     if beat:

@@ -24,15 +24,26 @@ CLOSE_DUE_ROUNDS = "parindex.close_due_rounds"
 PING = "parindex.ping"
 
 
-def enqueue(task: str, payload: dict[str, Any] | None = None, *, dedupe_key: str | None = None,
-            run_after: dt.datetime | None = None, max_attempts: int = 5) -> Job:
+def enqueue(
+    task: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    dedupe_key: str | None = None,
+    run_after: dt.datetime | None = None,
+    max_attempts: int = 5,
+) -> Job:
     """Add a job to the current transaction; an existing ``dedupe_key`` returns that job."""
     if dedupe_key is not None:
         existing = db.session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    job = Job(task=task, payload=payload or {}, dedupe_key=dedupe_key,
-              run_after=run_after or utcnow(), max_attempts=max_attempts)
+    job = Job(
+        task=task,
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+        run_after=run_after or utcnow(),
+        max_attempts=max_attempts,
+    )
     db.session.add(job)
     db.session.flush()
     return job

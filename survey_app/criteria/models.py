@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (CheckConstraint, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, check_in, utcnow
@@ -49,9 +48,11 @@ class CriteriaSet(db.Model):
 
     unit_kind = relationship("UnitKind", lazy="joined")
     areas: Mapped[list[Area]] = relationship(
-        back_populates="criteria_set", order_by="Area.position", cascade="all, delete-orphan")
+        back_populates="criteria_set", order_by="Area.position", cascade="all, delete-orphan"
+    )
     group_weights: Mapped[list[GroupWeight]] = relationship(
-        cascade="all, delete-orphan", order_by="GroupWeight.group_code")
+        cascade="all, delete-orphan", order_by="GroupWeight.group_code"
+    )
 
     def subcriteria(self) -> list[SubCriterion]:
         return [s for a in self.areas for c in a.criteria for s in c.subcriteria]
@@ -73,8 +74,7 @@ class GroupWeight(db.Model):
     #: surrogate key
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the criteria set
-    criteria_set_id: Mapped[int] = mapped_column(
-        ForeignKey("criteria_sets.id", ondelete="CASCADE"))
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("criteria_sets.id", ondelete="CASCADE"))
     #: respondent group code, such as ``leader``
     group_code: Mapped[str] = mapped_column(String(32))
     #: α_g; the weights of a set sum to 1 (checked at import)
@@ -90,8 +90,7 @@ class Area(db.Model):
     #: surrogate key
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the criteria set
-    criteria_set_id: Mapped[int] = mapped_column(
-        ForeignKey("criteria_sets.id", ondelete="CASCADE"))
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("criteria_sets.id", ondelete="CASCADE"))
     #: code within the set, such as ``"1"``
     code: Mapped[str] = mapped_column(String(32))
     #: order of display
@@ -103,7 +102,8 @@ class Area(db.Model):
 
     criteria_set: Mapped[CriteriaSet] = relationship(back_populates="areas")
     criteria: Mapped[list[Criterion]] = relationship(
-        back_populates="area", order_by="Criterion.position", cascade="all, delete-orphan")
+        back_populates="area", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
 
 
 class Criterion(db.Model):
@@ -127,8 +127,8 @@ class Criterion(db.Model):
 
     area: Mapped[Area] = relationship(back_populates="criteria")
     subcriteria: Mapped[list[SubCriterion]] = relationship(
-        back_populates="criterion", order_by="SubCriterion.position",
-        cascade="all, delete-orphan")
+        back_populates="criterion", order_by="SubCriterion.position", cascade="all, delete-orphan"
+    )
 
 
 class SubCriterion(db.Model):
@@ -147,7 +147,8 @@ class SubCriterion(db.Model):
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"))
     #: the set again, so codes are unique per set (denormalised on purpose)
     criteria_set_id: Mapped[int] = mapped_column(
-        ForeignKey("criteria_sets.id", ondelete="CASCADE"), index=True)
+        ForeignKey("criteria_sets.id", ondelete="CASCADE"), index=True
+    )
     #: code within the set, such as ``"1.1.2"``
     code: Mapped[str] = mapped_column(String(32))
     #: order of display
@@ -164,7 +165,8 @@ class SubCriterion(db.Model):
     criterion: Mapped[Criterion] = relationship(back_populates="subcriteria")
     criteria_set: Mapped[CriteriaSet] = relationship()
     items: Mapped[list[SubCriterionItem]] = relationship(
-        order_by="SubCriterionItem.position", cascade="all, delete-orphan")
+        order_by="SubCriterionItem.position", cascade="all, delete-orphan"
+    )
 
     @property
     def item_codes(self) -> list[str]:
@@ -180,8 +182,7 @@ class SubCriterionItem(db.Model):
     #: surrogate key
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the sub-criterion
-    subcriterion_id: Mapped[int] = mapped_column(
-        ForeignKey("subcriteria.id", ondelete="CASCADE"))
+    subcriterion_id: Mapped[int] = mapped_column(ForeignKey("subcriteria.id", ondelete="CASCADE"))
     #: the item's code in the questionnaire (sets and questionnaires are versioned apart)
     item_code: Mapped[str] = mapped_column(String(32))
     #: order in the file

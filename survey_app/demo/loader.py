@@ -40,19 +40,27 @@ def load_demo(admin_email: str) -> list[str]:
     report = _admin(admin_email)
     if db.session.scalar(select(Round.id).where(Round.name == ROUND_NAME)):
         return report + [f"demo round already loaded: {ROUND_NAME}"]
-    import_questionnaire(parse_questionnaire(_text("questionnaire.yaml"), "questionnaire.yaml"),
-                         "questionnaire.yaml")
+    import_questionnaire(
+        parse_questionnaire(_text("questionnaire.yaml"), "questionnaire.yaml"), "questionnaire.yaml"
+    )
     for name in ("criteria_set_cuc.yaml", "criteria_set_vu.yaml"):
         import_criteria_set(parse_criteria_set(_text(name), name, known_item_codes()), name)
     import_units(parse_units(_text("units.csv"), "units.csv"))
     _previous()
     rnd = _round()
-    n = import_responses(rnd, parse_responses(_text("responses.csv"), "responses.csv",
-                                              questionnaire_rules(rnd)))
-    s = import_self_assessments(rnd, parse_self_assessment(
-        _text("self_assessment.csv"), "self_assessment.csv", self_maxima(rnd)))
-    return report + [f"demo round loaded: {ROUND_NAME} (id {rnd.id}), {len(rnd.units)} units, "
-                     f"{n} responses, {s} self-assessed scores"]
+    n = import_responses(
+        rnd, parse_responses(_text("responses.csv"), "responses.csv", questionnaire_rules(rnd))
+    )
+    s = import_self_assessments(
+        rnd,
+        parse_self_assessment(
+            _text("self_assessment.csv"), "self_assessment.csv", self_maxima(rnd)
+        ),
+    )
+    return report + [
+        f"demo round loaded: {ROUND_NAME} (id {rnd.id}), {len(rnd.units)} units, "
+        f"{n} responses, {s} self-assessed scores"
+    ]
 
 
 def _admin(email: str) -> list[str]:
@@ -74,7 +82,13 @@ def _round() -> Round:
     with (DATA / "frame.csv").open(encoding="utf-8") as fh:
         frame = {r["stratum"]: float(r["population"]) for r in csv.DictReader(fh)}
     now = utcnow()
-    rnd = create_round(ROUND_NAME, ["MIC-CUC-2018", "MIC-VU-2018"], "MIC-XHH-2018",
-                       opens_at=now, closes_at=now + dt.timedelta(days=30), frame=frame)
+    rnd = create_round(
+        ROUND_NAME,
+        ["MIC-CUC-2018", "MIC-VU-2018"],
+        "MIC-XHH-2018",
+        opens_at=now,
+        closes_at=now + dt.timedelta(days=30),
+        frame=frame,
+    )
     open_round(rnd)
     return rnd

@@ -72,11 +72,14 @@ def parse_criteria_set(text: str, name: str, known_items: Iterable[str] | None) 
     name_vi, name_en = fields.bilingual(c, data, "name", top)
     spec = CriteriaSetSpec(
         code=fields.text(c, data, "code", top),
-        name_vi=name_vi, name_en=name_en,
+        name_vi=name_vi,
+        name_en=name_en,
         year=fields.integer(c, data.get("year"), "year", top, minimum=1900) or 0,
         unit_kind=fields.text(c, data, "unit_kind", top),
         min_group_respondents=fields.integer(
-            c, data.get("min_group_respondents", 5), "min_group_respondents", top, 1) or 1,
+            c, data.get("min_group_respondents", 5), "min_group_respondents", top, 1
+        )
+        or 1,
         group_weights=_group_weights(c, data, top),
         bonus_cap=_cap(c, data, "bonus_cap", top),
         penalty_cap=_cap(c, data, "penalty_cap", top),
@@ -135,10 +138,13 @@ def _criteria(c: Collector, area: dict, area_at: str) -> tuple[CriterionSpec, ..
             c.add(at, "a criterion must be a mapping")
             continue
         vi, en = fields.bilingual(c, node, "name", at)
-        subs = tuple(_subcriterion(c, s, where(s, f"subcriteria[{j}]"))
-                     for j, s in enumerate(fields.items_list(c, node, "subcriteria", at)))
-        out.append(CriterionSpec(fields.text(c, node, "code", at), vi, en,
-                                 tuple(s for s in subs if s)))
+        subs = tuple(
+            _subcriterion(c, s, where(s, f"subcriteria[{j}]"))
+            for j, s in enumerate(fields.items_list(c, node, "subcriteria", at))
+        )
+        out.append(
+            CriterionSpec(fields.text(c, node, "code", at), vi, en, tuple(s for s in subs if s))
+        )
     return tuple(out)
 
 
@@ -151,15 +157,22 @@ def _subcriterion(c: Collector, node, at: str) -> SubCriterionSpec | None:
     source = fields.text(c, node, "source", at)
     if source and source not in ("self", "survey"):
         c.add(at, f"source must be 'self' or 'survey', got '{source}'")
-    points = fields.number(c, node.get("max_points"), f"max_points of {code}", at,
-                           minimum=0, exclusive=True)
+    points = fields.number(
+        c, node.get("max_points"), f"max_points of {code}", at, minimum=0, exclusive=True
+    )
     items = node.get("items") or []
     if source == "survey" and not items:
         c.add(at, f"survey sub-criterion {code} must list its questionnaire items")
     if source == "self" and items:
         c.add(at, f"self-assessed sub-criterion {code} cannot have questionnaire items")
-    return SubCriterionSpec(code, vi, en, source, points or 0.0,
-                            tuple(str(i) for i in items) if isinstance(items, list) else ())
+    return SubCriterionSpec(
+        code,
+        vi,
+        en,
+        source,
+        points or 0.0,
+        tuple(str(i) for i in items) if isinstance(items, list) else (),
+    )
 
 
 def _check_codes(c: Collector, data: dict, spec: CriteriaSetSpec) -> None:
@@ -172,18 +185,25 @@ def _check_codes(c: Collector, data: dict, spec: CriteriaSetSpec) -> None:
                 continue
             key = f"{kind}:{code}"
             if key in seen:
-                c.add(where(node, path), f"duplicate {kind} code '{code}' "
-                                         f"(first at {seen[key]})")
+                c.add(where(node, path), f"duplicate {kind} code '{code}' (first at {seen[key]})")
             else:
                 seen[key] = where(node, path)
 
 
 def _coded_nodes(data: dict):
     areas = [a for a in data.get("areas") or [] if isinstance(a, dict)]
-    crits = [(cr, f"criteria[{j}]") for a in areas for j, cr in enumerate(a.get("criteria") or [])
-             if isinstance(cr, dict)]
-    subs = [(s, f"subcriteria[{k}]") for cr, _ in crits
-            for k, s in enumerate(cr.get("subcriteria") or []) if isinstance(s, dict)]
+    crits = [
+        (cr, f"criteria[{j}]")
+        for a in areas
+        for j, cr in enumerate(a.get("criteria") or [])
+        if isinstance(cr, dict)
+    ]
+    subs = [
+        (s, f"subcriteria[{k}]")
+        for cr, _ in crits
+        for k, s in enumerate(cr.get("subcriteria") or [])
+        if isinstance(s, dict)
+    ]
     yield "area", [(a, f"areas[{i}]") for i, a in enumerate(areas)]
     yield "criterion", crits
     yield "sub-criterion", subs

@@ -17,8 +17,15 @@ def read_rows(text: str, name: str, required: tuple[str, ...]) -> Iterator[tuple
     header = reader.fieldnames or []
     missing = [col for col in required if col not in header]
     if missing:
-        raise InvalidFile(name, [Problem("row 1", f"missing column(s): {', '.join(missing)} "
-                                                  f"(expected {','.join(required)})")])
+        raise InvalidFile(
+            name,
+            [
+                Problem(
+                    "row 1",
+                    f"missing column(s): {', '.join(missing)} (expected {','.join(required)})",
+                )
+            ],
+        )
     for number, row in enumerate(reader, start=2):
         if None in row:
             row.pop(None)

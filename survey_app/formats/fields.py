@@ -26,8 +26,16 @@ def bilingual(c: Collector, node: dict, key: str, where: str) -> tuple[str, str]
     return text(c, value, "vi", f"{where} {key}"), text(c, value, "en", f"{where} {key}")
 
 
-def number(c: Collector, value: Any, label: str, where: str, *, minimum: float | None = None,
-           exclusive: bool = False, maximum: float | None = None) -> float | None:
+def number(
+    c: Collector,
+    value: Any,
+    label: str,
+    where: str,
+    *,
+    minimum: float | None = None,
+    exclusive: bool = False,
+    maximum: float | None = None,
+) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         c.add(where, f"{label} must be a number, got {value!r}")
         return None
@@ -40,7 +48,9 @@ def number(c: Collector, value: Any, label: str, where: str, *, minimum: float |
     return float(value)
 
 
-def integer(c: Collector, value: Any, label: str, where: str, minimum: int | None = None) -> int | None:
+def integer(
+    c: Collector, value: Any, label: str, where: str, minimum: int | None = None
+) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         c.add(where, f"{label} must be a whole number, got {value!r}")
         return None

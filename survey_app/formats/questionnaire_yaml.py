@@ -75,8 +75,11 @@ def _scales(c: Collector, data: dict, top: str) -> dict[str, tuple[LevelSpec, ..
         if not isinstance(levels, list) or not levels:
             c.add(where(raw, f"scales.{code}"), "a scale must list its levels")
             continue
-        out[str(code)] = tuple(lv for i, node in enumerate(levels)
-                               if (lv := _level(c, node, where(node, f"scales.{code}[{i}]"))))
+        out[str(code)] = tuple(
+            lv
+            for i, node in enumerate(levels)
+            if (lv := _level(c, node, where(node, f"scales.{code}[{i}]")))
+        )
         values = [lv.value for lv in out[str(code)]]
         if len(values) != len(set(values)):
             c.add(where(raw, f"scales.{code}"), f"scale '{code}' repeats a value")
@@ -106,8 +109,11 @@ def _sections(c: Collector, data: dict, top: str, scales: dict) -> tuple[Section
             c.add(at, "a section must be a mapping")
             continue
         vi, en = fields.bilingual(c, node, "title", at)
-        items = tuple(it for j, n in enumerate(fields.items_list(c, node, "items", at))
-                      if (it := _item(c, n, where(n, f"sections[{i}].items[{j}]"), scales)))
+        items = tuple(
+            it
+            for j, n in enumerate(fields.items_list(c, node, "items", at))
+            if (it := _item(c, n, where(n, f"sections[{i}].items[{j}]"), scales))
+        )
         out.append(SectionSpec(vi, en, items))
     return tuple(out)
 
@@ -125,8 +131,15 @@ def _item(c: Collector, node, at: str, scales: dict) -> ItemSpec | None:
     if not isinstance(groups, list) or not groups:
         c.add(at, f"item {code} must list the respondent groups that see it")
         groups = []
-    return ItemSpec(code, vi, en, scale, tuple(str(g) for g in groups),
-                    node.get("required") is True, node.get("relevant"))
+    return ItemSpec(
+        code,
+        vi,
+        en,
+        scale,
+        tuple(str(g) for g in groups),
+        node.get("required") is True,
+        node.get("relevant"),
+    )
 
 
 def _unique_items(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -> None:

@@ -63,9 +63,14 @@ def _row(c: Collector, number: int, row: dict, rules: QuestionnaireRules) -> Res
     answers = _answers(c, at, row, rules)
     if len(c.problems) > before:
         return None
-    attributes = {k: v for k, v in row.items()
-                  if k not in DESIGN_COLUMNS and k != "weight" and k not in rules.item_values
-                  and not _looks_like_item(k, rules)}
+    attributes = {
+        k: v
+        for k, v in row.items()
+        if k not in DESIGN_COLUMNS
+        and k != "weight"
+        and k not in rules.item_values
+        and not _looks_like_item(k, rules)
+    }
     return ResponseRow(row["unit"], row["group"], row["stratum"], row["psu"], attributes, answers)
 
 

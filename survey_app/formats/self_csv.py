@@ -19,8 +19,9 @@ class SelfRow:
     note: str
 
 
-def parse_self_assessment(text: str, name: str,
-                          max_points: dict[tuple[str, str], float]) -> list[SelfRow]:
+def parse_self_assessment(
+    text: str, name: str, max_points: dict[tuple[str, str], float]
+) -> list[SelfRow]:
     """``max_points`` maps (unit, self sub-criterion) to its maximum; anything else is a problem."""
     c = Collector()
     rows: list[SelfRow] = []
@@ -29,24 +30,27 @@ def parse_self_assessment(text: str, name: str,
         check_width(c, number, row)
         at, key = f"row {number}", (row.get("unit", ""), row.get("subcriterion", ""))
         if key not in max_points:
-            c.add(at, f"unit '{key[0]}' has no self-assessed sub-criterion '{key[1]}' "
-                      "in this round")
+            c.add(
+                at, f"unit '{key[0]}' has no self-assessed sub-criterion '{key[1]}' in this round"
+            )
             continue
         if key in seen:
             c.add(at, f"{key[0]} {key[1]} repeated (first at row {seen[key]})")
             continue
         seen[key] = number
         points = _points(c, at, row.get("self_points", ""), "self_points", max_points[key], True)
-        appraised = _points(c, at, row.get("appraised_points", ""), "appraised_points",
-                            max_points[key], False)
+        appraised = _points(
+            c, at, row.get("appraised_points", ""), "appraised_points", max_points[key], False
+        )
         if points is not None:
             rows.append(SelfRow(key[0], key[1], points, appraised, row.get("note") or ""))
     c.raise_if_any(name)
     return rows
 
 
-def _points(c: Collector, at: str, raw: str, label: str, maximum: float,
-            required: bool) -> float | None:
+def _points(
+    c: Collector, at: str, raw: str, label: str, maximum: float, required: bool
+) -> float | None:
     if not raw:
         if required:
             c.add(at, f"{label} is empty")

@@ -30,8 +30,10 @@ def parse_units(text: str, name: str) -> list[UnitSpec]:
             c.add(f"row {number}", f"empty {', '.join(empty)}")
             continue
         if row["code"] in first_row:
-            c.add(f"row {number}", f"duplicate unit code '{row['code']}' "
-                                   f"(first at row {first_row[row['code']]})")
+            c.add(
+                f"row {number}",
+                f"duplicate unit code '{row['code']}' (first at row {first_row[row['code']]})",
+            )
             continue
         first_row[row["code"]] = number
         units.append(UnitSpec(row["code"], row["kind"], row["name_vi"], row["name_en"]))

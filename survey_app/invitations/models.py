@@ -20,8 +20,9 @@ class Invitation(db.Model):
     """
 
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_round_unit_group", "round_id", "unit_id",
-                            "group_code"),)
+    __table_args__ = (
+        Index("ix_invitations_round_unit_group", "round_id", "unit_id", "group_code"),
+    )
 
     #: surrogate key
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,7 +65,8 @@ class ResponseDraft(db.Model):
 
     #: the invitation being answered (a draft is not anonymous yet; the response will be)
     invitation_id: Mapped[int] = mapped_column(
-        ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True
+    )
     #: item code → value, as saved so far
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the section the respondent was on

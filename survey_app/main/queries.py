@@ -10,6 +10,9 @@ from survey_app.rounds.models import Round
 
 
 def list_rounds() -> list[Round]:
-    stmt = (select(Round).options(selectinload(Round.criteria_sets), selectinload(Round.units))
-            .order_by(Round.created_at.desc()))
+    stmt = (
+        select(Round)
+        .options(selectinload(Round.criteria_sets), selectinload(Round.units))
+        .order_by(Round.created_at.desc())
+    )
     return list(db.session.scalars(stmt))

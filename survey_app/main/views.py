@@ -21,12 +21,22 @@ def health():
 
 @bp.app_errorhandler(404)
 def not_found(_error):
-    return render_template("main/error.html", title="Page not found",
-                           message="The page you asked for does not exist."), 404
+    return render_template(
+        "main/error.html", title="Page not found", message="The page you asked for does not exist."
+    ), 404
+
+
+@bp.app_errorhandler(403)
+def forbidden(_error):
+    return render_template(
+        "main/error.html", title="Forbidden", message="You may not do this."
+    ), 403
 
 
 @bp.app_errorhandler(500)
 def server_error(_error):
-    return render_template("main/error.html", title="Something went wrong",
-                           message="The error was logged. Nothing you entered was lost; "
-                                   "please try again."), 500
+    return render_template(
+        "main/error.html",
+        title="Something went wrong",
+        message="The error was logged. Nothing you entered was lost; please try again.",
+    ), 500

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, utcnow
@@ -30,10 +38,10 @@ class Questionnaire(db.Model):
     #: when it was imported
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    scales: Mapped[list[Scale]] = relationship(cascade="all, delete-orphan",
-                                               order_by="Scale.code")
-    sections: Mapped[list[Section]] = relationship(cascade="all, delete-orphan",
-                                                   order_by="Section.position")
+    scales: Mapped[list[Scale]] = relationship(cascade="all, delete-orphan", order_by="Scale.code")
+    sections: Mapped[list[Section]] = relationship(
+        cascade="all, delete-orphan", order_by="Section.position"
+    )
 
     def items(self) -> list[Item]:
         return [i for s in self.sections for i in s.items]
@@ -49,12 +57,14 @@ class Scale(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the questionnaire
     questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("questionnaires.id", ondelete="CASCADE"))
+        ForeignKey("questionnaires.id", ondelete="CASCADE")
+    )
     #: code used by items
     code: Mapped[str] = mapped_column(String(64))
 
-    levels: Mapped[list[ScaleLevel]] = relationship(cascade="all, delete-orphan",
-                                                    order_by="ScaleLevel.position")
+    levels: Mapped[list[ScaleLevel]] = relationship(
+        cascade="all, delete-orphan", order_by="ScaleLevel.position"
+    )
 
 
 class ScaleLevel(db.Model):
@@ -63,9 +73,10 @@ class ScaleLevel(db.Model):
     __tablename__ = "scale_levels"
     __table_args__ = (
         UniqueConstraint("scale_id", "value"),
-        CheckConstraint("(is_missing AND score IS NULL) OR "
-                        "(NOT is_missing AND score >= 0 AND score <= 1)",
-                        name="score_or_missing"),
+        CheckConstraint(
+            "(is_missing AND score IS NULL) OR (NOT is_missing AND score >= 0 AND score <= 1)",
+            name="score_or_missing",
+        ),
     )
 
     #: surrogate key
@@ -95,7 +106,8 @@ class Section(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the questionnaire
     questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("questionnaires.id", ondelete="CASCADE"))
+        ForeignKey("questionnaires.id", ondelete="CASCADE")
+    )
     #: order of display
     position: Mapped[int] = mapped_column(Integer)
     #: Vietnamese title
@@ -103,8 +115,7 @@ class Section(db.Model):
     #: English title
     title_en: Mapped[str] = mapped_column(String(500))
 
-    items: Mapped[list[Item]] = relationship(cascade="all, delete-orphan",
-                                             order_by="Item.position")
+    items: Mapped[list[Item]] = relationship(cascade="all, delete-orphan", order_by="Item.position")
 
 
 class Item(db.Model):
@@ -117,7 +128,8 @@ class Item(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the questionnaire again, so codes are unique per questionnaire
     questionnaire_id: Mapped[int] = mapped_column(
-        ForeignKey("questionnaires.id", ondelete="CASCADE"))
+        ForeignKey("questionnaires.id", ondelete="CASCADE")
+    )
     #: the section it is shown in
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
     #: code used in files and criteria sets, such as ``Q01``
@@ -137,8 +149,9 @@ class Item(db.Model):
 
     scale: Mapped[Scale] = relationship(lazy="joined")
     questionnaire: Mapped[Questionnaire] = relationship()
-    groups: Mapped[list[ItemGroup]] = relationship(cascade="all, delete-orphan",
-                                                   order_by="ItemGroup.group_code")
+    groups: Mapped[list[ItemGroup]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemGroup.group_code"
+    )
 
     @property
     def group_codes(self) -> list[str]:

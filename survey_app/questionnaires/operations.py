@@ -8,19 +8,36 @@ from survey_app.core.audit import log_change
 from survey_app.extensions import db
 from survey_app.formats.problems import InvalidFile, Problem
 from survey_app.formats.questionnaire_yaml import QuestionnaireSpec
-from survey_app.questionnaires.models import (Item, ItemGroup, Questionnaire, Scale, ScaleLevel,
-                                              Section)
+from survey_app.questionnaires.models import (
+    Item,
+    ItemGroup,
+    Questionnaire,
+    Scale,
+    ScaleLevel,
+    Section,
+)
 
 
 def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
     """Store a validated questionnaire. Codes are versions: an existing code is refused."""
     if db.session.scalar(select(Questionnaire.id).where(Questionnaire.code == spec.code)):
-        raise InvalidFile(name, [Problem("code", f"questionnaire '{spec.code}' already exists; "
-                                                 "give a changed questionnaire a new code")])
-    q = Questionnaire(code=spec.code, title_vi=spec.title_vi, title_en=spec.title_en,
-                      source_text=spec.source_text)
-    scales = {code: Scale(code=code, levels=[_level(lv, i) for i, lv in enumerate(levels)])
-              for code, levels in spec.scales.items()}
+        raise InvalidFile(
+            name,
+            [
+                Problem(
+                    "code",
+                    f"questionnaire '{spec.code}' already exists; "
+                    "give a changed questionnaire a new code",
+                )
+            ],
+        )
+    q = Questionnaire(
+        code=spec.code, title_vi=spec.title_vi, title_en=spec.title_en, source_text=spec.source_text
+    )
+    scales = {
+        code: Scale(code=code, levels=[_level(lv, i) for i, lv in enumerate(levels)])
+        for code, levels in spec.scales.items()
+    }
     q.scales = list(scales.values())
     for pos, section in enumerate(spec.sections):
         sec = Section(position=pos, title_vi=section.title_vi, title_en=section.title_en)
@@ -33,14 +50,27 @@ def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
 
 
 def _level(spec, position: int) -> ScaleLevel:
-    return ScaleLevel(value=spec.value, position=position, label_vi=spec.label_vi,
-                      label_en=spec.label_en, score=spec.score, is_missing=spec.is_missing)
+    return ScaleLevel(
+        value=spec.value,
+        position=position,
+        label_vi=spec.label_vi,
+        label_en=spec.label_en,
+        score=spec.score,
+        is_missing=spec.is_missing,
+    )
 
 
 def _item(q: Questionnaire, spec, position: int, scale: Scale) -> Item:
-    item = Item(code=spec.code, position=position, text_vi=spec.text_vi, text_en=spec.text_en,
-                scale=scale, is_required=spec.is_required, relevant=spec.relevant,
-                groups=[ItemGroup(group_code=g) for g in spec.groups])
+    item = Item(
+        code=spec.code,
+        position=position,
+        text_vi=spec.text_vi,
+        text_en=spec.text_en,
+        scale=scale,
+        is_required=spec.is_required,
+        relevant=spec.relevant,
+        groups=[ItemGroup(group_code=g) for g in spec.groups],
+    )
     item.questionnaire = q
     return item
 

@@ -48,8 +48,9 @@ class Response(db.Model):
     #: online (invitation), import (paper, partner tool) or open_link
     channel: Mapped[str] = mapped_column(String(16), default="online")
 
-    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan",
-                                                 order_by="Answer.item_code")
+    answers: Mapped[list[Answer]] = relationship(
+        cascade="all, delete-orphan", order_by="Answer.item_code"
+    )
     unit = relationship("Unit")
 
 
@@ -60,7 +61,8 @@ class Answer(db.Model):
 
     #: the response
     response_id: Mapped[str] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
     #: the item's code in the round's questionnaire
     item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     #: the level's value

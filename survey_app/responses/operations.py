@@ -26,12 +26,25 @@ def import_responses(rnd: Round, rows: list[ResponseRow], channel: str = "import
     units = {u.code: u.id for u in rnd.units}
     today = dt.date.today()
     for row in rows:
-        db.session.add(Response(
-            round_id=rnd.id, unit_id=units[row.unit], group_code=row.group,
-            stratum=row.stratum, psu=row.psu, attributes=row.attributes,
-            submitted_on=today, channel=channel,
-            answers=[Answer(item_code=k, value=v) for k, v in row.answers.items()]))
+        db.session.add(
+            Response(
+                round_id=rnd.id,
+                unit_id=units[row.unit],
+                group_code=row.group,
+                stratum=row.stratum,
+                psu=row.psu,
+                attributes=row.attributes,
+                submitted_on=today,
+                channel=channel,
+                answers=[Answer(item_code=k, value=v) for k, v in row.answers.items()],
+            )
+        )
     db.session.flush()
-    log_change("responses.import", "round", rnd.id, round_id=rnd.id,
-               new={"responses": len(rows), "channel": channel})
+    log_change(
+        "responses.import",
+        "round",
+        rnd.id,
+        round_id=rnd.id,
+        new={"responses": len(rows), "channel": channel},
+    )
     return len(rows)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, check_in, utcnow
@@ -61,7 +60,8 @@ class AggregationRun(db.Model):
 
     unit_results: Mapped[list[UnitResult]] = relationship(cascade="all, delete-orphan")
     subcriterion_results: Mapped[list[SubCriterionResult]] = relationship(
-        cascade="all, delete-orphan")
+        cascade="all, delete-orphan"
+    )
 
 
 class UnitResult(db.Model):

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (CheckConstraint, Column, Float, ForeignKey, Integer, String, Table,
-                        UniqueConstraint)
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, check_in, utcnow
@@ -34,8 +42,9 @@ class Round(db.Model):
     __tablename__ = "rounds"
     __table_args__ = (
         check_in("state", ROUND_STATES, "state_valid"),
-        CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at",
-                        name="window_ordered"),
+        CheckConstraint(
+            "closes_at IS NULL OR opens_at IS NULL OR closes_at > opens_at", name="window_ordered"
+        ),
     )
 
     #: surrogate key, the ROUND argument of ``parindex rounds …``
@@ -60,11 +69,13 @@ class Round(db.Model):
     ministry_index: Mapped[float | None] = mapped_column(Float)
 
     questionnaire = relationship("Questionnaire")
-    criteria_sets = relationship("CriteriaSet", secondary=round_criteria_sets,
-                                 order_by="CriteriaSet.code")
+    criteria_sets = relationship(
+        "CriteriaSet", secondary=round_criteria_sets, order_by="CriteriaSet.code"
+    )
     units = relationship("Unit", secondary=round_units, order_by="Unit.code")
-    frame: Mapped[list[FrameStratum]] = relationship(cascade="all, delete-orphan",
-                                                     order_by="FrameStratum.stratum")
+    frame: Mapped[list[FrameStratum]] = relationship(
+        cascade="all, delete-orphan", order_by="FrameStratum.stratum"
+    )
     margins: Mapped[list[PopulationMargin]] = relationship(cascade="all, delete-orphan")
 
     @property

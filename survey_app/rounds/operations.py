@@ -19,30 +19,52 @@ class RoundError(ValueError):
     """A round cannot be created or changed as asked; the message says why."""
 
 
-def create_round(name: str, criteria_set_codes: list[str], questionnaire_code: str,
-                 opens_at: dt.datetime | None = None, closes_at: dt.datetime | None = None,
-                 frame: dict[str, float] | None = None) -> Round:
+def create_round(
+    name: str,
+    criteria_set_codes: list[str],
+    questionnaire_code: str,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    frame: dict[str, float] | None = None,
+) -> Round:
     """A draft round over every unit of the criteria sets' kinds."""
     sets = [_criteria_set(code) for code in criteria_set_codes]
     kinds = [cs.unit_kind_id for cs in sets]
     if len(set(kinds)) != len(kinds):
         raise RoundError("two criteria sets score the same unit kind")
     questionnaire = db.session.scalar(
-        select(Questionnaire).where(Questionnaire.code == questionnaire_code))
+        select(Questionnaire).where(Questionnaire.code == questionnaire_code)
+    )
     if questionnaire is None:
         raise RoundError(f"unknown questionnaire '{questionnaire_code}'")
     if opens_at and closes_at and closes_at <= opens_at:
         raise RoundError("the round must close after it opens")
-    units = list(db.session.scalars(select(Unit).where(Unit.kind_id.in_(kinds))
-                                    .order_by(Unit.code)))
-    rnd = Round(name=name, questionnaire=questionnaire, criteria_sets=sets, units=units,
-                opens_at=opens_at, closes_at=closes_at,
-                frame=[FrameStratum(stratum=s, population=p) for s, p in (frame or {}).items()])
+    units = list(
+        db.session.scalars(select(Unit).where(Unit.kind_id.in_(kinds)).order_by(Unit.code))
+    )
+    rnd = Round(
+        name=name,
+        questionnaire=questionnaire,
+        criteria_sets=sets,
+        units=units,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        frame=[FrameStratum(stratum=s, population=p) for s, p in (frame or {}).items()],
+    )
     db.session.add(rnd)
     db.session.flush()
-    log_change("round.create", "round", rnd.id, round_id=rnd.id,
-               new={"name": name, "criteria_sets": criteria_set_codes,
-                    "questionnaire": questionnaire_code, "units": len(units)})
+    log_change(
+        "round.create",
+        "round",
+        rnd.id,
+        round_id=rnd.id,
+        new={
+            "name": name,
+            "criteria_sets": criteria_set_codes,
+            "questionnaire": questionnaire_code,
+            "units": len(units),
+        },
+    )
     return rnd
 
 
@@ -60,13 +82,25 @@ def open_round(rnd: Round) -> None:
     rnd.state = "open"
     if rnd.opens_at is None or rnd.opens_at > utcnow():
         rnd.opens_at = utcnow()
-    log_change("round.open", "round", rnd.id, round_id=rnd.id,
-               old={"state": "draft"}, new={"state": "open"})
+    log_change(
+        "round.open",
+        "round",
+        rnd.id,
+        round_id=rnd.id,
+        old={"state": "draft"},
+        new={"state": "open"},
+    )
 
 
 def close_round(rnd: Round) -> None:
     if rnd.state != "open":
         raise RoundError(f"round {rnd.id} is {rnd.state}, only an open round can be closed")
     rnd.state, rnd.closed_at = "closed", utcnow()
-    log_change("round.close", "round", rnd.id, round_id=rnd.id,
-               old={"state": "open"}, new={"state": "closed"})
+    log_change(
+        "round.close",
+        "round",
+        rnd.id,
+        round_id=rnd.id,
+        old={"state": "open"},
+        new={"state": "closed"},
+    )

@@ -27,8 +27,9 @@ def import_units(specs: list[UnitSpec]) -> tuple[int, int]:
         kind = get_or_create_kind(spec.kind)
         unit = existing.get(spec.code)
         if unit is None:
-            db.session.add(Unit(code=spec.code, kind=kind, name_vi=spec.name_vi,
-                                name_en=spec.name_en))
+            db.session.add(
+                Unit(code=spec.code, kind=kind, name_vi=spec.name_vi, name_en=spec.name_en)
+            )
             created += 1
         elif (unit.kind_id, unit.name_vi, unit.name_en) != (kind.id, spec.name_vi, spec.name_en):
             unit.kind, unit.name_vi, unit.name_en = kind, spec.name_vi, spec.name_en
@@ -39,8 +40,9 @@ def import_units(specs: list[UnitSpec]) -> tuple[int, int]:
 
 
 def set_previous_result(unit: Unit, year: int, index_value: float) -> None:
-    row = db.session.scalar(select(PreviousResult).where(
-        PreviousResult.unit_id == unit.id, PreviousResult.year == year))
+    row = db.session.scalar(
+        select(PreviousResult).where(PreviousResult.unit_id == unit.id, PreviousResult.year == year)
+    )
     if row is None:
         db.session.add(PreviousResult(unit_id=unit.id, year=year, index_value=index_value))
     else:

@@ -40,16 +40,17 @@ def test_examples_import_cleanly(with_questionnaire, sqlite_app):
 
 def _broken_criteria_set(tmp_path):
     text = (EXAMPLES / "criteria_set_cuc.yaml").read_text(encoding="utf-8")
-    text = text.replace('code: "1.1.2"', 'code: "1.1.1"', 1)          # duplicate code
+    text = text.replace('code: "1.1.2"', 'code: "1.1.1"', 1)  # duplicate code
     text = text.replace("items: [Q01, Q02]", "items: [Q01, Q99]", 1)  # unknown item
-    text = text.replace("official: 0.6}", "official: 0.5}", 1)        # weights sum to 0.9
+    text = text.replace("official: 0.6}", "official: 0.5}", 1)  # weights sum to 0.9
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def test_broken_criteria_set_lists_all_three_problems_and_imports_nothing(
-        with_questionnaire, sqlite_app, tmp_path):
+    with_questionnaire, sqlite_app, tmp_path
+):
     result = with_questionnaire("import", "criteria-set", _broken_criteria_set(tmp_path))
     assert result.exit_code == 1
     out = result.output
@@ -69,8 +70,10 @@ def test_criteria_set_before_its_questionnaire_says_to_import_that_first(cli, tm
 
 
 def test_same_criteria_set_code_twice_is_refused(with_questionnaire, sqlite_app):
-    assert with_questionnaire("import", "criteria-set",
-                              EXAMPLES / "criteria_set_cuc.yaml").exit_code == 0
+    assert (
+        with_questionnaire("import", "criteria-set", EXAMPLES / "criteria_set_cuc.yaml").exit_code
+        == 0
+    )
     again = with_questionnaire("import", "criteria-set", EXAMPLES / "criteria_set_cuc.yaml")
     assert again.exit_code == 1
     assert "already exists" in again.output
@@ -91,8 +94,9 @@ def test_broken_questionnaire_reports_every_problem(cli, sqlite_app, tmp_path):
 
 def test_units_file_with_bad_rows_imports_nothing(cli, sqlite_app, tmp_path):
     path = tmp_path / "units.csv"
-    path.write_text("code,kind,name_vi,name_en\nC01,cuc,A,A\nC01,cuc,B,B\nC02,,C,C\n",
-                    encoding="utf-8")
+    path.write_text(
+        "code,kind,name_vi,name_en\nC01,cuc,A,A\nC01,cuc,B,B\nC02,,C,C\n", encoding="utf-8"
+    )
     result = cli("import", "units", path)
     assert result.exit_code == 1
     assert "row 3: duplicate unit code 'C01'" in result.output

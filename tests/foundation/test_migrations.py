@@ -13,8 +13,9 @@ from survey_app.extensions import db
 
 
 def _fresh_app(url: str, tmp_path):
-    return create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url,
-                       "SECRET_KEY": "m" * 40})
+    return create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "m" * 40}
+    )
 
 
 def _diff(app) -> list:
@@ -39,8 +40,9 @@ def test_sqlite_upgrade_downgrade_upgrade_leaves_no_autogenerate_difference(tmp_
 
 
 @pytest.mark.postgres
-def test_postgres_upgrade_downgrade_upgrade_leaves_no_autogenerate_difference(pg_database,
-                                                                              tmp_path):
+def test_postgres_upgrade_downgrade_upgrade_leaves_no_autogenerate_difference(
+    pg_database, tmp_path
+):
     app = _fresh_app(pg_database, tmp_path)
     _roundtrip(app)
     assert _diff(app) == []

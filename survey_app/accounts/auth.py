@@ -1,0 +1,96 @@
+"""Who is signed in, and who may do what.
+
+Sessions are Flask's signed cookies. A session names the user and the account's
+``session_version``; logout and password changes bump the version, so a copied cookie
+stops working at once ("logout really ends the session").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+
+from flask import abort, g, redirect, request, session, url_for
+
+from survey_app.accounts.models import User
+from survey_app.accounts.passwords import verify_password
+from survey_app.core.audit import log_change
+from survey_app.core.db import utcnow
+from survey_app.extensions import db
+
+#: Failed sign-ins before the account is locked, and the first lock's length (it doubles).
+MAX_FAILURES = 5
+LOCK_SECONDS = 60
+
+
+def load_user() -> None:
+    """``before_request``: put the signed-in user (or None) on ``g.user``."""
+    g.user = None
+    user_id, version = session.get("user_id"), session.get("user_version")
+    if user_id is None:
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
+        session.clear()
+        return
+    g.user = user
+
+
+def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
+    """Check a password with throttling; returns (user, None) or (None, reason)."""
+    user = db.session.query(User).filter(User.email == email.strip().lower()).one_or_none()
+    now = utcnow()
+    if user is not None and user.locked_until and user.locked_until > now:
+        return None, "locked"
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        if user is not None:
+            _record_failure(user, now)
+        return None, "invalid"
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    return user, None
+
+
+def _record_failure(user: User, now: dt.datetime) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILURES:
+        extra = user.failed_logins - MAX_FAILURES
+        user.locked_until = now + dt.timedelta(seconds=LOCK_SECONDS * 2 ** min(extra, 10))
+    db.session.commit()
+
+
+def login_user(user: User) -> None:
+    """Start a fresh session (nothing from before sign-in survives: no fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    session.update(user_id=user.id, user_version=user.session_version)
+    if lang:
+        session["lang"] = lang
+    log_change("user.login", "user", user.id, user=user)
+    db.session.commit()
+
+
+def logout_user() -> None:
+    user = g.get("user")
+    if user is not None:
+        user.session_version += 1
+        log_change("user.logout", "user", user.id, user=user)
+        db.session.commit()
+    session.clear()
+
+
+def require_role(*roles: str) -> Callable:
+    """Views for signed-in users with one of ``roles``: others go to sign-in or get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.get("user") is None:
+                return redirect(url_for("accounts.login", next=request.full_path))
+            if roles and g.user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
