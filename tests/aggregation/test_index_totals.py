@@ -69,3 +69,13 @@ def test_previous_index_gives_change():
     a = _unit(_result(previous={"A": 77.5}), "A")
     assert a.previous_index == 77.5 and a.change == pytest.approx(2.5)
     assert _unit(_result(), "A").change is None
+
+
+def test_set_without_survey_subcriteria_needs_no_responses():
+    cs = f.criteria_set()
+    self_only = dataclasses.replace(cs, areas=cs.areas[:1])
+    inputs = f.inputs(UNITS, [], {"A": 72.0, "B": 45.0}, sets=(self_only,))
+    result = compute_index(inputs, draws=50)
+    a = _unit(result, "A")
+    assert result.t is None and a.index == pytest.approx(80.0) and a.index_se == 0.0
+    assert (a.rank, a.rank_low, a.rank_high) == (1, 1, 1)
