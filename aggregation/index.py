@@ -1,0 +1,253 @@
+"""The PAR index of every unit: appraised and survey points, SE, CI, ranks and summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from aggregation import flags
+from aggregation.design import make_design
+from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Subcriterion
+from aggregation.points import PsuFrame, item_fractions, respondent_scores, survey_points
+from aggregation.ranking import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    index_covariance,
+    overlapping_neighbours,
+    rank_intervals,
+)
+from aggregation.results import GroupResult, IndexResult, SubcriterionResult, UnitResult
+from aggregation.summary import summarise_kind
+from aggregation.validate import validate_inputs
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """The survey, prepared once: design, t quantile, respondent scores per sub-criterion."""
+
+    frame: PsuFrame
+    t: float | None
+    scores: dict[str, np.ndarray]
+    unit: np.ndarray
+    group: np.ndarray
+
+
+@dataclass(frozen=True)
+class _UnitScore:
+    """A unit's points before ranking; ``z_hi`` are the PSU totals of its index scores."""
+
+    unit: str
+    kind: str
+    rows: tuple[SubcriterionResult, ...]
+    self_points: float
+    survey_points: float
+    survey_se: float
+    bonus: float
+    penalty: float
+    max_points: float
+    index: float
+    index_se: float
+    z_hi: np.ndarray
+    areas: dict[str, float]
+    flags: tuple[str, ...]
+
+
+def compute_index(
+    inputs: IndexInputs, *, seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS
+) -> IndexResult:
+    """Compute the PAR index of every unit in ``inputs`` (DOMAIN.md "The index, precisely").
+
+    ``index(u) = (Σ appraised self + Σ survey points + bonus − penalty) / Σ max × 100``;
+    its SE comes from the summed linearised scores of the unit's survey points through
+    the PSU formula (ESTIMATORS.md (a), (e)); CIs are ``± t(0.975, df)·SE`` with the df
+    of the whole design. Ranks and rank intervals are within each unit kind
+    (:func:`aggregation.ranking.rank_intervals`, ``draws`` draws from ``seed``).
+
+    Raises
+    ------
+    IndexInputError
+        For unknown codes, values outside a scale or the points range, a unit with no
+        valid survey answer on a survey sub-criterion, or a design without df.
+    """
+    validate_inputs(inputs)
+    survey = _prepare_survey(inputs)
+    units, rows, summaries = [], [], []
+    for cs in inputs.criteria_sets:
+        codes = sorted(u for u, kind in inputs.units.items() if kind == cs.unit_kind)
+        if not codes:
+            continue
+        scores = [_score_unit(u, cs, inputs, survey) for u in codes]
+        units.extend(_rank_kind(scores, survey, inputs, seed, draws))
+        rows.extend(r for s in scores for r in s.rows)
+        index = {s.unit: s.index for s in scores}
+        summaries.append(
+            summarise_kind(cs.unit_kind, index, inputs.previous, inputs.ministry_index)
+        )
+    df = survey.frame.design.df
+    return IndexResult(df, survey.t, seed, draws, tuple(units), tuple(rows), tuple(summaries))
+
+
+def _prepare_survey(inputs: IndexInputs) -> _Survey:
+    r = inputs.responses
+    design = make_design(r.n, weights=r.weight, strata=r.stratum, psu=r.psu)
+    has_survey = any(s.source == "survey" for cs in inputs.criteria_sets for s in cs.subcriteria)
+    if has_survey and design.df < 1:
+        raise IndexInputError(f"the survey design has {design.df} degrees of freedom; need ≥ 1")
+    t = float(stats.t.ppf(0.975, design.df)) if has_survey else None
+    columns = {item: j for j, item in enumerate(r.items)}
+    scores = {}
+    for cs in inputs.criteria_sets:
+        for s in cs.subcriteria:
+            if s.source == "survey":
+                idx = [columns[i] for i in s.items]
+                scales = [inputs.item_scales[i] for i in s.items]
+                scores[(cs.code, s.code)] = respondent_scores(
+                    item_fractions(r.answers[:, idx], scales)
+                )
+    return _Survey(PsuFrame.of(design), t, scores, r.unit, r.group)
+
+
+def _score_unit(unit: str, cs: CriteriaSet, inputs: IndexInputs, survey: _Survey) -> _UnitScore:
+    in_unit = survey.unit == unit
+    masks = {g: in_unit & (survey.group == g) for g in cs.group_weights}
+    own = {r.subcriterion: r for r in inputs.self_scores if r.unit == unit}
+    rows, z_hi, areas = [], np.zeros(survey.frame.design.n_psu), {}
+    for area in cs.areas:
+        area_rows = []
+        for sub in area.subcriteria:
+            if sub.source == "self":
+                area_rows.append(_self_row(unit, sub, own.get(sub.code)))
+            else:
+                row, z = _survey_row(unit, cs, sub, masks, survey)
+                area_rows.append(row)
+                z_hi = z_hi + z
+        area_max = sum(s.max_points for s in area.subcriteria)
+        areas[area.code] = 100.0 * sum(r.points for r in area_rows) / area_max
+        rows.extend(area_rows)
+    return _unit_score(unit, cs, inputs, tuple(rows), z_hi, areas, survey.frame)
+
+
+def _self_row(unit: str, sub: Subcriterion, row) -> SubcriterionResult:
+    """Appraised points count; unappraised → self points, flagged; no row → 0, flagged."""
+    base = dict(unit=unit, subcriterion=sub.code, source="self", max_points=sub.max_points)
+    if row is None:
+        return SubcriterionResult(**base, points=0.0, flags=(flags.NOT_ASSESSED,))
+    appraised = row.appraised_points is not None
+    return SubcriterionResult(
+        **base,
+        points=float(row.appraised_points if appraised else row.self_points),
+        flags=() if appraised else (flags.NOT_APPRAISED,),
+        self_points=row.self_points,
+        appraised_points=row.appraised_points,
+    )
+
+
+def _survey_row(unit, cs, sub, masks, survey: _Survey):
+    try:
+        sp = survey_points(
+            survey.frame,
+            survey.scores[(cs.code, sub.code)],
+            masks,
+            sub,
+            cs.group_weights,
+            cs.min_group_respondents,
+        )
+    except IndexInputError as exc:
+        raise IndexInputError(f"unit {unit}, sub-criterion {sub.code}: {exc}") from exc
+    half = (survey.t or 0.0) * sp.se
+    row = SubcriterionResult(
+        unit=unit,
+        subcriterion=sub.code,
+        source="survey",
+        max_points=sub.max_points,
+        points=sp.points,
+        se=sp.se,
+        ci_low=sp.points - half,
+        ci_high=sp.points + half,
+        groups={g: GroupResult(e.n, e.mean, e.se) for g, e in sp.groups.items()},
+        flags=sp.flags,
+    )
+    return row, sp.z_hi
+
+
+def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, z_hi, areas, frame):
+    """``index = (self + survey + bonus − penalty) / Σ max × 100``; bonus/penalty capped."""
+    bonus, penalty, cap_flags = _bonus_penalty(unit, cs, inputs)
+    self_pts = sum(r.points for r in rows if r.source == "self")
+    survey_pts = sum(r.points for r in rows if r.source == "survey")
+    scale = 100.0 / cs.max_points
+    survey_se = float(np.sqrt(frame.variance(z_hi)))
+    carried = {f for r in rows for f in r.flags if f in flags.CARRIED_TO_UNIT}
+    return _UnitScore(
+        unit=unit,
+        kind=cs.unit_kind,
+        rows=rows,
+        self_points=float(self_pts),
+        survey_points=float(survey_pts),
+        survey_se=survey_se,
+        bonus=bonus,
+        penalty=penalty,
+        max_points=cs.max_points,
+        index=(self_pts + survey_pts + bonus - penalty) * scale,
+        index_se=survey_se * scale,
+        z_hi=z_hi * scale,
+        areas=areas,
+        flags=tuple(sorted(carried)) + cap_flags,
+    )
+
+
+def _bonus_penalty(unit: str, cs: CriteriaSet, inputs: IndexInputs):
+    row = next((b for b in inputs.bonus_penalty if b.unit == unit), None)
+    if row is None:
+        return 0.0, 0.0, ()
+    bonus, b_flag = _capped(row.bonus, cs.bonus_cap, flags.BONUS_CAPPED)
+    penalty, p_flag = _capped(row.penalty, cs.penalty_cap, flags.PENALTY_CAPPED)
+    return bonus, penalty, b_flag + p_flag
+
+
+def _capped(value: float, cap: float | None, flag: str):
+    if cap is not None and value > cap:
+        return float(cap), (flag,)
+    return float(value), ()
+
+
+def _rank_kind(scores: list[_UnitScore], survey: _Survey, inputs, seed: int, draws: int):
+    """Ranks, rank intervals and CIs of one kind's units; the rng depends on the kind only."""
+    est = np.array([s.index for s in scores])
+    se = np.array([s.index_se for s in scores])
+    cov = index_covariance(survey.frame, np.column_stack([s.z_hi for s in scores]))
+    rng = np.random.default_rng([seed, *scores[0].kind.encode("utf-8")])
+    ri = rank_intervals(est, cov, rng, draws)
+    half = (survey.t or 0.0) * se
+    overlap = overlapping_neighbours(ri.rank, est - half, est + half)
+    return [
+        _unit_result(s, ri.rank[i], ri.low[i], ri.high[i], half[i], overlap[i], inputs)
+        for i, s in enumerate(scores)
+    ]
+
+
+def _unit_result(s: _UnitScore, rank, low, high, half, overlap, inputs) -> UnitResult:
+    previous = inputs.previous.get(s.unit)
+    return UnitResult(
+        unit=s.unit,
+        kind=s.kind,
+        self_points=s.self_points,
+        survey_points=s.survey_points,
+        survey_se=s.survey_se,
+        bonus=s.bonus,
+        penalty=s.penalty,
+        max_points=s.max_points,
+        index=s.index,
+        index_se=s.index_se,
+        index_ci_low=s.index - half,
+        index_ci_high=s.index + half,
+        rank=int(rank),
+        rank_low=int(low),
+        rank_high=int(high),
+        previous_index=previous,
+        change=None if previous is None else s.index - previous,
+        areas=s.areas,
+        flags=s.flags + ((flags.OVERLAPS_NEIGHBOUR,) if overlap else ()),
+    )

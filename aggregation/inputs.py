@@ -1,0 +1,146 @@
+"""Inputs of the PAR index: criteria sets, scales, responses and appraised scores (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SOURCES = ("self", "survey")
+
+
+class IndexInputError(ValueError):
+    """Raised for inputs the index cannot be computed from (unknown codes, bad values)."""
+
+
+@dataclass(frozen=True)
+class Subcriterion:
+    """A sub-criterion (tiêu chí thành phần): ``source`` is ``self`` or ``survey``.
+
+    A survey sub-criterion names its questionnaire ``items``; a self one has none.
+    """
+
+    code: str
+    source: str
+    max_points: float
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion (tiêu chí) and its sub-criteria."""
+
+    code: str
+    subcriteria: tuple[Subcriterion, ...]
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area (lĩnh vực); it gets a component index of its own."""
+
+    code: str
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def subcriteria(self) -> tuple[Subcriterion, ...]:
+        return tuple(s for c in self.criteria for s in c.subcriteria)
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    """A criteria set (bộ chỉ số) for one unit kind, as in FORMATS.md.
+
+    ``group_weights`` are the α_g of DOMAIN.md (they sum to 1); ``bonus_cap`` and
+    ``penalty_cap`` are in points, ``None`` where the rule set has no cap.
+    """
+
+    code: str
+    unit_kind: str
+    min_group_respondents: int
+    group_weights: Mapping[str, float]
+    areas: tuple[Area, ...]
+    bonus_cap: float | None = None
+    penalty_cap: float | None = None
+
+    @property
+    def subcriteria(self) -> tuple[Subcriterion, ...]:
+        return tuple(s for a in self.areas for s in a.subcriteria)
+
+    @property
+    def max_points(self) -> float:
+        """Σ max points of the set: the denominator of the index."""
+        return float(sum(s.max_points for s in self.subcriteria))
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Answer value → score fraction; ``None`` marks a "don't know" level (missing)."""
+
+    scores: Mapping[float, float | None]
+
+
+@dataclass(frozen=True)
+class Responses:
+    """Survey responses as arrays over ``n`` respondents.
+
+    Attributes
+    ----------
+    unit, group, stratum, psu : ndarray of str, shape (n,)
+    weight : ndarray of float, shape (n,)
+    items : tuple of str, length m — the column codes of ``answers``
+    answers : ndarray of float, shape (n, m) — answer values, nan = not answered
+    """
+
+    unit: np.ndarray
+    group: np.ndarray
+    stratum: np.ndarray
+    psu: np.ndarray
+    weight: np.ndarray
+    items: tuple[str, ...]
+    answers: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.weight.shape[0])
+
+
+@dataclass(frozen=True)
+class SelfScore:
+    """One self-assessment row; ``appraised_points`` is ``None`` until appraised."""
+
+    unit: str
+    subcriterion: str
+    self_points: float
+    appraised_points: float | None
+
+
+@dataclass(frozen=True)
+class BonusPenalty:
+    """Bonus and penalty points of a unit (before the set's caps)."""
+
+    unit: str
+    bonus: float = 0.0
+    penalty: float = 0.0
+
+
+@dataclass(frozen=True)
+class IndexInputs:
+    """Everything ``compute_index`` needs.
+
+    ``units`` maps unit code → unit kind; ``item_scales`` maps item code → its scale;
+    ``previous`` maps unit code → last year's index (%).
+    """
+
+    criteria_sets: tuple[CriteriaSet, ...]
+    units: Mapping[str, str]
+    item_scales: Mapping[str, Scale]
+    responses: Responses
+    self_scores: tuple[SelfScore, ...]
+    bonus_penalty: tuple[BonusPenalty, ...] = ()
+    previous: Mapping[str, float] = field(default_factory=dict)
+    ministry_index: float | None = None
+
+    def criteria_set_of_kind(self) -> dict[str, CriteriaSet]:
+        """Unit kind → its criteria set."""
+        return {cs.unit_kind: cs for cs in self.criteria_sets}

@@ -1,0 +1,109 @@
+"""Ranks within a unit kind and 95% rank intervals simulated from the index estimates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aggregation.points import PsuFrame
+
+#: Indices closer than this (percentage points) are equal: they come from decimal
+#: points typed in files, so 81.88 may arrive as 81.87999999999999.
+TIE_TOL = 1e-9
+
+#: Simulated draws for rank intervals, and the default seed (recorded in the output).
+DEFAULT_DRAWS = 10_000
+DEFAULT_SEED = 20180101
+
+#: Draws ranked per block, to bound memory at ``block × units²`` booleans.
+_BLOCK = 500
+
+
+def competition_ranks(values: np.ndarray, tol: float = TIE_TOL) -> np.ndarray:
+    """Rank 1 for the highest value; equal values share the better rank ("1224").
+
+    ``rank_i = 1 + #{j : x_j > x_i + tol}`` (FORMATS.md: equal indices share the
+    better rank). Works along the last axis, so ``values`` may be (k,) or (draws, k).
+    """
+    x = np.asarray(values, dtype=float)
+    greater = x[..., None, :] > x[..., :, None] + tol
+    return 1 + greater.sum(axis=-1)
+
+
+def index_covariance(frame: PsuFrame, z_hi: np.ndarray) -> np.ndarray:
+    """Covariance matrix of k estimates from their PSU totals ``z_hi`` (n_psu, k).
+
+    The PSU formula of ESTIMATORS.md (a) is a quadratic form ``V(z)``, so by
+    polarisation ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (ESTIMATORS.md (e):
+    variance of a sum = formula applied to the summed scores). Units whose respondents
+    share PSUs get their covariance; otherwise it is zero.
+    """
+    k = z_hi.shape[1]
+    var = np.atleast_1d(frame.variance(z_hi)) if k else np.zeros(0)
+    cov = np.diag(var)
+    i, j = np.triu_indices(k, 1)
+    if i.size:
+        v_sum = frame.variance(z_hi[:, i] + z_hi[:, j])
+        cov[i, j] = cov[j, i] = (v_sum - var[i] - var[j]) / 2
+    return cov
+
+
+@dataclass(frozen=True)
+class RankIntervals:
+    """Point ranks and the bounds of the central 95% of simulated ranks, shape (k,)."""
+
+    rank: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def rank_intervals(
+    estimate: np.ndarray,
+    cov: np.ndarray,
+    rng: np.random.Generator,
+    draws: int = DEFAULT_DRAWS,
+    level: float = 0.95,
+) -> RankIntervals:
+    """Rank interval of every unit by simulation from the estimates' sampling distribution.
+
+    Draws ``x ~ N(estimate, cov)`` (the normal approximation that also gives the CIs;
+    ``cov`` from :func:`index_covariance`), ranks each draw with
+    :func:`competition_ranks`, and reports the (1 − level)/2 and (1 + level)/2
+    quantiles of each unit's simulated ranks (``inverted_cdf``: always an attained rank).
+    A unit with no sampling error at all keeps its rank only if its neighbours do too.
+    """
+    if draws < 1:
+        raise ValueError("draws must be at least 1")
+    root = _psd_root(cov)
+    ranks = np.empty((draws, estimate.shape[0]), dtype=np.int64)
+    for start in range(0, draws, _BLOCK):
+        size = min(_BLOCK, draws - start)
+        x = estimate + rng.standard_normal((size, estimate.shape[0])) @ root.T
+        ranks[start : start + size] = competition_ranks(x)
+    tail = (1 - level) / 2
+    low = np.quantile(ranks, tail, axis=0, method="inverted_cdf").astype(np.int64)
+    high = np.quantile(ranks, 1 - tail, axis=0, method="inverted_cdf").astype(np.int64)
+    return RankIntervals(rank=competition_ranks(estimate), low=low, high=high)
+
+
+def _psd_root(cov: np.ndarray) -> np.ndarray:
+    """``L`` with ``L Lᵀ = cov``; eigen-based because units without survey error make
+    ``cov`` singular, where Cholesky fails. Round-off negative eigenvalues are zeroed."""
+    if cov.size == 0:
+        return cov
+    eigval, eigvec = np.linalg.eigh(cov)
+    return eigvec * np.sqrt(np.clip(eigval, 0.0, None))
+
+
+def overlapping_neighbours(rank: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray) -> np.ndarray:
+    """True for units whose CI overlaps that of a unit ranked directly above or below."""
+    order = np.argsort(rank, kind="stable")
+    lo, hi = ci_low[order], ci_high[order]
+    touch = (lo[:-1] <= hi[1:]) & (lo[1:] <= hi[:-1])  # ordered pairs next to each other
+    out_sorted = np.zeros(rank.shape[0], dtype=bool)
+    out_sorted[:-1] |= touch
+    out_sorted[1:] |= touch
+    out = np.empty_like(out_sorted)
+    out[order] = out_sorted
+    return out
