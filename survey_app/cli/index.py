@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import click
 
 from aggregation.index import compute_index
 from aggregation.inputs import IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
-from aggregation.results import IndexResult
+from aggregation.report import index_payload
 from survey_app.cli import index_inputs as load
 from survey_app.cli.common import write_json
 
@@ -80,22 +78,3 @@ def index_command(
     except ValueError as exc:  # IndexInputError, DesignError: bad input, one line
         raise click.ClickException(str(exc)) from exc
     write_json(index_payload(result, inputs), json_out)
-
-
-def index_payload(result: IndexResult, inputs: IndexInputs) -> dict:
-    """The JSON document of FORMATS.md ``parindex index``."""
-    return {
-        "meta": {
-            "df": result.df,
-            "t": result.t,
-            "level": 0.95,
-            "seed": result.seed,
-            "draws": result.draws,
-            "rank_interval": "central 95% of ranks simulated from N(index, Cov) per kind",
-            "criteria_sets": [cs.code for cs in inputs.criteria_sets],
-            "n_responses": inputs.responses.n,
-        },
-        "units": [asdict(u) for u in result.units],
-        "subcriteria": [asdict(s) for s in result.subcriteria],
-        "summary": [asdict(s) for s in result.summary],
-    }
