@@ -127,7 +127,7 @@ def pg_app(pg_migrated, tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "pg"])
 def any_app(request):
     """The same test on the embedded default and on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_app")

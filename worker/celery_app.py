@@ -36,4 +36,6 @@ def celery_init_app(app: Flask) -> Celery:
     )
     celery.set_default()
     app.extensions["celery"] = celery
+    import worker.tasks  # noqa: F401  (registers the shared tasks on this app)
+
     return celery

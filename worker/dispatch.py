@@ -16,7 +16,12 @@ log = logging.getLogger(__name__)
 
 
 def dispatch_pending(celery: Celery, limit: int = 100) -> int:
-    """Hand due pending jobs to the broker; returns how many were sent."""
+    """Hand due pending jobs to the broker; returns how many were sent.
+
+    Each job is marked ``dispatched`` and committed before it is sent, and nothing of
+    the session is touched while it runs: on SQLite an open transaction would hold the
+    write lock that the task (in its own session) needs.
+    """
     stmt = (
         select(Job)
         .where(Job.state == "pending", Job.run_after <= utcnow())
@@ -25,35 +30,40 @@ def dispatch_pending(celery: Celery, limit: int = 100) -> int:
     )
     if db.engine.dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    sent = 0
+    refs = []
     for job in db.session.scalars(stmt).all():
         job.state = "dispatched"
         job.attempts += 1
-        db.session.commit()
-        _send(celery, job)
-        sent += 1
-    return sent
+        refs.append((job.id, job.task, dict(job.payload)))
+    db.session.commit()
+    for ref in refs:
+        _send(celery, *ref)
+    return len(refs)
 
 
-def _send(celery: Celery, job: Job) -> None:
-    task = celery.tasks.get(job.task)
+def _send(celery: Celery, job_id: int, name: str, payload: dict) -> None:
+    task = celery.tasks.get(name)
     if task is None:
-        _finish(job, "failed", f"unknown task {job.task}")
+        _finish(job_id, "failed", f"unknown task {name}")
         return
     try:
         if celery.conf.task_always_eager:
-            task.apply(kwargs={"job_id": job.id, **job.payload}, throw=True)
-            _finish(job, "done")
+            task.apply(kwargs={"job_id": job_id, **payload}, throw=True)
         else:
-            task.apply_async(kwargs={"job_id": job.id, **job.payload})
+            task.apply_async(kwargs={"job_id": job_id, **payload})
     except Exception as exc:  # noqa: BLE001 — the job records the error; the loop goes on
-        log.exception("job %s (%s) failed", job.id, job.task)
+        log.error("job %s (%s) failed: %s", job_id, name, type(exc).__name__)
         db.session.rollback()
-        state = "failed" if job.attempts >= job.max_attempts else "pending"
-        _finish(db.session.get(Job, job.id), state, f"{type(exc).__name__}: {exc}")
+        job = db.session.get(Job, job_id)
+        if job.state not in ("failed", "pending"):  # run_job records errors it saw itself
+            state = "failed" if job.attempts >= job.max_attempts else "pending"
+            _finish(job_id, state, f"{type(exc).__name__}: {exc}")
+    finally:
+        db.session.commit()
 
 
-def _finish(job: Job, state: str, error: str | None = None) -> None:
+def _finish(job_id: int, state: str, error: str | None = None) -> None:
+    job = db.session.get(Job, job_id)
     job.state, job.error = state, error
     db.session.commit()
 

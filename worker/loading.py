@@ -1,0 +1,187 @@
+"""Loading a round from the database into the pure inputs of ``aggregation``.
+
+Responses are read with plain SQL into arrays (not one ORM object per answer), in
+chunks, so a national round does not need a big box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, text
+
+from aggregation import inputs as agg
+from survey_app.assessments.models import BonusPenalty as BonusPenaltyRow
+from survey_app.assessments.models import SelfAssessment
+from survey_app.criteria.models import CriteriaSet as CriteriaSetRow
+from survey_app.extensions import db
+from survey_app.rounds.models import Round
+from survey_app.units.models import PreviousResult, Unit
+
+#: Responses per chunk read from the database.
+CHUNK_SIZE = 50_000
+
+_RESPONSES_SQL = text("""
+    SELECT r.id AS response_id, u.code AS unit, r.group_code AS "group", r.stratum, r.psu,
+           a.item_code, a.value
+    FROM responses r
+    JOIN units u ON u.id = r.unit_id
+    LEFT JOIN answers a ON a.response_id = r.id
+    WHERE r.round_id = :round_id AND r.id > :after
+    AND r.id IN (SELECT id FROM responses WHERE round_id = :round_id AND id > :after
+                 ORDER BY id LIMIT :limit)
+    ORDER BY r.id
+""")
+
+
+def criteria_set(row: CriteriaSetRow) -> agg.CriteriaSet:
+    areas = tuple(
+        agg.Area(
+            a.code,
+            tuple(
+                agg.Criterion(
+                    c.code,
+                    tuple(
+                        agg.Subcriterion(s.code, s.source, s.max_points, tuple(s.item_codes))
+                        for s in c.subcriteria
+                    ),
+                )
+                for c in a.criteria
+            ),
+        )
+        for a in row.areas
+    )
+    return agg.CriteriaSet(
+        code=row.code,
+        unit_kind=row.unit_kind.code,
+        min_group_respondents=row.min_group_respondents,
+        group_weights={g.group_code: g.weight for g in row.group_weights},
+        areas=areas,
+        bonus_cap=row.bonus_cap,
+        penalty_cap=row.penalty_cap,
+    )
+
+
+def item_scales(rnd: Round) -> dict[str, agg.Scale]:
+    return {
+        item.code: agg.Scale(
+            {lv.value: (None if lv.is_missing else lv.score) for lv in item.scale.levels}
+        )
+        for item in rnd.questionnaire.items()
+    }
+
+
+def response_chunks(
+    round_id: int, items: tuple[str, ...], chunk_size: int = CHUNK_SIZE
+) -> Iterator[pd.DataFrame]:
+    """Responses of the round, ``chunk_size`` at a time, one row per response, in id order."""
+    after = ""
+    while True:
+        rows = db.session.execute(
+            _RESPONSES_SQL, {"round_id": round_id, "after": after, "limit": chunk_size}
+        ).all()
+        if not rows:
+            return
+        frame = pd.DataFrame(
+            rows, columns=["response_id", "unit", "group", "stratum", "psu", "item_code", "value"]
+        )
+        yield _wide(frame, items)
+        after = rows[-1].response_id
+
+
+def _wide(long: pd.DataFrame, items: tuple[str, ...]) -> pd.DataFrame:
+    design = long.drop_duplicates("response_id")[
+        ["response_id", "unit", "group", "stratum", "psu"]
+    ].set_index("response_id")
+    answers = (
+        long.dropna(subset=["item_code"])
+        .pivot(index="response_id", columns="item_code", values="value")
+        .reindex(index=design.index, columns=list(items))
+        .astype(float)
+    )
+    return design.join(answers).reset_index()
+
+
+def base_weights(rnd: Round, stratum: np.ndarray) -> np.ndarray:
+    """FORMATS.md: population of the stratum / responses received in it; 1 without a frame."""
+    if not rnd.frame:
+        return np.ones(stratum.shape[0])
+    population = {f.stratum: f.population for f in rnd.frame}
+    unknown = sorted(set(stratum) - set(population))
+    if unknown:
+        raise agg.IndexInputError(
+            f"stratum '{unknown[0]}' has responses but is not in the round's sampling frame"
+        )
+    codes, inverse, counts = np.unique(stratum, return_inverse=True, return_counts=True)
+    per_stratum = np.array([population[c] for c in codes]) / counts
+    return per_stratum[inverse]
+
+
+def load_round_inputs(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
+    """Everything the index of ``rnd`` needs, read from the database."""
+    scales = item_scales(rnd)
+    items = tuple(scales)
+    wide = pd.concat(list(response_chunks(rnd.id, items)) or [_empty(items)], ignore_index=True)
+    stratum = wide["stratum"].to_numpy(dtype=str)
+    responses = agg.Responses(
+        unit=wide["unit"].to_numpy(dtype=str),
+        group=wide["group"].to_numpy(dtype=str),
+        stratum=stratum,
+        psu=wide["psu"].to_numpy(dtype=str),
+        weight=base_weights(rnd, stratum),
+        items=items,
+        answers=wide[list(items)].to_numpy(dtype=float),
+    )
+    return agg.IndexInputs(
+        criteria_sets=tuple(criteria_set(cs) for cs in rnd.criteria_sets),
+        units={u.code: u.kind.code for u in rnd.units},
+        item_scales=scales,
+        responses=responses,
+        self_scores=_self_scores(rnd),
+        bonus_penalty=_bonus_penalty(rnd),
+        previous=_previous(rnd),
+        ministry_index=ministry_index if ministry_index is not None else rnd.ministry_index,
+    )
+
+
+def _empty(items: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=["response_id", "unit", "group", "stratum", "psu", *items])
+
+
+def _self_scores(rnd: Round) -> tuple[agg.SelfScore, ...]:
+    rows = db.session.scalars(
+        select(SelfAssessment).where(
+            SelfAssessment.round_id == rnd.id, SelfAssessment.self_points.is_not(None)
+        )
+    )
+    return tuple(
+        agg.SelfScore(r.unit.code, r.subcriterion.code, r.self_points, r.appraised_points)
+        for r in rows
+    )
+
+
+def _bonus_penalty(rnd: Round) -> tuple[agg.BonusPenalty, ...]:
+    rows = db.session.execute(
+        select(Unit.code, BonusPenaltyRow.bonus, BonusPenaltyRow.penalty)
+        .join(Unit, Unit.id == BonusPenaltyRow.unit_id)
+        .where(BonusPenaltyRow.round_id == rnd.id)
+    )
+    return tuple(
+        agg.BonusPenalty(code, bonus or 0.0, penalty or 0.0) for code, bonus, penalty in rows
+    )
+
+
+def _previous(rnd: Round) -> dict[str, float]:
+    """Each unit's latest published index from a year before the round's criteria sets."""
+    year = min((cs.year for cs in rnd.criteria_sets), default=None)
+    stmt = (
+        select(Unit.code, PreviousResult.year, PreviousResult.index_value)
+        .join(Unit, Unit.id == PreviousResult.unit_id)
+        .where(Unit.id.in_([u.id for u in rnd.units]))
+        .order_by(PreviousResult.year)
+    )
+    if year is not None:
+        stmt = stmt.where(PreviousResult.year < year)
+    return {code: value for code, _year, value in db.session.execute(stmt)}
