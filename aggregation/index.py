@@ -8,9 +8,8 @@ import numpy as np
 from scipy import stats
 
 from aggregation import flags
-from aggregation.design import make_design
 from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Subcriterion
-from aggregation.points import PsuFrame, item_fractions, respondent_scores, survey_points
+from aggregation.points import PsuFrame, combine_groups
 from aggregation.ranking import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
@@ -20,18 +19,17 @@ from aggregation.ranking import (
 )
 from aggregation.results import GroupResult, IndexResult, SubcriterionResult, UnitResult
 from aggregation.summary import summarise_kind
+from aggregation.sums import IndexSums, SurveyEstimates, map_responses
 from aggregation.validate import validate_inputs
 
 
 @dataclass(frozen=True)
 class _Survey:
-    """The survey, prepared once: design, t quantile, respondent scores per sub-criterion."""
+    """The survey, reduced once: PSU frame, t quantile, and the group estimates."""
 
     frame: PsuFrame
     t: float | None
-    scores: dict[str, np.ndarray]
-    unit: np.ndarray
-    group: np.ndarray
+    estimates: SurveyEstimates
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,11 @@ class _UnitScore:
 
 
 def compute_index(
-    inputs: IndexInputs, *, seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS
+    inputs: IndexInputs,
+    *,
+    sums: IndexSums | None = None,
+    seed: int = DEFAULT_SEED,
+    draws: int = DEFAULT_DRAWS,
 ) -> IndexResult:
     """Compute the PAR index of every unit in ``inputs`` (DOMAIN.md "The index, precisely").
 
@@ -65,6 +67,10 @@ def compute_index(
     of the whole design. Ranks and rank intervals are within each unit kind
     (:func:`aggregation.ranking.rank_intervals`, ``draws`` draws from ``seed``).
 
+    The survey part goes through the mergeable sums of :mod:`aggregation.sums`: pass
+    ``sums`` merged from chunks (``inputs.responses`` then only supplies the item
+    columns), or leave it ``None`` to map ``inputs.responses`` in one pass.
+
     Raises
     ------
     IndexInputError
@@ -72,7 +78,7 @@ def compute_index(
         valid survey answer on a survey sub-criterion, or a design without df.
     """
     validate_inputs(inputs)
-    survey = _prepare_survey(inputs)
+    survey = _prepare_survey(inputs, sums)
     units, rows, summaries = [], [], []
     for cs in inputs.criteria_sets:
         codes = sorted(u for u, kind in inputs.units.items() if kind == cs.unit_kind)
@@ -85,42 +91,31 @@ def compute_index(
         summaries.append(
             summarise_kind(cs.unit_kind, index, inputs.previous, inputs.ministry_index)
         )
-    df = survey.frame.design.df
+    df = survey.estimates.df
     return IndexResult(df, survey.t, seed, draws, tuple(units), tuple(rows), tuple(summaries))
 
 
-def _prepare_survey(inputs: IndexInputs) -> _Survey:
-    r = inputs.responses
-    design = make_design(r.n, weights=r.weight, strata=r.stratum, psu=r.psu)
+def _prepare_survey(inputs: IndexInputs, sums: IndexSums | None) -> _Survey:
+    if sums is None:
+        sums = map_responses(inputs.criteria_sets, inputs.item_scales, inputs.responses)
+    estimates = SurveyEstimates(sums)
     has_survey = any(s.source == "survey" for cs in inputs.criteria_sets for s in cs.subcriteria)
-    if has_survey and design.df < 1:
-        raise IndexInputError(f"the survey design has {design.df} degrees of freedom; need ≥ 1")
-    t = float(stats.t.ppf(0.975, design.df)) if has_survey else None
-    columns = {item: j for j, item in enumerate(r.items)}
-    scores = {}
-    for cs in inputs.criteria_sets:
-        for s in cs.subcriteria:
-            if s.source == "survey":
-                idx = [columns[i] for i in s.items]
-                scales = [inputs.item_scales[i] for i in s.items]
-                scores[(cs.code, s.code)] = respondent_scores(
-                    item_fractions(r.answers[:, idx], scales)
-                )
-    return _Survey(PsuFrame.of(design), t, scores, r.unit, r.group)
+    if has_survey and estimates.df < 1:
+        raise IndexInputError(f"the survey design has {estimates.df} degrees of freedom; need ≥ 1")
+    t = float(stats.t.ppf(0.975, estimates.df)) if has_survey else None
+    return _Survey(estimates.frame, t, estimates)
 
 
 def _score_unit(unit: str, cs: CriteriaSet, inputs: IndexInputs, survey: _Survey) -> _UnitScore:
-    in_unit = survey.unit == unit
-    masks = {g: in_unit & (survey.group == g) for g in cs.group_weights}
     own = {r.subcriterion: r for r in inputs.self_scores if r.unit == unit}
-    rows, z_hi, areas = [], np.zeros(survey.frame.design.n_psu), {}
+    rows, z_hi, areas = [], np.zeros(survey.estimates.n_psu), {}
     for area in cs.areas:
         area_rows = []
         for sub in area.subcriteria:
             if sub.source == "self":
                 area_rows.append(_self_row(unit, sub, own.get(sub.code)))
             else:
-                row, z = _survey_row(unit, cs, sub, masks, survey)
+                row, z = _survey_row(unit, cs, sub, survey)
                 area_rows.append(row)
                 z_hi = z_hi + z
         area_max = sum(s.max_points for s in area.subcriteria)
@@ -144,15 +139,11 @@ def _self_row(unit: str, sub: Subcriterion, row) -> SubcriterionResult:
     )
 
 
-def _survey_row(unit, cs, sub, masks, survey: _Survey):
+def _survey_row(unit, cs, sub, survey: _Survey):
+    groups = {g: survey.estimates.group(cs.code, sub.code, unit, g) for g in cs.group_weights}
     try:
-        sp = survey_points(
-            survey.frame,
-            survey.scores[(cs.code, sub.code)],
-            masks,
-            sub,
-            cs.group_weights,
-            cs.min_group_respondents,
+        sp = combine_groups(
+            groups, cs.group_weights, sub.max_points, cs.min_group_respondents, survey.frame
         )
     except IndexInputError as exc:
         raise IndexInputError(f"unit {unit}, sub-criterion {sub.code}: {exc}") from exc

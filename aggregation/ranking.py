@@ -88,12 +88,24 @@ def rank_intervals(
 
 
 def _psd_root(cov: np.ndarray) -> np.ndarray:
-    """``L`` with ``L Lᵀ = cov``; eigen-based because units without survey error make
-    ``cov`` singular, where Cholesky fails. Round-off negative eigenvalues are zeroed."""
+    """``L`` with ``L Lᵀ = cov``.
+
+    Cholesky on the units that have sampling error (units without it have zero rows,
+    which make ``cov`` singular), so that the draws depend continuously on ``cov``: the
+    same figures computed in another order (chunks) give the same rank intervals. An
+    eigen-decomposition, whose vectors jump between near-equal eigenvalues, would not.
+    Falls back to it, zeroing round-off negative eigenvalues, where Cholesky fails.
+    """
     if cov.size == 0:
         return cov
-    eigval, eigvec = np.linalg.eigh(cov)
-    return eigvec * np.sqrt(np.clip(eigval, 0.0, None))
+    root = np.zeros_like(cov)
+    live = np.flatnonzero(np.diag(cov) > 0)
+    try:
+        root[np.ix_(live, live)] = np.linalg.cholesky(cov[np.ix_(live, live)])
+        return root
+    except np.linalg.LinAlgError:
+        eigval, eigvec = np.linalg.eigh(cov)
+        return eigvec * np.sqrt(np.clip(eigval, 0.0, None))
 
 
 def overlapping_neighbours(rank: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray) -> np.ndarray:

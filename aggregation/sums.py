@@ -1,0 +1,249 @@
+"""Mergeable sufficient statistics of the survey part of the index (map → reduce).
+
+Every survey figure of the index is a design-weighted domain mean of respondent scores
+(DOMAIN.md), and its linearised scores only enter the variance through their PSU totals
+(ESTIMATORS.md (a), (e)). Both follow from three sums per key
+(criteria set, sub-criterion, unit, group, stratum, PSU) over the respondents with a
+valid score: ``Σ w``, ``Σ w·y`` and their number:
+
+    ybar_D = Σ_hi S_wy / Σ_hi S_w,      z_hi = (S_wy,hi − ybar_D · S_w,hi) / Σ_hi S_w
+
+A chunk of responses maps to :class:`IndexSums`; sums of any split of the rows merge
+(:func:`merge`) to the sums of the whole, so a round can be fanned out over processes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from aggregation.inputs import CriteriaSet, IndexInputError, Responses, Scale
+from aggregation.points import item_fractions, respondent_scores
+
+KEYS = ("set", "sub", "unit", "group", "stratum", "psu")
+
+
+@dataclass(frozen=True)
+class IndexSums:
+    """Sums per key (``keys[name]`` are str arrays of length k) and the PSUs seen.
+
+    ``psus`` (shape (p, 2): stratum, PSU) lists every PSU with a response, valid or not:
+    the design's df and the PSU formula count them all (ESTIMATORS.md notation).
+    """
+
+    keys: Mapping[str, np.ndarray]
+    sum_w: np.ndarray
+    sum_wy: np.ndarray
+    count: np.ndarray
+    psus: np.ndarray
+    n_responses: int
+
+    def to_bytes(self) -> bytes:
+        """A compact, portable serialisation (``numpy.savez``), for storing partial sums."""
+        buf = io.BytesIO()
+        arrays = {f"key_{k}": v.astype(str) for k, v in self.keys.items()}
+        np.savez(
+            buf,
+            sum_w=self.sum_w,
+            sum_wy=self.sum_wy,
+            count=self.count,
+            psus=self.psus.astype(str),
+            n=np.array([self.n_responses]),
+            **arrays,
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> IndexSums:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return cls(
+                {k: z[f"key_{k}"] for k in KEYS},
+                z["sum_w"],
+                z["sum_wy"],
+                z["count"],
+                z["psus"].reshape(-1, 2),
+                int(z["n"][0]),
+            )
+
+
+def map_responses(
+    criteria_sets: Iterable[CriteriaSet], scales: Mapping[str, Scale], responses: Responses
+) -> IndexSums:
+    """Sums of one chunk of responses (any subset of rows, with their final weights).
+
+    Raises
+    ------
+    IndexInputError
+        If a weight is missing, zero or negative (the design needs positive weights).
+    """
+    bad = ~np.isfinite(responses.weight) | (responses.weight <= 0)
+    if bad.any():
+        raise IndexInputError(
+            f"{int(bad.sum())} weight(s) are missing, zero or negative "
+            f"(first at row {int(np.flatnonzero(bad)[0])})"
+        )
+    columns = {item: j for j, item in enumerate(responses.items)}
+    stratum_psu = np.char.add(
+        np.char.add(responses.stratum.astype(str), "\x1f"), responses.psu.astype(str)
+    )
+    cell, cell_code = _factorize(
+        np.char.add(
+            np.char.add(
+                np.char.add(responses.unit.astype(str), "\x1f"),
+                np.char.add(responses.group.astype(str), "\x1f"),
+            ),
+            stratum_psu,
+        )
+    )
+    parts = [
+        _map_sub(cs, sub, responses, columns, scales, cell, cell_code)
+        for cs in criteria_sets
+        for sub in cs.subcriteria
+        if sub.source == "survey"
+    ]
+    psus = (
+        np.unique(np.stack([responses.stratum.astype(str), responses.psu.astype(str)], 1), axis=0)
+        if responses.n
+        else np.empty((0, 2), dtype=str)
+    )
+    return _concat(parts, psus, responses.n)
+
+
+def _map_sub(cs, sub, responses: Responses, columns, scales, cell, cell_code) -> IndexSums:
+    try:
+        idx = [columns[i] for i in sub.items]
+    except KeyError as exc:
+        raise IndexInputError(f"item {exc.args[0]} of {sub.code} has no responses column") from None
+    score = respondent_scores(
+        item_fractions(responses.answers[:, idx], [scales[i] for i in sub.items])
+    )
+    valid = ~np.isnan(score)
+    w = np.where(valid, responses.weight, 0.0)
+    k = cell.shape[0]
+    sum_w = np.bincount(cell_code, weights=w, minlength=k)
+    sum_wy = np.bincount(cell_code, weights=np.where(valid, w * score, 0.0), minlength=k)
+    count = np.bincount(cell_code, weights=valid.astype(float), minlength=k)
+    keep = count > 0
+    parts = np.array([c.split("\x1f") for c in cell[keep]], dtype=str).reshape(-1, 4)
+    keys = {
+        "set": np.full(keep.sum(), cs.code),
+        "sub": np.full(keep.sum(), sub.code),
+        "unit": parts[:, 0],
+        "group": parts[:, 1],
+        "stratum": parts[:, 2],
+        "psu": parts[:, 3],
+    }
+    return IndexSums(keys, sum_w[keep], sum_wy[keep], count[keep], np.empty((0, 2), str), 0)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq, inverse.reshape(-1)
+
+
+def _concat(parts: list[IndexSums], psus: np.ndarray, n: int) -> IndexSums:
+    if not parts:
+        empty = np.empty(0)
+        return IndexSums({k: np.empty(0, str) for k in KEYS}, empty, empty, empty, psus, n)
+    keys = {k: np.concatenate([p.keys[k] for p in parts]) for k in KEYS}
+    return IndexSums(
+        keys,
+        np.concatenate([p.sum_w for p in parts]),
+        np.concatenate([p.sum_wy for p in parts]),
+        np.concatenate([p.count for p in parts]),
+        psus,
+        n,
+    )
+
+
+def merge(parts: Iterable[IndexSums]) -> IndexSums:
+    """Add up sums of disjoint chunks: equal keys are summed, PSU lists united."""
+    parts = list(parts)
+    if not parts:
+        raise IndexInputError("no partial sums to merge")
+    psus = np.concatenate([p.psus.reshape(-1, 2) for p in parts])
+    psus = np.unique(psus, axis=0) if psus.size else psus.reshape(0, 2)
+    joined = _concat(parts, psus, sum(p.n_responses for p in parts))
+    if joined.sum_w.size == 0:
+        return joined
+    combined = np.char.add(joined.keys["set"], "")
+    for k in KEYS[1:]:
+        combined = np.char.add(np.char.add(combined, "\x1f"), joined.keys[k])
+    uniq, inverse = _factorize(combined)
+    m = uniq.shape[0]
+    first = np.zeros(m, dtype=int)
+    first[inverse[::-1]] = np.arange(inverse.shape[0])[::-1]
+    return IndexSums(
+        {k: v[first] for k, v in joined.keys.items()},
+        np.bincount(inverse, weights=joined.sum_w, minlength=m),
+        np.bincount(inverse, weights=joined.sum_wy, minlength=m),
+        np.bincount(inverse, weights=joined.count, minlength=m),
+        joined.psus,
+        joined.n_responses,
+    )
+
+
+class SurveyEstimates:
+    """The reduce step: group means ``m(u,s,g)`` with SEs and PSU totals, from merged sums.
+
+    Estimates are built on demand (one dense ``z_hi`` of length n_psu at a time), so a
+    national round does not hold one array per unit × sub-criterion × group.
+    """
+
+    def __init__(self, sums: IndexSums) -> None:
+        from aggregation.design import make_design
+        from aggregation.points import PsuFrame
+
+        psus = sums.psus.reshape(-1, 2)
+        pair = np.char.add(np.char.add(psus[:, 0], "\x1f"), psus[:, 1])
+        self._psu_index = {p: i for i, p in enumerate(pair.tolist())}
+        psu_design = make_design(len(pair), strata=psus[:, 0])
+        #: one row per PSU, each its own PSU in its stratum: the PSU formula on totals
+        self.frame = PsuFrame(design=psu_design, psu_design=psu_design)
+        self.n_responses = sums.n_responses
+        self._sums = sums
+        self._rows = self._index_rows(sums)
+
+    @staticmethod
+    def _index_rows(sums: IndexSums) -> dict[tuple[str, str, str, str], np.ndarray]:
+        key = list(
+            zip(
+                sums.keys["set"].tolist(),
+                sums.keys["sub"].tolist(),
+                sums.keys["unit"].tolist(),
+                sums.keys["group"].tolist(),
+                strict=True,
+            )
+        )
+        rows: dict[tuple[str, str, str, str], list[int]] = {}
+        for i, k in enumerate(key):
+            rows.setdefault(k, []).append(i)
+        return {k: np.array(v) for k, v in rows.items()}
+
+    @property
+    def df(self) -> int:
+        return self.frame.design.df
+
+    @property
+    def n_psu(self) -> int:
+        return self.frame.design.n_psu
+
+    def group(self, set_code: str, sub: str, unit: str, group: str):
+        """``m(u,s,g)`` (ESTIMATORS.md (a) from the sums); ``n == 0`` where no valid answer."""
+        from aggregation.points import GroupEstimate
+
+        rows = self._rows.get((set_code, sub, unit, group))
+        if rows is None:
+            return GroupEstimate(n=0, mean=None, se=None, z_hi=np.zeros(self.n_psu))
+        s = self._sums
+        n_w = s.sum_w[rows].sum()
+        mean = float(s.sum_wy[rows].sum() / n_w)
+        z_hi = np.zeros(self.n_psu)
+        pairs = np.char.add(np.char.add(s.keys["stratum"][rows], "\x1f"), s.keys["psu"][rows])
+        at = np.array([self._psu_index[p] for p in pairs.tolist()])
+        np.add.at(z_hi, at, (s.sum_wy[rows] - mean * s.sum_w[rows]) / n_w)
+        se = float(np.sqrt(self.frame.variance(z_hi)))
+        return GroupEstimate(n=int(round(s.count[rows].sum())), mean=mean, se=se, z_hi=z_hi)
