@@ -134,8 +134,12 @@ def psu_variance(design: Design, z: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape () or (k,)
     """
-    z_hi = _group_sum(np.asarray(z, dtype=float), design.psu, design.n_psu)
-    return psu_variance_from_totals(z_hi, design.psu_stratum)
+    return psu_variance_from_totals(psu_totals(design, z), design.psu_stratum)
+
+
+def psu_totals(design: Design, z: np.ndarray) -> np.ndarray:
+    """PSU totals ``z_hi = Σ_{k in PSU hi} z_k``, shape (n_psu,) or (n_psu, k)."""
+    return _group_sum(np.asarray(z, dtype=float), design.psu, design.n_psu)
 
 
 def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
