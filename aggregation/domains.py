@@ -66,7 +66,12 @@ def estimate_domains(
         Map in chunks of this many rows (the result does not depend on it).
     """
     unit = np.asarray(unit, dtype=np.int64)
-    answers = np.asarray(answers, dtype=float).reshape(design.n, len(items))
+    answers = np.asarray(answers, dtype=float)
+    if answers.shape != (design.n, len(items)) or unit.shape != (design.n,):
+        raise DesignError(
+            f"expected {design.n} units and {design.n} x {len(items)} answers, "
+            f"got {unit.shape[0]} and {' x '.join(map(str, answers.shape))}"
+        )
     margins, cell = _raking_cells(raking)
     n_cells = 1 if margins is None else margins[0].cell_level.shape[0]
     layout = Layout(len(units), len(items), design.psu_stratum, n_cells, satisfied_min)
