@@ -81,7 +81,7 @@ def make_design(
     else:
         p = _codes(psu, n, "psu")
         pairs = h * (int(p.max(initial=0)) + 1) + p
-    uniq, psu_code = np.unique(pairs, return_inverse=True)
+    uniq, psu_code = _unique_inverse(pairs)
     psu_stratum = np.zeros(uniq.shape[0], dtype=np.int64)
     psu_stratum[psu_code] = h
     return Design(weight=w, stratum=h, psu=psu_code.astype(np.int64), psu_stratum=psu_stratum)
@@ -91,8 +91,17 @@ def _codes(values, n: int, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise DesignError(f"{name} has {arr.shape[0]} values for {n} respondents")
-    _, codes = np.unique(arr, return_inverse=True)
+    _, codes = _unique_inverse(arr)
     return codes.astype(np.int64)
+
+
+def _unique_inverse(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(arr, return_inverse=True)``, in O(n) for small non-negative integer codes."""
+    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 4 * arr.size + 1024:
+        present = np.bincount(arr) > 0
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present), rank[arr]
+    return np.unique(arr, return_inverse=True)
 
 
 def psu_variance_from_totals(z_hi: np.ndarray, psu_stratum: np.ndarray) -> np.ndarray:

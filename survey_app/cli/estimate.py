@@ -59,11 +59,11 @@ def estimate(responses, items, by, weight, strata, psu, rake, margins, satisfied
     cols = _Columns(_split(items, "--items"), by, weight, strata, psu, _split(rake, "--rake"))
     if bool(cols.rake) != bool(margins):
         raise click.ClickException("--rake and --margins go together")
-    table = _read(responses, cols)
+    data = _columns_as_arrays(_read(responses, cols), cols)
     targets = _read_margins(margins, cols.rake) if margins else None
     read_s = time.perf_counter() - started
     try:
-        result = _compute(table, cols, targets, satisfied_min, level)
+        result = _compute(data, cols, targets, satisfied_min, level)
     except DesignError as exc:
         raise click.ClickException(str(exc)) from None
     compute_s = time.perf_counter() - started - read_s
@@ -141,8 +141,12 @@ def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
     return rank[idx], [labels[i] for i in order]
 
 
-def _numbers(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(name).to_numpy().astype(float)
+def _numbers(table: pa.Table, name: str, out: np.ndarray | None = None) -> np.ndarray:
+    values = table.column(name).to_numpy()  # float64 with nan for empty cells
+    if out is None:
+        return np.asarray(values, dtype=float)
+    out[:] = values
+    return out
 
 
 def _read_margins(path: str, variables: list[str]) -> dict[str, dict[str, float]]:
@@ -169,21 +173,32 @@ def _read_margins(path: str, variables: list[str]) -> dict[str, dict[str, float]
     return out
 
 
-def _compute(table: pa.Table, cols: _Columns, targets, satisfied_min: float, level: float):
+def _columns_as_arrays(table: pa.Table, cols: _Columns) -> dict:
+    """Parse the columns into codes and floats (part of reading: no statistics yet)."""
     n = table.num_rows
     if n == 0:
         raise click.ClickException("the responses file has no rows")
-    unit, units = _codes(table, cols.by)
-    weights = _numbers(table, cols.weight) if cols.weight else None
-    if weights is not None:
-        _check_weights(weights, cols.weight)
-    strata = _codes(table, cols.strata)[0] if cols.strata else None
-    psu = _codes(table, cols.psu)[0] if cols.psu else None
-    design = make_design(n, weights, strata, psu)
-    answers = np.column_stack([_numbers(table, c) for c in cols.items])
-    raking = _raking_spec(table, cols, targets) if targets else None
-    return estimate_domains(design, unit, answers, units=units, items=cols.items, raking=raking,
-                            satisfied_min=satisfied_min, level=level)  # fmt: skip
+    data = {"n": n, "unit": _codes(table, cols.by), "weights": None, "strata": None, "psu": None}
+    if cols.weight:
+        data["weights"] = _numbers(table, cols.weight)
+        _check_weights(data["weights"], cols.weight)
+    for key in ("strata", "psu"):
+        if getattr(cols, key):
+            data[key] = _codes(table, getattr(cols, key))[0]
+    # Column-major: the map reads one item at a time.
+    data["answers"] = np.empty((n, len(cols.items)), order="F")
+    for i, c in enumerate(cols.items):
+        _numbers(table, c, data["answers"][:, i])
+    data["rake"] = [_codes(table, v) for v in cols.rake]
+    return data
+
+
+def _compute(data: dict, cols: _Columns, targets, satisfied_min: float, level: float):
+    design = make_design(data["n"], data["weights"], data["strata"], data["psu"])
+    raking = _raking_spec(data["rake"], cols, targets) if targets else None
+    unit, units = data["unit"]
+    return estimate_domains(design, unit, data["answers"], units=units, items=cols.items,
+                            raking=raking, satisfied_min=satisfied_min, level=level)  # fmt: skip
 
 
 def _check_weights(weights: np.ndarray, name: str) -> None:
@@ -196,8 +211,7 @@ def _check_weights(weights: np.ndarray, name: str) -> None:
         )
 
 
-def _raking_spec(table: pa.Table, cols: _Columns, targets) -> RakingSpec:
-    coded = [_codes(table, v) for v in cols.rake]
+def _raking_spec(coded: list, cols: _Columns, targets) -> RakingSpec:
     return RakingSpec(
         names=tuple(cols.rake), codes=tuple(c for c, _ in coded),
         levels=tuple(tuple(labels) for _, labels in coded),
