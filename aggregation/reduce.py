@@ -98,7 +98,30 @@ def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
     if raking is not None:
         z_mean = z_mean - _rake_correction(raking, s, mean, s["cell_y"])
         z_prop = z_prop - _rake_correction(raking, s, prop, s["cell_sat"])
+    mean, z_mean = _exact_if_constant(mean, z_mean, _constant_answer(s))
+    prop, z_prop = _exact_if_constant(prop, z_prop, _constant_share(s))
     return _Fitted(mean, prop, z_mean, z_prop, _variance(layout, z_mean), _variance(layout, z_prop))
+
+
+def _constant_answer(s: dict) -> np.ndarray:
+    """The common answer of domains where all answers are equal, else nan."""
+    return np.where(s["y_min"] == s["y_max"], s["y_min"], np.nan)
+
+
+def _constant_share(s: dict) -> np.ndarray:
+    """0 or 1 where no one or everyone answering is satisfied, else nan."""
+    answered = s["n"] > 0
+    none, all_ = answered & (s["n_sat"] == 0), answered & (s["n_sat"] == s["n"])
+    return np.where(none, 0.0, np.where(all_, 1.0, np.nan))
+
+
+def _exact_if_constant(est: np.ndarray, z: np.ndarray, constant: np.ndarray):
+    """Without spread every score is 0 and the estimate is the common value, exactly.
+
+    Rounding would otherwise leave an SE of ~1e-16 (R shows such noise) instead of 0.
+    """
+    fixed = ~np.isnan(constant)
+    return np.where(fixed, constant, est), np.where(fixed[..., None], 0.0, z)
 
 
 def _ratio_scores(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # raking imports nothing from here; avoid a cycle at run time anyway
+    from aggregation.raking import RakingFit
 
 ALL = "_ALL_"
 
@@ -149,7 +152,7 @@ class EstimateSet:
     unweighted: list[UnweightedRow]
     kish: list[KishRow]
     scores: DomainScores = field(repr=False)
-    raking: Any = field(default=None, repr=False)  # RakingFit of a raked design
+    raking: RakingFit | None = field(default=None, repr=False)
 
     def rows(self) -> dict[str, list[dict]]:
         """The four row lists as plain dicts (JSON-ready apart from nan → null)."""

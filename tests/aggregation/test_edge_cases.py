@@ -91,10 +91,12 @@ def test_lonely_psu_stratum_matches_r_adjust():
     assert result.df == 2
 
 
-def test_all_answers_equal_gives_zero_se_and_null_deff():
-    result = small([3, 3, 3, 3], weights=[1, 2, 3, 4], psu=[1, 1, 2, 2])
+@pytest.mark.parametrize("value", [3.0, 0.1, 2.7])
+def test_all_answers_equal_gives_exactly_zero_se_and_null_deff(value):
+    weights = [0.3, 1.7, 3.1, 0.9, 2.3]
+    result = small([value] * 5, weights=weights, psu=[1, 1, 2, 2, 3])
     got = row(result.means)
-    assert (got.mean, got.se, got.ci_low, got.ci_high) == (3.0, 0.0, 3.0, 3.0)
+    assert (got.mean, got.se, got.ci_low, got.ci_high) == (value, 0.0, value, value)
     assert (got.deff, got.n_eff_design, got.deff_reason) == (None, None, R.ALL_EQUAL)
 
 
