@@ -1,6 +1,7 @@
 """Benchmark ``parindex estimate`` on 1,000,000 generated responses (base and raked design).
 
-Usage: ``PYTHONPATH=. python bench/bench_estimate.py [--rows 1000000] [--no-r] [--keep DIR]``
+Usage: ``PYTHONPATH=. python bench/bench_estimate.py [--rows N] [--no-r] [--r-timeout S]
+[--keep DIR]``
 
 Prints wall time, the command's own read/compute timings, and peak memory (ru_maxrss of
 each child). Where ``Rscript`` with the ``survey`` package is installed, times R on the
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -96,16 +98,27 @@ def _write_margins(path: Path, weight, sex, age, rng) -> Path:
     return path
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; return wall seconds, this child's peak RSS in MB (wait4), and stdout."""
+def run_child(cmd: list[str], timeout: float | None = None) -> tuple[float, float, str]:
+    """Run ``cmd``; return wall seconds, this child's peak RSS in MB (wait4), and stdout.
+
+    Raises TimeoutError after ``timeout`` seconds (the child is killed), RuntimeError if
+    the child fails.
+    """
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, text=True)
+        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        if timer:
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        if timer:
+            timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0), err.seek(0)
+        if timeout and wall >= timeout:
+            raise TimeoutError(f"stopped after {timeout:.0f} s")
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[:4])} failed: {err.read().strip()[-500:]}")
         return wall, usage.ru_maxrss / 1024, out.read()
@@ -129,26 +142,34 @@ def bench_python(csv_path: Path, margins: Path, out_dir: Path) -> dict[str, floa
     return walls
 
 
-def bench_r(csv_path: Path, margins: Path, walls: dict[str, float], out_dir: Path) -> None:
+def bench_r(csv_path: Path, margins: Path, walls: dict[str, float], out_dir: Path,
+            timeout: float) -> None:  # fmt: skip
     if shutil.which("Rscript") is None:
         print("R: Rscript is absent; no comparison")
         return
     script = out_dir / "bench.R"
     script.write_text(R_SCRIPT, encoding="utf-8")
     for design in ("base", "raked"):
+        cmd = ["Rscript", str(script), str(csv_path), design, str(margins)]
         try:
-            wall, _, out = run_child(["Rscript", str(script), str(csv_path), design, str(margins)])
+            wall, peak, out = run_child(cmd, timeout)
+        except TimeoutError as exc:
+            print(f"R survey {design:5s}: {exc} (ratio > {timeout / walls[design]:.0f}x)")
+            continue
         except RuntimeError as exc:
             print(f"R: survey package unavailable or failed ({str(exc).splitlines()[0]})")
             return
-        print(f"R survey {design:5s}: wall {wall:7.2f} s (estimation {float(out):.2f} s) | "
-              f"ratio R/parindex (wall) {wall / walls[design]:.1f}x")  # fmt: skip
+        print(
+            f"R survey {design:5s}: wall {wall:7.2f} s (estimation {float(out):.2f} s) | "
+            f"peak RSS {peak:,.0f} MB | ratio R/parindex (wall) {wall / walls[design]:.1f}x"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
+    parser.add_argument("--r-timeout", type=float, default=600, help="seconds per R run")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
     args = parser.parse_args()
     out_dir = args.keep or Path(tempfile.mkdtemp(prefix="parindex-bench-"))
@@ -163,7 +184,7 @@ def main() -> None:
         )
         walls = bench_python(csv_path, margins, out_dir)
         if not args.no_r:
-            bench_r(csv_path, margins, walls, out_dir)
+            bench_r(csv_path, margins, walls, out_dir, args.r_timeout)
     finally:
         if args.keep is None:
             shutil.rmtree(out_dir, ignore_errors=True)
