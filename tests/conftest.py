@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.reference import REFERENCE_DIR
 from tests.services import postgres_admin_url, redis_url_or_none, require_or_skip
 
 TESTS = Path(__file__).parent
@@ -157,3 +158,11 @@ def cli(sqlite_app):
         return CliRunner().invoke(main, [str(a) for a in args], env=env, input=input)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def reference() -> dict:
+    """What R's survey package computed for the reference case."""
+    return __import__("json").loads((REFERENCE_DIR / "reference_2k.json").read_text(encoding="utf-8"))
+
+

@@ -1,5 +1,5 @@
-"""``python -m survey_app.cli`` runs the ``parindex`` console script."""
+"""``python -m survey_app.cli``: the same as the ``parindex`` console script."""
 
 from survey_app.cli import main
 
-main()
+main(prog_name="parindex")

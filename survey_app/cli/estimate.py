@@ -2,10 +2,234 @@
 
 from __future__ import annotations
 
+import csv
+import re
+import time
+from dataclasses import dataclass
+
 import click
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pacsv
+
+from aggregation.design import DesignError, make_design
+from aggregation.domains import RakingSpec, estimate_domains
+from survey_app.cli.common import write_json
+
+_NULLS = ["", "NA"]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    items: list[str]
+    by: str
+    weight: str | None
+    strata: str | None
+    psu: str | None
+    rake: list[str]
+
+    def labels(self) -> list[str]:
+        return [c for c in (self.by, self.strata, self.psu, *self.rake) if c]
+
+    def numbers(self) -> list[str]:
+        return self.items + ([self.weight] if self.weight else [])
 
 
 @click.command()
-def estimate() -> None:
-    """Design-based estimates from a responses CSV (placeholder; see issue 3)."""
-    raise click.ClickException("not implemented yet")
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False))
+@click.option("--items", required=True, help="Comma-separated item columns, e.g. q1,q2.")
+@click.option("--by", required=True, help="Column of the unit (domain) of each response.")
+@click.option("--weight", help="Base-weight column (default: every weight is 1).")
+@click.option("--strata", help="Stratum column (default: one stratum).")
+@click.option("--psu", help="PSU column, nested in strata (default: each response is a PSU).")
+@click.option("--rake", help="Comma-separated raking variables, e.g. sex,age_band.")
+@click.option("--margins", type=click.Path(exists=True, dir_okay=False),
+              help="Population margins CSV: variable,level,count.")  # fmt: skip
+@click.option("--satisfied-min", type=float, default=4.0, show_default=True,
+              help="An answer at least this counts as satisfied.")  # fmt: skip
+@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.95, show_default=True, help="Confidence level.")  # fmt: skip
+@click.option("--json", "json_out", required=True, help="Output file, or - for stdout.")
+@click.option("--timings", is_flag=True, help="Report read and compute seconds in meta.")
+def estimate(responses, items, by, weight, strata, psu, rake, margins, satisfied_min, level,
+             json_out, timings) -> None:  # fmt: skip
+    """Means, proportions satisfied, unweighted and Kish figures per unit, with SEs and CIs."""
+    started = time.perf_counter()
+    cols = _Columns(_split(items, "--items"), by, weight, strata, psu, _split(rake, "--rake"))
+    if bool(cols.rake) != bool(margins):
+        raise click.ClickException("--rake and --margins go together")
+    data = _columns_as_arrays(_read(responses, cols), cols)
+    targets = _read_margins(margins, cols.rake) if margins else None
+    read_s = time.perf_counter() - started
+    try:
+        result = _compute(data, cols, targets, satisfied_min, level)
+    except DesignError as exc:
+        raise click.ClickException(str(exc)) from None
+    compute_s = time.perf_counter() - started - read_s
+    if result.raking is not None and not result.raking.converged:
+        click.echo(f"warning: raking did not converge in {result.raking.iterations} iterations",
+                   err=True)  # fmt: skip
+    payload = {"meta": _meta(result, responses, cols, satisfied_min), **result.rows()}
+    if timings:
+        total = time.perf_counter() - started
+        payload["meta"]["timings"] = {"read_s": read_s, "compute_s": compute_s, "total_s": total}
+    write_json(payload, json_out)
+
+
+def _split(value: str | None, option: str) -> list[str]:
+    names = [v.strip() for v in (value or "").split(",") if v.strip()]
+    if len(set(names)) != len(names):
+        raise click.ClickException(f"{option} names a column twice")
+    if value is not None and not names:
+        raise click.ClickException(f"{option} names no column")
+    return names
+
+
+def _read(path: str, cols: _Columns) -> pa.Table:
+    """Read only the needed columns: items and weight as numbers, codes as strings."""
+    header = _header(path)
+    wanted = cols.labels() + cols.numbers()
+    unknown = [c for c in wanted if c not in header]
+    if unknown:
+        raise click.ClickException(
+            f"{path}: no column {unknown[0]!r} (columns: {', '.join(header)})"
+        )
+    types = {c: pa.string() for c in cols.labels()} | {c: pa.float64() for c in cols.numbers()}
+    convert = pacsv.ConvertOptions(
+        column_types=types, include_columns=list(dict.fromkeys(wanted)),
+        null_values=_NULLS, strings_can_be_null=True, quoted_strings_can_be_null=True,
+    )  # fmt: skip
+    try:
+        return pacsv.read_csv(path, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        raise click.ClickException(_arrow_reason(path, header, str(exc))) from None
+
+
+def _header(path: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        row = next(csv.reader(fh), None)
+    if not row:
+        raise click.ClickException(f"{path}: the file is empty")
+    return row
+
+
+def _arrow_reason(path: str, header: list[str], message: str) -> str:
+    """Turn pyarrow's conversion error into one line naming the column and the value."""
+    col = re.search(r"column #(\d+)", message)
+    val = re.search(r"invalid value '([^']*)'", message)
+    if col and val:
+        name = header[int(col.group(1))]
+        return f"{path}: column {name!r} must hold numbers, found {val.group(1)!r}"
+    return f"{path}: cannot read the file ({message.splitlines()[0]})"
+
+
+def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a label column (sorted labels) and the labels; empty cells refused."""
+    column = table.column(name).combine_chunks()
+    if column.null_count:
+        first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+        raise click.ClickException(
+            f"column {name!r} is empty in {column.null_count} row(s) (first at line {first + 2})"
+        )
+    encoded = pc.dictionary_encode(column)
+    labels = encoded.dictionary.to_pylist()
+    order = np.argsort(np.array(labels, dtype=object))
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return rank[idx], [labels[i] for i in order]
+
+
+def _numbers(table: pa.Table, name: str, out: np.ndarray | None = None) -> np.ndarray:
+    values = table.column(name).to_numpy()  # float64 with nan for empty cells
+    if out is None:
+        return np.asarray(values, dtype=float)
+    out[:] = values
+    return out
+
+
+def _read_margins(path: str, variables: list[str]) -> dict[str, dict[str, float]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"variable", "level", "count"} <= set(rows[0]):
+        raise click.ClickException(f"{path}: expected the columns variable,level,count")
+    out: dict[str, dict[str, float]] = {v: {} for v in variables}
+    for line, row in enumerate(rows, start=2):
+        if row["variable"] not in out:
+            wanted = ",".join(variables)
+            raise click.ClickException(
+                f"{path}, line {line}: {row['variable']!r} is not one of --rake {wanted}"
+            )
+        try:
+            out[row["variable"]][row["level"]] = float(row["count"])
+        except ValueError:
+            raise click.ClickException(
+                f"{path}, line {line}: count {row['count']!r} is not a number"
+            ) from None
+    empty = [v for v, counts in out.items() if not counts]
+    if empty:
+        raise click.ClickException(f"{path}: no margin for {empty[0]!r}")
+    return out
+
+
+def _columns_as_arrays(table: pa.Table, cols: _Columns) -> dict:
+    """Parse the columns into codes and floats (part of reading: no statistics yet)."""
+    n = table.num_rows
+    if n == 0:
+        raise click.ClickException("the responses file has no rows")
+    data = {"n": n, "unit": _codes(table, cols.by), "weights": None, "strata": None, "psu": None}
+    if cols.weight:
+        data["weights"] = _numbers(table, cols.weight)
+        _check_weights(data["weights"], cols.weight)
+    for key in ("strata", "psu"):
+        if getattr(cols, key):
+            data[key] = _codes(table, getattr(cols, key))[0]
+    # Column-major: the map reads one item at a time.
+    data["answers"] = np.empty((n, len(cols.items)), order="F")
+    for i, c in enumerate(cols.items):
+        _numbers(table, c, data["answers"][:, i])
+    data["rake"] = [_codes(table, v) for v in cols.rake]
+    return data
+
+
+def _compute(data: dict, cols: _Columns, targets, satisfied_min: float, level: float):
+    design = make_design(data["n"], data["weights"], data["strata"], data["psu"])
+    raking = _raking_spec(data["rake"], cols, targets) if targets else None
+    unit, units = data["unit"]
+    return estimate_domains(design, unit, data["answers"], units=units, items=cols.items,
+                            raking=raking, satisfied_min=satisfied_min, level=level)  # fmt: skip
+
+
+def _check_weights(weights: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(weights) | (weights <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise click.ClickException(
+            f"column {name!r}: {int(bad.sum())} weight(s) are missing, zero or negative "
+            f"(first at line {first + 2}: {weights[first]})"
+        )
+
+
+def _raking_spec(coded: list, cols: _Columns, targets) -> RakingSpec:
+    return RakingSpec(
+        names=tuple(cols.rake), codes=tuple(c for c, _ in coded),
+        levels=tuple(tuple(labels) for _, labels in coded),
+        targets=tuple(targets[v] for v in cols.rake),
+    )  # fmt: skip
+
+
+def _meta(result, path: str, cols: _Columns, satisfied_min: float) -> dict:
+    fit = result.raking
+    raking = None if fit is None else {
+        "variables": cols.rake, "iterations": fit.iterations, "converged": fit.converged,
+        "max_margin_error": fit.max_margin_error,
+    }  # fmt: skip
+    return {
+        "df": result.df, "design": result.design, "level": result.level,
+        "t_quantile": result.t_quantile, "n_rows": result.n_rows,
+        "n_units": len(result.kish), "n_strata": result.n_strata, "n_psu": result.n_psu,
+        "items": cols.items, "by": cols.by, "weight": cols.weight, "strata": cols.strata,
+        "psu": cols.psu, "satisfied_min": satisfied_min, "raking": raking,
+        "data_file": path,
+    }  # fmt: skip

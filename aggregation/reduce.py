@@ -1,0 +1,237 @@
+"""Reduce merged sufficient statistics to the estimates of ESTIMATORS.md (a)–(d)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from aggregation import estimators as E
+from aggregation import estimates as R
+from aggregation.design import psu_variance_from_totals
+from aggregation.raking import RakingFit, rake_cell_correction
+from aggregation.sufficient import Layout, PartialSums
+
+_EXTREME = {"y_min": np.min, "y_max": np.max}
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """Point estimates and PSU score totals of every (item, unit) including ``_ALL_``."""
+
+    mean: np.ndarray  # (I, U+1)
+    prop: np.ndarray  # (I, U+1)
+    z_mean: np.ndarray  # (I, U+1, P)
+    z_prop: np.ndarray  # (I, U+1, P)
+    var_mean: np.ndarray  # (I, U+1)
+    var_prop: np.ndarray  # (I, U+1)
+
+
+def reduce_sums(
+    layout: Layout,
+    sums: PartialSums,
+    *,
+    raking: RakingFit | None = None,
+    level: float = 0.95,
+    units: Sequence[str] | None = None,
+    items: Sequence[str] | None = None,
+) -> R.EstimateSet:
+    """Estimates from merged partial sums, for the base design or (with ``raking``) raked.
+
+    Parameters
+    ----------
+    layout : Layout
+        The coding the sums were mapped with.
+    sums : PartialSums
+        Merged over all chunks; for a raked design mapped with ``raking.factor``.
+    raking : RakingFit, optional
+        Adds R ``rake()``'s variance correction (ESTIMATORS (b)).
+    level : float
+        Confidence level of every interval.
+    units, items : sequence of str, optional
+        Labels of the unit and item codes (default: the codes as strings).
+    """
+    units = tuple(units or (str(u) for u in range(layout.n_units))) + (R.ALL,)
+    items = tuple(items or (f"item{i}" for i in range(layout.n_items)))
+    s = _with_all(sums)
+    fitted = _fit(layout, s, raking)
+    n_strata = int(np.unique(layout.psu_stratum).shape[0])
+    df = layout.n_psu - n_strata
+    design = "base" if raking is None else "raked"
+    t = E.t_quantile(level, df)
+    scores = R.DomainScores(
+        items, units, fitted.mean, fitted.prop, fitted.z_mean, fitted.z_prop,
+        layout.psu_stratum, df,
+    )  # fmt: skip
+    return R.EstimateSet(
+        design=design,
+        df=df,
+        level=level,
+        t_quantile=None if np.isnan(t) else float(t),
+        n_rows=int(sums.rows.sum()),
+        n_psu=layout.n_psu,
+        n_strata=n_strata,
+        means=_mean_rows(design, df, level, s, fitted, items, units),
+        proportions=_prop_rows(layout, design, df, level, s, fitted, items, units),
+        unweighted=_unweighted_rows(level, s, items, units),
+        kish=_kish_rows(design, sums, units[:-1]),
+        scores=scores,
+        raking=raking,
+    )
+
+
+def _with_all(sums: PartialSums) -> dict[str, np.ndarray]:
+    """Arrays with the ``_ALL_`` domain appended on the unit axis (axis 1 of item arrays)."""
+    out = sums.as_arrays()
+    for key in ("sw", "swy", "sws", "n", "swy2", "sw2", "n_sat", "sy", "sy2", "y_min", "y_max",
+                "cell_n", "cell_y", "cell_sat"):  # fmt: skip
+        a = out[key]
+        total = _EXTREME.get(key, np.sum)(a, axis=1, keepdims=True)
+        out[key] = np.concatenate([a, total], axis=1)
+    return out
+
+
+def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
+    mean, z_mean = _ratio_scores(s["swy"], s["sw"])
+    prop, z_prop = _ratio_scores(s["sws"], s["sw"])
+    if raking is not None:
+        z_mean = z_mean - _rake_correction(raking, s, mean, s["cell_y"])
+        z_prop = z_prop - _rake_correction(raking, s, prop, s["cell_sat"])
+    mean, z_mean = _exact_if_constant(mean, z_mean, _constant_answer(s))
+    prop, z_prop = _exact_if_constant(prop, z_prop, _constant_share(s))
+    return _Fitted(mean, prop, z_mean, z_prop, _variance(layout, z_mean), _variance(layout, z_prop))
+
+
+def _constant_answer(s: dict) -> np.ndarray:
+    """The common answer of domains where all answers are equal, else nan."""
+    return np.where(s["y_min"] == s["y_max"], s["y_min"], np.nan)
+
+
+def _constant_share(s: dict) -> np.ndarray:
+    """0 or 1 where no one or everyone answering is satisfied, else nan."""
+    answered = s["n"] > 0
+    none, all_ = answered & (s["n_sat"] == 0), answered & (s["n_sat"] == s["n"])
+    return np.where(none, 0.0, np.where(all_, 1.0, np.nan))
+
+
+def _exact_if_constant(est: np.ndarray, z: np.ndarray, constant: np.ndarray):
+    """Without spread every score is 0 and the estimate is the common value, exactly.
+
+    Rounding would otherwise leave an SE of ~1e-16 (R shows such noise) instead of 0.
+    """
+    fixed = ~np.isnan(constant)
+    return np.where(fixed, constant, est), np.where(fixed[..., None], 0.0, z)
+
+
+def _ratio_scores(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``ybar = Σ num / Σ den`` and PSU totals ``z_hi = (num_hi − ybar den_hi) / Σ den`` (a)."""
+    total = den.sum(axis=-1)
+    safe = np.where(total > 0, total, 1.0)
+    est = np.where(total > 0, num.sum(axis=-1) / safe, np.nan)
+    z = (num - np.nan_to_num(est)[..., None] * den) / safe[..., None]
+    return est, z
+
+
+def _rake_correction(fit: RakingFit, s: dict, est: np.ndarray, cell_sum: np.ndarray):
+    """PSU totals of ``base_k Φ(c_k)``, the part R's rake() sweeps remove (ESTIMATORS (b))."""
+    total = s["sw"].sum(axis=-1)
+    safe = np.where(total > 0, total, 1.0)[..., None]
+    cell_scores = (cell_sum - np.nan_to_num(est)[..., None] * s["cell_n"]) / safe
+    shape = cell_scores.shape
+    phi = rake_cell_correction(fit, s["cell_rows"], cell_scores.reshape(-1, shape[-1]))
+    return (s["psu_cell_base"] @ phi.T).T.reshape(shape[:-1] + (-1,))
+
+
+def _variance(layout: Layout, z: np.ndarray) -> np.ndarray:
+    flat = z.reshape(-1, z.shape[-1]).T
+    return psu_variance_from_totals(flat, layout.psu_stratum).reshape(z.shape[:-1])
+
+
+def _opt(x) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def _mean_rows(design, df, level, s, fit: _Fitted, items, units) -> list[R.MeanRow]:
+    n, sum_w = s["n"].ravel(), s["sw"].sum(axis=-1).ravel()
+    mean, var = fit.mean.ravel(), fit.var_mean.ravel()
+    se = np.sqrt(var)
+    low, high, ci_why = E.t_interval(mean, se, df, level)
+    ss_w = s["swy2"].ravel() - np.nan_to_num(mean) * s["swy"].sum(axis=-1).ravel()
+    equal = (s["y_min"] == s["y_max"]).ravel()
+    deff, n_eff, deff_why = E.design_effect(var, n, sum_w, ss_w, equal)
+    kish_deff, _ = E.kish(n, sum_w, s["sw2"].ravel())
+    rows = []
+    for k, (item, unit) in enumerate((i, u) for i in items for u in units):
+        empty = n[k] == 0
+        rows.append(R.MeanRow(
+            design, item, unit, int(n[k]), _opt(mean[k]), None if empty else float(se[k]),
+            _opt(low[k]), _opt(high[k]), df, _opt(deff[k]), _opt(n_eff[k]), float(sum_w[k]),
+            _opt(kish_deff[k]), R.NO_ANSWERS if empty else None, ci_why[k], deff_why[k],
+        ))  # fmt: skip
+    return rows
+
+
+def _unit_degf(layout: Layout, rows: np.ndarray) -> np.ndarray:
+    """PSUs minus strata with respondents of each unit (R's ``degf`` of the subset)."""
+    present = rows > 0
+    n_strata = int(layout.psu_stratum.max(initial=-1)) + 1
+    strata = np.zeros((rows.shape[0], n_strata), dtype=bool)
+    for h in range(n_strata):
+        strata[:, h] = present[:, layout.psu_stratum == h].any(axis=1)
+    return present.sum(axis=1) - strata.sum(axis=1)
+
+
+def _prop_rows(layout, design, df, level, s, fit: _Fitted, items, units) -> list:
+    n_units = layout.n_units
+    n = s["n"][:, :n_units].ravel()
+    p = fit.prop[:, :n_units].ravel()
+    se = np.sqrt(fit.var_prop[:, :n_units].ravel())
+    n_sat = s["n_sat"][:, :n_units].ravel()
+    bound = (n_sat == 0) | (n_sat == n)
+    unit_rows = s["rows"].sum(axis=1)
+    nrow = np.tile(unit_rows if design == "base" else np.full(n_units, unit_rows.sum()), len(items))
+    degf = np.tile(_unit_degf(layout, s["rows"]), len(items))
+    lo, hi, why = E.logit_interval(p, se, df, level, bound)
+    b_lo, b_hi, b_neff, b_why = E.korn_graubard(p, se, nrow, degf, level, bound)
+    note = None if design == "base" else R.RAKED_NROW
+    rows = []
+    for k, (item, unit) in enumerate((i, u) for i in items for u in units[:n_units]):
+        empty = n[k] == 0
+        rows.append(R.ProportionRow(
+            design, item, unit, int(n[k]), _opt(p[k]), None if empty else float(se[k]),
+            _opt(lo[k]), _opt(hi[k]), df, _opt(b_lo[k]), _opt(b_hi[k]), int(nrow[k]),
+            int(degf[k]), _opt(b_neff[k]), why[k], b_why[k], note,
+        ))  # fmt: skip
+    return rows
+
+
+def _unweighted_rows(level, s, items, units) -> list[R.UnweightedRow]:
+    n = s["n"].ravel()
+    mean, sd, se, low, high, why = E.unweighted_t(n, s["sy"].ravel(), s["sy2"].ravel(), level)
+    rows = []
+    for k, (item, unit) in enumerate((i, u) for i in items for u in units):
+        rows.append(R.UnweightedRow(
+            item, unit, int(n[k]), _opt(mean[k]), _opt(sd[k]), _opt(se[k]), _opt(low[k]),
+            _opt(high[k]), max(int(n[k]) - 1, 0), why[k],
+        ))  # fmt: skip
+    return rows
+
+
+def _kish_rows(design, sums: PartialSums, units) -> list[R.KishRow]:
+    n = sums.rows.sum(axis=1)
+    deff, neff = E.kish(n, sums.unit_w, sums.unit_w2)
+    why = E.reasons(n.shape[0], [(n == 0, "the unit has no respondents")])
+    return [
+        R.KishRow(
+            design,
+            unit,
+            int(n[u]),
+            float(sums.unit_w[u]),
+            float(sums.unit_w2[u]),
+            _opt(neff[u]),
+            _opt(deff[u]),
+            why[u],
+        )  # fmt: skip
+        for u, unit in enumerate(units)
+    ]

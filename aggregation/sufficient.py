@@ -1,0 +1,235 @@
+"""Mergeable sufficient statistics: map a chunk of responses to partial sums, merge them.
+
+Every estimate of ESTIMATORS (a)–(d) is a function of sums per (item, unit, PSU) and per
+(item, unit, raking cell), so chunks can be mapped in any process and merged by addition
+(min/max for the spread check). Raking needs one global pass first: map
+:func:`map_cell_totals`, merge, :func:`aggregation.raking.fit_raking`, then map
+:func:`map_chunk` with the fitted cell factors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from aggregation.design import DesignError
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The global coding every chunk shares.
+
+    Attributes
+    ----------
+    n_units : int
+        Domains are unit codes ``0 .. n_units - 1`` (``_ALL_`` is added at reduce).
+    n_items : int
+    psu_stratum : ndarray of int, shape (n_psu,)
+        Stratum of every PSU; PSU codes are global and nested in strata.
+    n_cells : int
+        Joint raking cells (1 without raking).
+    satisfied_min : float
+        An answer ``>=`` this counts as satisfied (ESTIMATORS (c)).
+    """
+
+    n_units: int
+    n_items: int
+    psu_stratum: np.ndarray
+    n_cells: int = 1
+    satisfied_min: float = 4.0
+
+    @property
+    def n_psu(self) -> int:
+        return int(self.psu_stratum.shape[0])
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Some responses: ``m`` rows with global codes.
+
+    Attributes
+    ----------
+    unit, psu : ndarray of int, shape (m,)
+    weight : ndarray, shape (m,)
+        Base (sampling) weights.
+    answers : ndarray, shape (m, n_items)
+        Item values, nan where not answered.
+    cell : ndarray of int, shape (m,), optional
+        Joint raking cell.
+    """
+
+    unit: np.ndarray
+    psu: np.ndarray
+    weight: np.ndarray
+    answers: np.ndarray
+    cell: np.ndarray | None = None
+
+    def take(self, rows: slice | np.ndarray) -> Chunk:
+        """The sub-chunk of ``rows``."""
+        cell = None if self.cell is None else self.cell[rows]
+        return Chunk(self.unit[rows], self.psu[rows], self.weight[rows], self.answers[rows], cell)
+
+
+@dataclass(frozen=True)
+class PartialSums:
+    """Sums over some responses; :meth:`merge` is associative and commutative.
+
+    Shapes: ``I`` items, ``U`` units, ``P`` PSUs, ``C`` raking cells. Weights ``w`` are the
+    design's (raked when the chunk was mapped with cell factors), ``d`` marks an answer.
+
+    ``sw, swy, sws`` (I, U, P): Σ d w, Σ d w y, Σ d w sat.
+    ``rows`` (U, P): respondents. ``unit_w, unit_w2`` (U,): Σ w, Σ w² over all respondents.
+    ``n, swy2, sw2, n_sat, sy, sy2`` (I, U): Σ d, Σ d w y², Σ d w², Σ d sat, Σ d y, Σ d y².
+    ``y_min, y_max`` (I, U): extreme answers (±inf where none).
+    ``cell_rows`` (C,): respondents; ``psu_cell_base`` (P, C): Σ base weight.
+    ``cell_n, cell_y, cell_sat`` (I, U, C): Σ d, Σ d y, Σ d sat.
+    """
+
+    sw: np.ndarray
+    swy: np.ndarray
+    sws: np.ndarray
+    rows: np.ndarray
+    unit_w: np.ndarray
+    unit_w2: np.ndarray
+    n: np.ndarray
+    swy2: np.ndarray
+    sw2: np.ndarray
+    n_sat: np.ndarray
+    sy: np.ndarray
+    sy2: np.ndarray
+    y_min: np.ndarray
+    y_max: np.ndarray
+    cell_rows: np.ndarray
+    psu_cell_base: np.ndarray
+    cell_n: np.ndarray
+    cell_y: np.ndarray
+    cell_sat: np.ndarray
+
+    def merge(self, other: PartialSums) -> PartialSums:
+        """Sums over the union of both chunks' responses."""
+        out = {}
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            op = {"y_min": np.minimum, "y_max": np.maximum}.get(f.name, np.add)
+            out[f.name] = op(a, b)
+        return PartialSums(**out)
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        """Plain dict of arrays (e.g. for ``np.savez`` between worker processes)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def merge_sums(parts: Iterable[PartialSums]) -> PartialSums:
+    """Merge any number of partial sums (the reduce's first step)."""
+    it = iter(parts)
+    try:
+        total = next(it)
+    except StopIteration:
+        raise ValueError("no partial sums to merge") from None
+    for part in it:
+        total = total.merge(part)
+    return total
+
+
+@dataclass(frozen=True)
+class CellTotals:
+    """First raking pass: Σ base weight and respondents per joint cell, shape (n_cells,)."""
+
+    weight: np.ndarray
+    rows: np.ndarray
+
+    def merge(self, other: CellTotals) -> CellTotals:
+        return CellTotals(self.weight + other.weight, self.rows + other.rows)
+
+
+def map_cell_totals(layout: Layout, chunk: Chunk) -> CellTotals:
+    """Base-weight table of the joint raking cells over one chunk (IPF input)."""
+    _check_chunk(layout, chunk)
+    if chunk.cell is None:
+        raise DesignError("raking needs the raking cell of every respondent")
+    c = layout.n_cells
+    weight = np.bincount(chunk.cell, weights=chunk.weight, minlength=c)
+    return CellTotals(weight, np.bincount(chunk.cell, minlength=c).astype(float))
+
+
+def map_chunk(layout: Layout, chunk: Chunk, cell_factor: np.ndarray | None = None) -> PartialSums:
+    """Partial sums of one chunk.
+
+    Parameters
+    ----------
+    layout : Layout
+    chunk : Chunk
+    cell_factor : ndarray, shape (n_cells,), optional
+        Raking factors ``g`` (:attr:`RakingFit.factor`): weights become ``base · g(cell)``.
+    """
+    _check_chunk(layout, chunk)
+    cell = np.zeros(chunk.unit.shape[0], np.int64) if chunk.cell is None else chunk.cell
+    w = chunk.weight if cell_factor is None else chunk.weight * cell_factor[cell]
+    up = chunk.unit * layout.n_psu + chunk.psu
+    uc = chunk.unit * layout.n_cells + cell
+    per_item = [_item_sums(layout, chunk, up, uc, w, i) for i in range(layout.n_items)]
+    stacked = {k: np.stack([s[k] for s in per_item]) for k in per_item[0]}
+    u, p, c = layout.n_units, layout.n_psu, layout.n_cells
+    return PartialSums(
+        rows=np.bincount(up, minlength=u * p).reshape(u, p).astype(float),
+        unit_w=np.bincount(chunk.unit, w, u),
+        unit_w2=np.bincount(chunk.unit, w * w, u),
+        cell_rows=np.bincount(cell, minlength=c).astype(float),
+        psu_cell_base=np.bincount(chunk.psu * c + cell, chunk.weight, p * c).reshape(p, c),
+        **stacked,
+    )
+
+
+def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int) -> dict[str, np.ndarray]:
+    u, p, c = layout.n_units, layout.n_psu, layout.n_cells
+    y = np.ascontiguousarray(chunk.answers[:, i])  # one strided copy beats 20 strided passes
+    d = (y == y).astype(float)  # 1 where answered (nan != nan)
+    y0 = np.nan_to_num(y, nan=0.0)
+    wd = w * d
+    wy = wd * y0
+    sat = d * (y0 >= layout.satisfied_min)
+    y_min, y_max = np.full(u, np.inf), np.full(u, -np.inf)
+    np.fmin.at(y_min, chunk.unit, y)  # fmin/fmax skip the nan of unanswered rows
+    np.fmax.at(y_max, chunk.unit, y)
+    # Per-unit sums come from per-(unit, cell) sums: one bincount serves both.
+    by_cell = {
+        "cell_n": d, "cell_y": y0, "cell_sat": sat, "swy2": wy * y0, "sw2": wd * wd,
+        "sy2": y0 * y0,
+    }  # fmt: skip
+    cells = {k: np.bincount(uc, v, u * c).reshape(u, c) for k, v in by_cell.items()}
+    return {
+        "sw": np.bincount(up, wd, u * p).reshape(u, p),
+        "swy": np.bincount(up, wy, u * p).reshape(u, p),
+        "sws": np.bincount(up, wd * sat, u * p).reshape(u, p),
+        "n": cells["cell_n"].sum(axis=1),
+        "n_sat": cells["cell_sat"].sum(axis=1),
+        "sy": cells["cell_y"].sum(axis=1),
+        "swy2": cells.pop("swy2").sum(axis=1),
+        "sw2": cells.pop("sw2").sum(axis=1),
+        "sy2": cells.pop("sy2").sum(axis=1),
+        "y_min": y_min,
+        "y_max": y_max,
+        **cells,
+    }
+
+
+def _check_chunk(layout: Layout, chunk: Chunk) -> None:
+    m = chunk.unit.shape[0]
+    if chunk.answers.shape != (m, layout.n_items):
+        raise DesignError(f"answers has shape {chunk.answers.shape}, expected ({m}, items)")
+    for name, codes, size in (
+        ("unit", chunk.unit, layout.n_units),
+        ("psu", chunk.psu, layout.n_psu),
+        ("cell", chunk.cell, layout.n_cells),
+    ):
+        if codes is not None and m and (codes.min() < 0 or codes.max() >= size):
+            raise DesignError(f"{name} codes must lie in 0..{size - 1}")
+    w = chunk.weight
+    bad = ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DesignError(
+            f"{int(bad.sum())} weight(s) are missing, zero or negative (first at row {first})"
+        )

@@ -1,0 +1,194 @@
+"""Benchmark ``parindex estimate`` on 1,000,000 generated responses (base and raked design).
+
+Usage: ``PYTHONPATH=. python bench/bench_estimate.py [--rows N] [--no-r] [--r-timeout S]
+[--keep DIR]``
+
+Prints wall time, the command's own read/compute timings, and peak memory (ru_maxrss of
+each child). Where ``Rscript`` with the ``survey`` package is installed, times R on the
+same file (svyby of every item's mean with deff, and of the satisfied share) and prints
+the ratio. Goal: < 1.5 s compute and < 5 s whole command per design, < 1.5 GB peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from pyarrow import csv as pacsv
+
+ITEMS = [f"q{i}" for i in range(1, 9)]
+PSUS_PER_STRATUM = [1200, 1000, 900, 800, 600, 500]
+SEXES, AGES = ["F", "M"], ["18-29", "30-44", "45-59", "60+"]
+REPO = Path(__file__).resolve().parents[1]
+
+R_SCRIPT = r"""
+suppressMessages(library(survey))
+options(survey.lonely.psu = "adjust", survey.adjust.domain.lonely = FALSE)
+args <- commandArgs(TRUE)
+df <- read.csv(args[1], na.strings = c("", "NA"))
+items <- paste0("q", 1:8)
+for (q in items) df[[paste0(q, "_sat")]] <- as.numeric(df[[q]] >= 4)
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, data = df, nest = TRUE)
+if (args[2] == "raked") {
+  m <- read.csv(args[3])
+  pop <- function(v) { x <- m[m$variable == v, ]; d <- data.frame(x$level, x$count);
+                       names(d) <- c(v, "Freq"); d }
+  des <- rake(des, list(~sex, ~age_band), list(pop("sex"), pop("age_band")),
+              control = list(maxit = 100, epsilon = 1e-12))
+}
+t0 <- proc.time()[["elapsed"]]
+for (q in items) {
+  f <- as.formula(paste0("~", q)); s <- as.formula(paste0("~", q, "_sat"))
+  invisible(svyby(f, ~unit, des, svymean, na.rm = TRUE, deff = TRUE))
+  invisible(svymean(f, des, na.rm = TRUE, deff = TRUE))
+  invisible(svyby(s, ~unit, des, svymean, na.rm = TRUE))
+}
+cat(sprintf("%.3f\n", proc.time()[["elapsed"]] - t0))
+"""
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> Path:
+    """Write the responses CSV and a margins CSV beside it; returns the margins path."""
+    rng = np.random.default_rng(seed)
+    n_psu = sum(PSUS_PER_STRATUM)
+    psu_stratum = np.repeat(np.arange(len(PSUS_PER_STRATUM)), PSUS_PER_STRATUM)
+    psu = rng.integers(0, n_psu, rows)
+    stratum = psu_stratum[psu]
+    unit = rng.integers(0, 40, rows)
+    sex, age = rng.choice(2, rows, p=[0.6, 0.4]), rng.choice(4, rows, p=[0.12, 0.25, 0.34, 0.29])
+    weight = np.round(rng.lognormal(3.4, 0.35, rows) * (1 + stratum / 5), 6)
+    level = rng.normal(0, 0.6, 40)[unit] + rng.normal(0, 0.4, n_psu)[psu]
+    cols = {
+        "response_id": pa.array(np.arange(rows)),
+        "unit": pa.array(np.char.add("U", np.char.zfill((unit + 1).astype(str), 2))),
+        "group": pa.array(np.where(rng.random(rows) < 0.2, "leader", "citizen")),
+        "stratum": pa.array(np.char.add("S", (stratum + 1).astype(str))),
+        "psu": pa.array(np.char.add("P", np.char.zfill(psu.astype(str), 5))),
+        "sex": pa.array(np.array(SEXES)[sex]),
+        "age_band": pa.array(np.array(AGES)[age]),
+        "weight": pa.array(weight),
+    }
+    for q in ITEMS:
+        y = np.clip(np.round(3 + level + rng.normal(0, 1.1, rows)), 1, 5).astype(np.int64)
+        cols[q] = pa.array(y, mask=rng.random(rows) < 0.05)
+    pacsv.write_csv(pa.table(cols), path, pacsv.WriteOptions(quoting_style="none"))
+    return _write_margins(path.with_name("margins.csv"), weight, sex, age, rng)
+
+
+def _write_margins(path: Path, weight, sex, age, rng) -> Path:
+    total = weight.sum() * 1.05
+    by_sex = np.bincount(sex, weight) * rng.uniform(0.95, 1.05, 2)
+    by_age = np.bincount(age, weight) * rng.uniform(0.9, 1.1, 4)
+    lines = ["variable,level,count"]
+    lines += [f"sex,{s},{c:.6f}" for s, c in zip(SEXES, by_sex / by_sex.sum() * total, strict=True)]
+    lines += [
+        f"age_band,{a},{c:.6f}" for a, c in zip(AGES, by_age / by_age.sum() * total, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_child(cmd: list[str], timeout: float | None = None) -> tuple[float, float, str]:
+    """Run ``cmd``; return wall seconds, this child's peak RSS in MB (wait4), and stdout.
+
+    Raises TimeoutError after ``timeout`` seconds (the child is killed), RuntimeError if
+    the child fails.
+    """
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, text=True)
+        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        if timer:
+            timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if timer:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        if timeout and wall >= timeout:
+            raise TimeoutError(f"stopped after {timeout:.0f} s")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:4])} failed: {err.read().strip()[-500:]}")
+        return wall, usage.ru_maxrss / 1024, out.read()
+
+
+def bench_python(csv_path: Path, margins: Path, out_dir: Path) -> dict[str, float]:
+    base = [sys.executable, "-m", "survey_app.cli", "estimate", str(csv_path), "--items",
+            ",".join(ITEMS), "--by", "unit", "--weight", "weight", "--strata", "stratum",
+            "--psu", "psu", "--timings"]  # fmt: skip
+    walls = {}
+    for design, extra in (("base", []), ("raked", ["--rake", "sex,age_band", "--margins",
+                                                   str(margins)])):  # fmt: skip
+        out = out_dir / f"{design}.json"
+        wall, peak, _ = run_child(base + extra + ["--json", str(out)])
+        meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
+        t = meta["timings"]
+        print(f"parindex {design:5s}: wall {wall:6.2f} s | read {t['read_s']:.2f} s | "
+              f"compute {t['compute_s']:.2f} s | peak RSS {peak:,.0f} MB | "
+              f"raking {meta['raking'] and meta['raking']['iterations']} it")  # fmt: skip
+        walls[design] = wall
+    return walls
+
+
+def bench_r(csv_path: Path, margins: Path, walls: dict[str, float], out_dir: Path,
+            timeout: float) -> None:  # fmt: skip
+    if shutil.which("Rscript") is None:
+        print("R: Rscript is absent; no comparison")
+        return
+    script = out_dir / "bench.R"
+    script.write_text(R_SCRIPT, encoding="utf-8")
+    for design in ("base", "raked"):
+        cmd = ["Rscript", str(script), str(csv_path), design, str(margins)]
+        try:
+            wall, peak, out = run_child(cmd, timeout)
+        except TimeoutError as exc:
+            print(f"R survey {design:5s}: {exc} (ratio > {timeout / walls[design]:.0f}x)")
+            continue
+        except RuntimeError as exc:
+            print(f"R: survey package unavailable or failed ({str(exc).splitlines()[0]})")
+            return
+        print(
+            f"R survey {design:5s}: wall {wall:7.2f} s (estimation {float(out):.2f} s) | "
+            f"peak RSS {peak:,.0f} MB | ratio R/parindex (wall) {wall / walls[design]:.1f}x"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
+    parser.add_argument("--r-timeout", type=float, default=600, help="seconds per R run")
+    parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    args = parser.parse_args()
+    out_dir = args.keep or Path(tempfile.mkdtemp(prefix="parindex-bench-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        csv_path = out_dir / "responses.csv"
+        start = time.perf_counter()
+        margins = generate(csv_path, args.rows)
+        size = csv_path.stat().st_size / 1e6
+        print(
+            f"generated {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - start:.1f} s"
+        )
+        walls = bench_python(csv_path, margins, out_dir)
+        if not args.no_r:
+            bench_r(csv_path, margins, walls, out_dir, args.r_timeout)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
