@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from aggregation.design import Design, DesignError
+from aggregation.estimates import EstimateSet
 from aggregation.raking import RakingFit, fit_raking, joint_cells, make_margins
 from aggregation.reduce import reduce_sums
-from aggregation.estimates import EstimateSet
 from aggregation.sufficient import Chunk, Layout, map_cell_totals, map_chunk, merge_sums
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aggregation import estimators as E
 from aggregation import estimates as R
+from aggregation import estimators as E
 from aggregation.design import psu_variance_from_totals
 from aggregation.raking import RakingFit, rake_cell_correction
 from aggregation.sufficient import Layout, PartialSums

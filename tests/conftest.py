@@ -7,6 +7,7 @@ When a server does not answer, its tests skip with the reason; with
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -163,6 +164,6 @@ def cli(sqlite_app):
 @pytest.fixture(scope="session")
 def reference() -> dict:
     """What R's survey package computed for the reference case."""
-    return __import__("json").loads((REFERENCE_DIR / "reference_2k.json").read_text(encoding="utf-8"))
+    return json.loads((REFERENCE_DIR / "reference_2k.json").read_text(encoding="utf-8"))
 
 
