@@ -46,9 +46,12 @@ def audit_rows(entries) -> list[dict]:
 
 
 def audit_csv(entries) -> str:
-    """Every text cell that a spreadsheet would run as a formula is written as text."""
+    """Every text cell that a spreadsheet would run as a formula is written as text.
+
+    CRLF line ends (RFC 4180): the writer then quotes a cell holding a bare CR too.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in audit_rows(entries):
         writer.writerow([safe_cell(row[c]) for c in COLUMNS])

@@ -67,10 +67,15 @@ def read_limited(stream, max_bytes: int) -> bytes:
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise AssessmentError(
-            "The file is larger than {limit} MB; nothing was stored.",
-            limit=f"{max_bytes / 1024 / 1024:g}",
+            "The file is larger than {limit}; nothing was stored.", limit=human_size(max_bytes)
         )
     return data
+
+
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.3g} MB"
+    return f"{n / 1024:.3g} KB"
 
 
 def check_file(name: str, data: bytes) -> str:

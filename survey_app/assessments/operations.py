@@ -43,15 +43,15 @@ def log_assessment(action: str, sa: SelfAssessment, old=None, new=None, reason=N
 def save_self_score(rnd: Round, unit, sub, points, note: str | None) -> SelfAssessment:
     """Create or change a draft score; ``points`` None leaves it unscored."""
     sa = _find(rnd, unit, sub)
-    if not can_edit_self(sa, rnd):
-        raise AssessmentError("The self-assessment is locked (submitted or past the deadline).")
     value = None if points is None else check_points(points, sub.max_points)
     note = (note or "").strip() or None
+    if sa is not None and not differs(sa.self_points, value) and sa.note == note:
+        return sa  # unchanged: nothing to refuse, nothing to log
+    if not can_edit_self(sa, rnd):
+        raise AssessmentError("The self-assessment is locked (submitted or past the deadline).")
     if sa is None:
         sa = SelfAssessment(round_id=rnd.id, unit_id=unit.id, subcriterion=sub, state="draft")
         db.session.add(sa)
-    elif not differs(sa.self_points, value) and sa.note == note:
-        return sa
     old = None if sa.id is None else {"self": sa.self_points, "note": sa.note}
     sa.self_points, sa.note = value, note
     db.session.flush()

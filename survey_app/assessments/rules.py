@@ -34,10 +34,10 @@ def parse_points(raw: str) -> Decimal:
 def check_points(value: Decimal | float | str, maximum: float) -> float:
     """0 ≤ points ≤ maximum, at most two decimals; the points as a float."""
     points = value if isinstance(value, Decimal) else parse_points(str(value))
+    if points < 0 or points > Decimal(str(maximum)):  # first: 1e400 cannot be quantized
+        raise AssessmentError("Points must be between 0 and {max}.", max=f"{maximum:g}")
     if points != points.quantize(_CENT):
         raise AssessmentError("Use at most two decimals.")
-    if points < 0 or points > Decimal(str(maximum)):
-        raise AssessmentError("Points must be between 0 and {max}.", max=f"{maximum:g}")
     return float(points)
 
 

@@ -49,8 +49,9 @@ def records(rnd, units, lang: str) -> list[dict]:
 
 
 def to_csv(rows: list[dict], columns=CSV_COLUMNS) -> str:
+    """The documented layout; CRLF line ends, so a note holding a bare CR is quoted too."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_value(row[c]) for c in columns])
@@ -120,14 +121,17 @@ def _xlsx_text(name: str, data: bytes) -> str:
     except Exception:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
         raise _invalid(name, "file", "not a readable XLSX workbook") from None
     ws = wb[SHEET_NAME] if SHEET_NAME in wb.sheetnames else wb.worksheets[0]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    rows = []
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
         if number > MAX_ROWS:
             raise _invalid(name, f"row {number}", f"more than {MAX_ROWS} rows")
-        writer.writerow([_xlsx_value(v) for v in values])
+        rows.append([_xlsx_value(v) for v in values])
     wb.close()
-    return _strip_empty_rows(out.getvalue())
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()  # spreadsheets keep formatted but empty rows at the end
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
 
 
 def _xlsx_value(value) -> str:
@@ -136,11 +140,3 @@ def _xlsx_value(value) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def _strip_empty_rows(text: str) -> str:
-    """Spreadsheets keep formatted but empty rows at the end; they are not data."""
-    lines = text.split("\n")
-    while lines and not lines[-1].replace(",", "").strip():
-        lines.pop()
-    return "\n".join(lines) + "\n"

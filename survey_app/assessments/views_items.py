@@ -14,6 +14,7 @@ from survey_app.assessments.evidence import (
     DEFAULT_MAX_BYTES,
     add_evidence,
     evidence_path,
+    human_size,
     remove_evidence,
 )
 from survey_app.assessments.forms import AppraisalForm, EvidenceForm, ExplanationForm
@@ -47,8 +48,15 @@ def _render_item(sa, status=200, **forms):
         "explanation_form": ExplanationForm(formdata=None),
         "evidence_form": EvidenceForm(formdata=None),
     } | forms
+    limit = human_size(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
     return render_template(
-        "assessments/item.html", sa=sa, rnd=rnd, rules=rules, user=g.user, **context
+        "assessments/item.html",
+        sa=sa,
+        rnd=rnd,
+        rules=rules,
+        user=g.user,
+        evidence_limit=limit,
+        **context,
     ), status
 
 
