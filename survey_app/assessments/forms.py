@@ -77,15 +77,7 @@ class AppraisalForm(I18nForm):
     def __init__(self, maximum: float, reference: float | None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.points.validators = [InputRequired(), PointsRange(maximum)]
-        self.reference = reference
-
-    def validate_reason(self, field) -> None:
-        points = self.points.points
-        changed = points is not None and (
-            self.reference is None or abs(float(points) - self.reference) > 1e-9
-        )
-        if changed and not (field.data or "").strip():
-            raise ValidationError(field.gettext("A reason is required when the points change."))
+        self.reason.validators = [ReasonIfChanged("points", reference), Length(max=NOTE_MAX)]
 
 
 class ExplanationForm(I18nForm):
@@ -112,3 +104,43 @@ class DeadlineForm(I18nForm):
         "Self-assessment deadline (UTC)", [Optional()], format="%Y-%m-%dT%H:%M"
     )
     reason = StringField("Reason", [Length(max=500)])
+
+
+class ReasonIfChanged:
+    """A reason is required when the points field next to it differs from ``reference``."""
+
+    def __init__(self, points_name: str, reference: float | None) -> None:
+        self.points_name, self.reference = points_name, reference
+
+    def __call__(self, form, field) -> None:
+        points = form[self.points_name].points
+        changed = points is not None and (
+            self.reference is None or abs(float(points) - self.reference) > 1e-9
+        )
+        if changed and not (field.data or "").strip():
+            raise ValidationError(field.gettext("A reason is required when the points change."))
+
+
+def make_appraisal_sheet_form(rows):
+    """Round 1 for every score still open to it: points (the unit's by default) and reason."""
+
+    class AppraisalSheetForm(I18nForm):
+        pass
+
+    data = {}
+    for row in rows:
+        sa = row.sa
+        points, reason = f"points_{sa.id}", f"reason_{sa.id}"
+        validators = [InputRequired(), PointsRange(row.sub.max_points)]
+        setattr(AppraisalSheetForm, points, PointsField(row.sub.code, validators))
+        setattr(
+            AppraisalSheetForm,
+            reason,
+            TextAreaField(
+                "Reason", [ReasonIfChanged(points, sa.self_points), Length(max=NOTE_MAX)]
+            ),
+        )
+        first = next((a for a in sa.appraisals if a.appraisal_round == 1), None)
+        data[points] = first.points if first else sa.self_points
+        data[reason] = first.reason if first else None
+    return AppraisalSheetForm(data=data)

@@ -13,12 +13,13 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from survey_app.accounts.auth import require_role
 from survey_app.assessments import queries as q
-from survey_app.assessments.appraisals import set_bonus_penalty
+from survey_app.assessments.appraisals import appraise, set_bonus_penalty
 from survey_app.assessments.forms import (
     BonusPenaltyForm,
     DeadlineForm,
     EvidenceForm,
     ImportForm,
+    make_appraisal_sheet_form,
     make_self_sheet_form,
 )
 from survey_app.assessments.operations import (
@@ -26,7 +27,14 @@ from survey_app.assessments.operations import (
     set_self_deadline,
     submit_self_assessment,
 )
-from survey_app.assessments.rules import AssessmentError, can_edit_self, self_deadline
+from survey_app.assessments.rules import (
+    AssessmentError,
+    can_appraise_first,
+    can_edit_self,
+    differs,
+    first_appraisal,
+    self_deadline,
+)
 from survey_app.extensions import db
 from survey_app.i18n import gettext as _
 
@@ -119,8 +127,13 @@ def _bonus_form(rnd, unit) -> BonusPenaltyForm:
     return BonusPenaltyForm(formdata=None, obj=q.bonus_penalty_of(rnd, unit))
 
 
-def _render_sheet(rnd, unit, rows, form, bonus_form):
+def _appraisable(rows):
+    return [r for r in rows if r.sa is not None and can_appraise_first(r.sa)]
+
+
+def _render_sheet(rnd, unit, rows, form, bonus_form, appraisal_form=None):
     editable = g.user.role == "focal" and all(can_edit_self(r.sa, rnd) for r in rows)
+    open_rows = _appraisable(rows) if g.user.role in COUNCIL else []
     return render_template(
         "assessments/sheet.html",
         rnd=rnd,
@@ -135,6 +148,8 @@ def _render_sheet(rnd, unit, rows, form, bonus_form):
         import_form=ImportForm(),
         evidence_form=EvidenceForm(),
         deadline=self_deadline(rnd),
+        open_rows=open_rows,
+        appraisal_form=appraisal_form or make_appraisal_sheet_form(open_rows),
     )
 
 
@@ -178,6 +193,39 @@ def _submit(rnd, unit, rows) -> None:
         return
     db.session.commit()
     flash(_("The self-assessment was submitted."), "info")
+
+
+@bp.post("/rounds/<int:round_id>/units/<int:unit_id>/appraise")
+@require_role(*COUNCIL)
+def appraise_sheet(round_id: int, unit_id: int):
+    """Round 1 for all open scores of the unit at once: accept, or adjust with a reason."""
+    rnd, unit = q.get_round_unit(g.user, round_id, unit_id)
+    rows = q.list_sheet(rnd, unit)
+    form = make_appraisal_sheet_form(_appraisable(rows))
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render_sheet(
+            rnd, unit, rows, make_self_sheet_form(rows), _bonus_form(rnd, unit), form
+        ), 400
+    try:
+        changed = [r for r in _appraisable(rows) if _appraise_row(r.sa, form)]
+    except AssessmentError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return redirect(url_for(".sheet", round_id=rnd.id, unit_id=unit.id))
+    db.session.commit()
+    flash(_("{n} decisions were saved.", n=len(changed)), "info")
+    return redirect(url_for(".sheet", round_id=rnd.id, unit_id=unit.id))
+
+
+def _appraise_row(sa, form) -> bool:
+    points = form[f"points_{sa.id}"].points
+    reason = (form[f"reason_{sa.id}"].data or "").strip()
+    first = first_appraisal(sa)
+    if first and not differs(first.points, float(points)) and (first.reason or "") == reason:
+        return False  # unchanged: no new decision, nothing to log
+    appraise(sa, points, reason, g.user)
+    return True
 
 
 @bp.post("/rounds/<int:round_id>/units/<int:unit_id>/bonus-penalty")

@@ -124,3 +124,22 @@ def test_an_appraisal_can_be_revised_until_the_unit_explains(world):
     entries = _audit(world, "assessment.appraise")
     assert [e.new["appraised"] for e in entries] == [1.0, 1.5]
     assert entries[1].old["appraised"] == 1.0
+
+
+def test_round_one_for_a_whole_unit_at_once_needs_a_reason_for_each_adjustment(world):
+    focal, appraiser = world.client("focal"), world.client("appraiser")
+    focal.post(world.sheet_url(), data=world.full_sheet(action="submit"))
+    scores = _scores(world)
+    data = {f"points_{sa.id}": f"{sa.self_points:g}" for sa in scores.values()}
+    cut = scores["2.1.1"].id
+    refused = appraiser.post(world.sheet_url() + "/appraise", data=data | {f"points_{cut}": "1"})
+    assert refused.status_code == 400 and "Cần nêu lý do khi thay đổi điểm." in refused.text
+    assert {sa.state for sa in _scores(world).values()} == {"submitted"}
+    data |= {f"points_{cut}": "1", f"reason_{cut}": "Chưa đạt"}
+    assert appraiser.post(world.sheet_url() + "/appraise", data=data).status_code == 302
+    after = _scores(world)
+    assert {sa.state for sa in after.values()} == {"appraised"}
+    assert after["2.1.1"].appraised_points == 1.0 and after["1.1.1"].appraised_points == 3.0
+    assert len(_audit(world, "assessment.appraise")) == len(scores)
+    appraiser.post(world.sheet_url() + "/appraise", data=data)  # unchanged: nothing logged
+    assert len(_audit(world, "assessment.appraise")) == len(scores)
