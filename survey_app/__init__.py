@@ -48,11 +48,13 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from survey_app.accounts.auth import load_user
     from survey_app.accounts.views import bp as accounts_bp
+    from survey_app.assessments.views import bp as assessments_bp
     from survey_app.main.views import bp as main_bp
 
     app.before_request(load_user)
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(assessments_bp)
 
 
 def _migrations_dir() -> str:

@@ -17,6 +17,8 @@ class SelfRow:
     self_points: float
     appraised_points: float | None
     note: str
+    #: the row in the file (the header is row 1), for problems found after parsing
+    row: int = 0
 
 
 def parse_self_assessment(
@@ -43,7 +45,7 @@ def parse_self_assessment(
             c, at, row.get("appraised_points", ""), "appraised_points", max_points[key], False
         )
         if points is not None:
-            rows.append(SelfRow(key[0], key[1], points, appraised, row.get("note") or ""))
+            rows.append(SelfRow(key[0], key[1], points, appraised, row.get("note") or "", number))
     c.raise_if_any(name)
     return rows
 

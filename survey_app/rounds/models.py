@@ -59,6 +59,8 @@ class Round(db.Model):
     opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: when the round closes automatically (UTC)
     closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: deadline for submitting self-assessments (UTC); null means ``closes_at`` applies
+    self_deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: when it was created
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when it was closed, by hand or on schedule

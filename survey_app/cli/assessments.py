@@ -1,0 +1,72 @@
+"""``parindex … import-self``: a round's self-assessments (and bonus/penalty) from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from survey_app.cli.admin import _atomic
+from survey_app.cli.appcmd import with_app
+
+
+@click.group("assessments")
+def assessments_group() -> None:
+    """Self-assessments and appraisal."""
+
+
+def _text(path: str) -> str:
+    """CSV text of a CSV or XLSX file (an unreadable file is a listed problem)."""
+    from survey_app.assessments.transfer import upload_text
+
+    return upload_text(path, Path(path).read_bytes())
+
+
+@click.command("import-self")
+@click.argument("round_id", metavar="ROUND", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--bonus-penalty",
+    "bonus_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV unit,bonus,penalty",
+)
+@with_app
+def import_self_cmd(round_id: int, path: str, bonus_path: str | None) -> None:
+    """Self scores (CSV or XLSX: unit,subcriterion,self_points,appraised_points,note).
+
+    Both files are checked first; with any problem nothing is imported.
+    """
+    from survey_app.assessments.appraisals import import_bonus_penalties
+    from survey_app.assessments.operations import import_self_assessments, self_maxima
+    from survey_app.extensions import db
+    from survey_app.formats.bonus_csv import parse_bonus_penalty
+    from survey_app.formats.self_csv import parse_self_assessment
+    from survey_app.rounds.models import Round
+
+    rnd = db.session.get(Round, round_id)
+    if rnd is None:
+        raise click.ClickException(f"round {round_id} does not exist")
+
+    def action() -> str:
+        rows = parse_self_assessment(_text(path), path, self_maxima(rnd))
+        bonus = parse_bonus_penalty(_text(bonus_path), bonus_path, _caps(rnd)) if bonus_path else []
+        n = import_self_assessments(rnd, rows)
+        b = import_bonus_penalties(rnd, bonus, Path(bonus_path).name) if bonus_path else 0
+        return f"round {rnd.id}: {n} self-assessed scores" + (
+            f", {b} bonus/penalty rows" if bonus_path else ""
+        )
+
+    click.echo(_atomic(action))
+
+
+def _caps(rnd) -> dict[str, tuple[float | None, float | None]]:
+    sets = {cs.unit_kind_id: cs for cs in rnd.criteria_sets}
+    return {
+        u.code: (sets[u.kind_id].bonus_cap, sets[u.kind_id].penalty_cap)
+        for u in rnd.units
+        if u.kind_id in sets
+    }
+
+
+assessments_group.add_command(import_self_cmd)
