@@ -7,6 +7,7 @@ When a server does not answer, its tests skip with the reason; with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -79,9 +80,8 @@ def sqlite_app(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def pg_database():
-    """An empty PostgreSQL database for this test run: its URL. Dropped at the end."""
+@contextlib.contextmanager
+def _scratch_database():
     admin = postgres_admin_url()
     require_or_skip(admin is not None, "PostgreSQL is not answering on 127.0.0.1:5432")
     import psycopg
@@ -89,9 +89,25 @@ def pg_database():
     name = f"parindex_test_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """The run's PostgreSQL database (migrated once by ``pg_migrated``). Dropped at the end."""
+    with _scratch_database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_empty_database():
+    """A PostgreSQL database of the test's own, empty, dropped afterwards (migration tests)."""
+    with _scratch_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

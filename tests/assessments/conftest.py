@@ -103,9 +103,3 @@ def count(app, model) -> int:
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def postgres_app(pg_app):
-    """``any_app`` (tests/conftest.py) asks for ``postgres_app``; the fixture is ``pg_app``."""
-    return pg_app

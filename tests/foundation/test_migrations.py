@@ -41,11 +41,10 @@ def test_sqlite_upgrade_downgrade_upgrade_leaves_no_autogenerate_difference(tmp_
 
 @pytest.mark.postgres
 def test_postgres_upgrade_downgrade_upgrade_leaves_no_autogenerate_difference(
-    pg_database, tmp_path
+    pg_empty_database, tmp_path
 ):
-    app = _fresh_app(pg_database, tmp_path)
+    app = _fresh_app(pg_empty_database, tmp_path)
     _roundtrip(app)
     assert _diff(app) == []
     with app.app_context():
-        downgrade(revision="base")  # leave the run's database empty for the other fixtures
         db.engine.dispose()
