@@ -49,10 +49,18 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.accounts.auth import load_user
     from survey_app.accounts.views import bp as accounts_bp
     from survey_app.main.views import bp as main_bp
+    from survey_app.questionnaires.views import bp as questionnaires_bp
+    from survey_app.respond import logfilter
+    from survey_app.respond.views import bp as respond_bp
+    from survey_app.rounds.views import bp as rounds_bp
 
     app.before_request(load_user)
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(respond_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(questionnaires_bp)
+    logfilter.install()
 
 
 def _migrations_dir() -> str:

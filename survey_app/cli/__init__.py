@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from survey_app.cli import admin, estimate, index, runtime
+from survey_app.cli import admin, estimate, index, rounds, runtime
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,6 +18,7 @@ main.add_command(index.index_command)
 main.add_command(admin.db_group)
 main.add_command(admin.import_group)
 main.add_command(admin.users_group)
+main.add_command(rounds.rounds_group)
 main.add_command(runtime.serve)
 main.add_command(runtime.worker_cmd)
 main.add_command(runtime.demo)
