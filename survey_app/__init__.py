@@ -17,7 +17,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # hide_parameters: no token hash, answer or address in SQL logs or error messages
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

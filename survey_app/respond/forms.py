@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from survey_app.accounts.forms import I18nForm
@@ -34,7 +34,7 @@ def _radio(item: FormItem, lang: str, require: bool) -> RadioField:
     )
     return RadioField(
         item.text(lang),
-        choices=[(lv.value, lv.label(lang)) for lv in item.levels],
+        choices=[SelectChoice(lv.value, lv.label(lang)) for lv in item.levels],
         coerce=int,
         validators=validators,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
+from wtforms import SelectChoice
 
 from survey_app.extensions import db
 from survey_app.formats.frame_csv import parse_frame
@@ -111,9 +112,9 @@ def import_file(rnd, form):
 
 def open_link_form(rnd) -> OpenLinkForm:
     form = OpenLinkForm()
-    form.unit.choices = [(u.code, f"{u.code} · {u.name_vi}") for u in rnd.units]
+    form.unit.choices = [SelectChoice(u.code, f"{u.code} · {u.name_vi}") for u in rnd.units]
     groups = sorted({g for i in rnd.questionnaire.items() for g in i.group_codes})
-    form.group.choices = [(g, g) for g in groups]
+    form.group.choices = [SelectChoice(g) for g in groups]
     return form
 
 

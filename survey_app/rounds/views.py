@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from survey_app.accounts.auth import require_role
 from survey_app.core import jobs
@@ -60,12 +61,18 @@ def new():
 def _round_form() -> RoundForm:
     form = RoundForm()
     form.criteria_sets.choices = [
-        (c, c) for c in db.session.scalars(select(CriteriaSet.code).order_by(CriteriaSet.code))
+        SelectChoice(c)
+        for c in db.session.scalars(select(CriteriaSet.code).order_by(CriteriaSet.code))
     ]
     form.questionnaire.choices = [
-        (c, c) for c in db.session.scalars(select(Questionnaire.code).order_by(Questionnaire.code))
+        SelectChoice(c)
+        for c in db.session.scalars(select(Questionnaire.code).order_by(Questionnaire.code))
     ]
     return form
+
+
+def _codes(column) -> list[SelectChoice]:
+    return [SelectChoice(c) for c in db.session.scalars(select(column).order_by(column))]
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

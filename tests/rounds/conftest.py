@@ -73,3 +73,9 @@ def _with_round(app):
 def answers(value: int = 3, codes=None) -> dict[str, str]:
     codes = codes or [f"Q{i:02d}" for i in range(1, 13)]
     return {code: str(value) for code in codes}
+
+
+@pytest.fixture
+def postgres_app(pg_app):
+    """``any_app`` asks for ``postgres_app`` (tests/conftest.py names it ``pg_app``)."""
+    return pg_app
