@@ -29,28 +29,32 @@ def dispatch_pending(celery: Celery, limit: int = 100) -> int:
     for job in db.session.scalars(stmt).all():
         job.state = "dispatched"
         job.attempts += 1
+        call = (job.id, job.task, dict(job.payload))
         db.session.commit()
-        _send(celery, job)
+        # Plain values, not the expired row: reading it would open a transaction that
+        # (on SQLite, BEGIN IMMEDIATE) locks out the eager task's own session.
+        _send(celery, *call)
         sent += 1
     return sent
 
 
-def _send(celery: Celery, job: Job) -> None:
-    task = celery.tasks.get(job.task)
+def _send(celery: Celery, job_id: int, name: str, payload: dict) -> None:
+    task = celery.tasks.get(name)
     if task is None:
-        _finish(job, "failed", f"unknown task {job.task}")
+        _finish(db.session.get(Job, job_id), "failed", f"unknown task {name}")
         return
     try:
         if celery.conf.task_always_eager:
-            task.apply(kwargs={"job_id": job.id, **job.payload}, throw=True)
-            _finish(job, "done")
+            task.apply(kwargs={"job_id": job_id, **payload}, throw=True)
+            _finish(db.session.get(Job, job_id), "done")
         else:
-            task.apply_async(kwargs={"job_id": job.id, **job.payload})
+            task.apply_async(kwargs={"job_id": job_id, **payload})
     except Exception as exc:  # noqa: BLE001 — the job records the error; the loop goes on
-        log.exception("job %s (%s) failed", job.id, job.task)
+        log.exception("job %s (%s) failed", job_id, name)
         db.session.rollback()
+        job = db.session.get(Job, job_id)
         state = "failed" if job.attempts >= job.max_attempts else "pending"
-        _finish(db.session.get(Job, job.id), state, f"{type(exc).__name__}: {exc}")
+        _finish(job, state, f"{type(exc).__name__}: {exc}")
 
 
 def _finish(job: Job, state: str, error: str | None = None) -> None:
