@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench-estimate clean
+.PHONY: run test install lint bench-estimate clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ run: $(STAMP)
 
 ## Set up and run the whole test suite (PostgreSQL/Redis tests skip if those are down,
 ## unless PARINDEX_REQUIRE_SERVICES=1, which .ci/run sets).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+## Debian's Chromium for the browser test (Playwright drives it; no `playwright install`).
+browser:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 lint: $(STAMP)
 	$(BIN)/ruff check survey_app aggregation worker tests

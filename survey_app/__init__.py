@@ -17,7 +17,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # hide_parameters: no token hash, answer or address in SQL logs or error messages
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -50,11 +51,19 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.accounts.views import bp as accounts_bp
     from survey_app.assessments.views import bp as assessments_bp
     from survey_app.main.views import bp as main_bp
+    from survey_app.questionnaires.views import bp as questionnaires_bp
+    from survey_app.respond import logfilter
+    from survey_app.respond.views import bp as respond_bp
+    from survey_app.rounds.views import bp as rounds_bp
 
     app.before_request(load_user)
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(respond_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(questionnaires_bp)
+    logfilter.install()
 
 
 def _migrations_dir() -> str:

@@ -18,6 +18,7 @@ from survey_app.criteria.models import (  # noqa: F401
     SubCriterionItem,
 )
 from survey_app.invitations.models import Invitation, ResponseDraft  # noqa: F401
+from survey_app.openlinks.models import OpenLink  # noqa: F401
 from survey_app.questionnaires.models import (  # noqa: F401
     Item,
     ItemGroup,

@@ -35,6 +35,9 @@ def celery_init_app(app: Flask) -> Celery:
         imports=("worker.tasks",),
     )
     celery.set_default()
+    # ``imports`` is only read when a worker process starts; the embedded dispatcher
+    # (inside ``parindex serve``) looks tasks up by name, so register them here too.
+    celery.loader.import_default_modules()
     app.extensions["celery"] = celery
     import worker.tasks  # noqa: F401  (registers the shared tasks on this app)
 

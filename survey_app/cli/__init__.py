@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from survey_app.cli import admin, assessments, estimate, index, runtime
+from survey_app.cli import admin, aggregate, assessments, estimate, index, rounds, runtime
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +18,9 @@ main.add_command(index.index_command)
 main.add_command(admin.db_group)
 main.add_command(admin.import_group)
 main.add_command(admin.users_group)
-main.add_command(assessments.assessments_group)
+main.add_command(rounds.rounds_group)
+rounds.rounds_group.add_command(assessments.import_self_cmd)
+rounds.rounds_group.add_command(aggregate.aggregate)
 main.add_command(runtime.serve)
 main.add_command(runtime.worker_cmd)
 main.add_command(runtime.demo)

@@ -77,15 +77,19 @@ def import_criteria_set_cmd(path: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_app
 def import_questionnaire_cmd(path: str) -> None:
-    """A questionnaire (YAML)."""
+    """A questionnaire (YAML, or XLSForm .xlsx: see survey_app/formats/xlsform.py)."""
     from survey_app.formats.questionnaire_yaml import parse_questionnaire
+    from survey_app.formats.xlsform import parse_xlsform
     from survey_app.questionnaires.operations import import_questionnaire
 
-    if path.lower().endswith((".xlsx", ".xls")):
-        raise click.ClickException(f"{path}: XLSForm import is not available yet; use YAML")
+    if path.lower().endswith(".xls"):
+        raise click.ClickException(f"{path}: save the workbook as .xlsx (Excel 2007 or later)")
 
     def action():
-        spec = parse_questionnaire(_read(path), path)
+        if path.lower().endswith(".xlsx"):
+            spec = parse_xlsform(Path(path).read_bytes(), path)
+        else:
+            spec = parse_questionnaire(_read(path), path)
         q = import_questionnaire(spec, path)
         return f"imported questionnaire {q.code}: {len(spec.items())} items"
 

@@ -1,4 +1,4 @@
-"""``parindex … import-self``: a round's self-assessments (and bonus/penalty) from files."""
+"""``parindex rounds import-self``: a round's self-assessments (and bonus/penalty) from files."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ import click
 
 from survey_app.cli.admin import _atomic
 from survey_app.cli.appcmd import with_app
-
-
-@click.group("assessments")
-def assessments_group() -> None:
-    """Self-assessments and appraisal."""
 
 
 def _text(path: str) -> str:
@@ -69,4 +64,3 @@ def _caps(rnd) -> dict[str, tuple[float | None, float | None]]:
     }
 
 
-assessments_group.add_command(import_self_cmd)

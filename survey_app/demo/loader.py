@@ -57,10 +57,32 @@ def load_demo(admin_email: str) -> list[str]:
             _text("self_assessment.csv"), "self_assessment.csv", self_maxima(rnd)
         ),
     )
+    links = _invitations(rnd)
     return report + [
         f"demo round loaded: {ROUND_NAME} (id {rnd.id}), {len(rnd.units)} units, "
-        f"{n} responses, {s} self-assessed scores"
+        f"{n} responses, {s} self-assessed scores",
+        f"{links}",
     ]
+
+
+def _invitations(rnd: Round) -> str:
+    """Invite the demo respondents; their links go to instance/demo_links.csv (0600)."""
+    import os
+
+    from flask import current_app
+
+    from survey_app.formats.links_csv import links_csv
+    from survey_app.formats.respondents import parse_respondents
+    from survey_app.invitations.operations import create_invitations, links_rows, list_rules
+
+    data = (DATA / "respondents.csv").read_bytes()
+    issued = create_invitations(rnd, parse_respondents(data, "respondents.csv", list_rules(rnd)))
+    rows = links_rows(issued, current_app.config["BASE_URL"])
+    path = os.path.join(current_app.instance_path, "demo_links.csv")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(links_csv(rows))
+    return f"{len(rows)} invitations; their links are in {path}, e.g. {rows[0]['link']}"
 
 
 def _admin(email: str) -> list[str]:

@@ -58,6 +58,7 @@ def parse_questionnaire(text: str, name: str) -> QuestionnaireSpec:
     scales = _scales(c, data, top)
     sections = _sections(c, data, top, scales)
     _unique_items(c, sections, data)
+    _conditions(c, sections, data)
     spec = QuestionnaireSpec(fields.text(c, data, "code", top), vi, en, scales, sections, text)
     c.raise_if_any(name)
     return spec
@@ -148,3 +149,25 @@ def _unique_items(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -
         if item.code in seen:
             c.add(where(data, "sections"), f"duplicate item code '{item.code}'")
         seen.add(item.code)
+
+
+def _conditions(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -> None:
+    """Every ``relevant`` is in the supported subset and refers to earlier items."""
+    from survey_app.questionnaires.conditions import (
+        ConditionError,
+        parse_condition,
+        referenced_items,
+    )
+
+    earlier: set[str] = set()
+    for item in (i for s in sections for i in s.items):
+        if item.relevant:
+            try:
+                unknown = referenced_items(parse_condition(str(item.relevant))) - earlier
+            except ConditionError as exc:
+                c.add(where(data, "sections"), f"item {item.code}: {exc}")
+            else:
+                if unknown:
+                    c.add(where(data, "sections"), f"item {item.code}: relevant refers to "
+                          f"{', '.join(sorted(unknown))}, not an earlier item")
+        earlier.add(item.code)

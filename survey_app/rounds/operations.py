@@ -93,6 +93,7 @@ def open_round(rnd: Round) -> None:
 
 
 def close_round(rnd: Round) -> None:
+    """Stop accepting responses; links stop working and show the "closed" page."""
     if rnd.state != "open":
         raise RoundError(f"round {rnd.id} is {rnd.state}, only an open round can be closed")
     rnd.state, rnd.closed_at = "closed", utcnow()
@@ -104,3 +105,26 @@ def close_round(rnd: Round) -> None:
         old={"state": "open"},
         new={"state": "closed"},
     )
+
+
+def advance_due_rounds(now: dt.datetime | None = None) -> list[tuple[int, str]]:
+    """Open drafts whose opening time has passed and close open rounds past their closing
+    time (the scheduled job); returns ``(round id, new state)`` pairs."""
+    now = now or utcnow()
+    changed = []
+    due_open = select(Round).where(Round.state == "draft", Round.opens_at <= now)
+    for rnd in db.session.scalars(due_open).all():
+        open_round(rnd)
+        changed.append((rnd.id, "open"))
+    due_close = select(Round).where(Round.state == "open", Round.closes_at <= now)
+    for rnd in db.session.scalars(due_close).all():
+        close_round(rnd)
+        changed.append((rnd.id, "closed"))
+    db.session.flush()
+    return changed
+
+
+def is_accepting(rnd: Round, now: dt.datetime | None = None) -> bool:
+    """Open, and not past its closing time even if the closing job has not run yet."""
+    now = now or utcnow()
+    return rnd.state == "open" and (rnd.closes_at is None or rnd.closes_at > now)

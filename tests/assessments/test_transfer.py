@@ -109,7 +109,7 @@ def test_import_self_command_loads_scores_and_bonus_penalty(cli, world, tmp_path
     bonus = tmp_path / "bonus_penalty.csv"
     bonus.write_text("unit,bonus,penalty\nC01,1.5,0.5\nV01,,2\n", encoding="utf-8")
     result = cli(
-        "assessments", "import-self", world.round_id, EXAMPLES / "self_assessment.csv",
+        "rounds", "import-self", world.round_id, EXAMPLES / "self_assessment.csv",
         "--bonus-penalty", bonus,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -125,14 +125,14 @@ def test_import_self_command_with_a_bad_file_imports_nothing(cli, world, tmp_pat
     bonus = tmp_path / "bonus_penalty.csv"
     bonus.write_text("unit,bonus,penalty\nC01,3,0\nZZ,0,0\n", encoding="utf-8")
     result = cli(
-        "assessments", "import-self", world.round_id, EXAMPLES / "self_assessment.csv",
+        "rounds", "import-self", world.round_id, EXAMPLES / "self_assessment.csv",
         "--bonus-penalty", bonus,
     )  # fmt: skip
     assert result.exit_code == 1
     assert "row 2: bonus 3 is outside 0 … 2" in result.output
     assert "row 3: unit 'ZZ' is not in this round" in result.output
     assert count(world.app, SelfAssessment) == 0 and count(world.app, BonusPenalty) == 0
-    missing = cli("assessments", "import-self", 999, EXAMPLES / "self_assessment.csv")
+    missing = cli("rounds", "import-self", 999, EXAMPLES / "self_assessment.csv")
     assert missing.exit_code == 1 and "round 999 does not exist" in missing.output
 
 
@@ -145,7 +145,7 @@ def test_import_self_command_reads_the_xlsx_template(cli, world, tmp_path):
     ws.append([None, None, None, None, None])
     path = tmp_path / "self.xlsx"
     wb.save(path)
-    result = cli("assessments", "import-self", world.round_id, path)
+    result = cli("rounds", "import-self", world.round_id, path)
     assert result.exit_code == 0, result.output
     assert _points(world)["1.1.1"] == (2.0, "submitted")
 

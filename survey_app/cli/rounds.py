@@ -1,0 +1,258 @@
+"""``parindex rounds …``: create, open, invite, links, remind, import-responses, progress,
+close, open-link (FORMATS.md "Commands")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from survey_app.cli.appcmd import with_app
+from survey_app.cli.common import write_json
+from survey_app.extensions import db
+from survey_app.formats.problems import InvalidFile
+
+
+@click.group("rounds")
+def rounds_group() -> None:
+    """Survey rounds: invitations, links, responses, progress."""
+
+
+def _round(round_id: int):
+    from survey_app.rounds.queries import find_round
+
+    rnd = find_round(round_id)
+    if rnd is None:
+        raise click.ClickException(f"no round {round_id}")
+    return rnd
+
+
+def _when(value: str | None, option: str) -> dt.datetime | None:
+    """ISO 8601; without an offset the time is taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(f"{option}: not an ISO 8601 time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _commit_or_report(action):
+    """Run ``action``; on file problems or refusals roll back and say why, non-zero."""
+    from survey_app.invitations.operations import InvitationError
+    from survey_app.openlinks.operations import OpenLinkError
+    from survey_app.rounds.operations import RoundError
+
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except InvalidFile as exc:
+        db.session.rollback()
+        click.echo(exc.report(), err=True)
+        raise SystemExit(1) from None
+    except (RoundError, InvitationError, OpenLinkError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+
+
+def _write_private(path: str, text: str) -> None:
+    """Links are credentials: the file is readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+
+
+@rounds_group.command("create")
+@click.option("--name", required=True)
+@click.option("--criteria-set", "criteria_sets", multiple=True, required=True)
+@click.option("--questionnaire", required=True)
+@click.option("--opens", help="ISO 8601 (UTC unless an offset is given); open now if past")
+@click.option("--closes", help="ISO 8601; the round closes itself then")
+@click.option("--frame", type=click.Path(exists=True, dir_okay=False), help="stratum,population")
+@with_app
+def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame) -> None:
+    """Create a round; prints its id. It is open once --opens has passed."""
+    from survey_app.core.db import utcnow
+    from survey_app.formats.frame_csv import parse_frame
+    from survey_app.rounds.operations import create_round, open_round
+
+    opens_at, closes_at = _when(opens, "--opens"), _when(closes, "--closes")
+
+    def action():
+        strata = parse_frame(Path(frame).read_text(encoding="utf-8"), frame) if frame else None
+        rnd = create_round(name, list(criteria_sets), questionnaire, opens_at, closes_at, strata)
+        if opens_at is not None and opens_at <= utcnow():
+            open_round(rnd)
+        return rnd.id
+
+    click.echo(_commit_or_report(action))
+
+
+@rounds_group.command("open")
+@click.argument("round_id", type=int)
+@with_app
+def open_cmd(round_id: int) -> None:
+    """Open a draft round now (its questionnaire and criteria are then frozen)."""
+    from survey_app.rounds.operations import open_round
+
+    _commit_or_report(lambda: open_round(_round(round_id)))
+    click.echo(f"round {round_id} is open")
+
+
+@rounds_group.command("close")
+@click.argument("round_id", type=int)
+@with_app
+def close_cmd(round_id: int) -> None:
+    """Close an open round: its links stop working."""
+    from survey_app.rounds.operations import close_round
+
+    _commit_or_report(lambda: close_round(_round(round_id)))
+    click.echo(f"round {round_id} is closed")
+
+
+@rounds_group.command("invite")
+@click.argument("round_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--send", is_flag=True, help="e-mail the links now")
+@click.option(
+    "--links", "links_out", type=click.Path(dir_okay=False), help="write email,name,group,unit,link"
+)
+@with_app
+def invite_cmd(round_id: int, path: str, send: bool, links_out: str | None) -> None:
+    """Create invitations from a respondent list (CSV or XLSX); a bad row rejects it all."""
+    from survey_app.formats.respondents import parse_respondents
+    from survey_app.invitations.operations import create_invitations, list_rules
+
+    rnd = _round(round_id)
+    data = Path(path).read_bytes()
+    issued = _commit_or_report(
+        lambda: create_invitations(rnd, parse_respondents(data, path, list_rules(rnd)))
+    )
+    click.echo(f"round {round_id}: {len(issued)} invitations created")
+    _links_and_mail(rnd, issued, send, links_out)
+
+
+def _links_and_mail(rnd, issued, send: bool, links_out: str | None) -> None:
+    from survey_app.formats.links_csv import links_csv
+    from survey_app.invitations.operations import links_rows
+    from survey_app.invitations.sending import deliver
+
+    if links_out:
+        _write_private(links_out, links_csv(links_rows(issued, current_app.config["BASE_URL"])))
+        click.echo(f"links written to {links_out}")
+    if send:
+        if rnd.state != "open":
+            raise click.ClickException(f"round {rnd.id} is {rnd.state}: open it before sending")
+        click.echo(f"{deliver(rnd, issued)} invitations e-mailed")
+
+
+@rounds_group.command("links")
+@click.argument("round_id", type=int)
+@click.option("--csv", "out", required=True, type=click.Path(dir_okay=False))
+@with_app
+def links_cmd(round_id: int, out: str) -> None:
+    """Re-issue links of unanswered invitations (their old links stop working)."""
+    from survey_app.invitations.operations import reissue_round_links
+
+    rnd = _round(round_id)
+    issued = _commit_or_report(lambda: reissue_round_links(rnd))
+    _links_and_mail(rnd, issued, False, out)
+
+
+@rounds_group.command("send")
+@click.argument("round_id", type=int)
+@with_app
+def send_cmd(round_id: int) -> None:
+    """E-mail a fresh link to everyone with an address not yet sent one."""
+    from survey_app.invitations.sending import send_invitations
+
+    click.echo(f"{send_invitations(_round(round_id))} invitations e-mailed")
+
+
+@rounds_group.command("remind")
+@click.argument("round_id", type=int)
+@with_app
+def remind_cmd(round_id: int) -> None:
+    """E-mail a reminder (with a new link) to everyone invited who has not answered."""
+    from survey_app.invitations.sending import send_reminders
+
+    click.echo(f"{send_reminders(_round(round_id))} reminders e-mailed")
+
+
+@rounds_group.command("import-responses")
+@click.argument("round_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def import_responses_cmd(round_id: int, path: str) -> None:
+    """Responses from paper or another tool (responses CSV); a bad row rejects the file."""
+    from survey_app.formats.responses_csv import parse_responses
+    from survey_app.responses.operations import import_responses, questionnaire_rules
+
+    rnd = _round(round_id)
+    if rnd.state != "open":
+        raise click.ClickException(f"round {round_id} is {rnd.state}: import while it is open")
+    text = Path(path).read_text(encoding="utf-8-sig")
+    n = _commit_or_report(
+        lambda: import_responses(rnd, parse_responses(text, path, questionnaire_rules(rnd)))
+    )
+    click.echo(f"round {round_id}: {n} responses imported")
+
+
+@rounds_group.command("progress")
+@click.argument("round_id", type=int)
+@click.option("--json", "json_out", help="write JSON to FILE (- for stdout)")
+@with_app
+def progress_cmd(round_id: int, json_out: str | None) -> None:
+    """Per unit × group: invited, responded, rate (and responses from other channels)."""
+    from survey_app.rounds.queries import get_progress, progress_totals
+
+    rnd = _round(round_id)
+    rows = get_progress(rnd)
+    if json_out:
+        payload = {
+            "round": rnd.id,
+            "state": rnd.state,
+            "rows": [r.as_dict() for r in rows],
+            "totals": progress_totals(rows),
+        }
+        write_json(payload, json_out)
+        return
+    click.echo(
+        f"{'unit':<8} {'group':<12} {'invited':>8} {'responded':>9} {'rate':>6} {'other':>6}"
+    )
+    for r in rows:
+        rate = f"{r.rate:.0%}" if r.rate is not None else "—"
+        click.echo(
+            f"{r.unit:<8} {r.group:<12} {r.invited:>8} {r.responded:>9} {rate:>6} "
+            f"{r.other_channels:>6}"
+        )
+
+
+@rounds_group.command("open-link")
+@click.argument("round_id", type=int)
+@click.option("--unit", "unit_code", required=True)
+@click.option("--group", required=True)
+@click.option("--stratum", help="default UNIT-GROUP")
+@with_app
+def open_link_cmd(round_id: int, unit_code: str, group: str, stratum: str | None) -> None:
+    """Make a shared link for one unit and group (weaker than invitations); prints it."""
+    from survey_app.openlinks.operations import create_open_link
+
+    rnd = _round(round_id)
+    _link, token = _commit_or_report(lambda: create_open_link(rnd, unit_code, group, stratum))
+    click.echo(f"{current_app.config['BASE_URL']}/o/{token}")
+
+
+@rounds_group.command("advance")
+@with_app
+def advance_cmd() -> None:
+    """Open rounds whose opening time has passed, close those past their closing time."""
+    from survey_app.rounds.operations import advance_due_rounds
+
+    for round_id, state in _commit_or_report(advance_due_rounds):
+        click.echo(f"round {round_id} is {state}")

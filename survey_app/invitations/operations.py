@@ -1,0 +1,129 @@
+"""Creating invitations, re-issuing and revoking their links.
+
+Tokens exist only in memory: each operation that makes one returns it beside its
+invitation, for a links file or an e-mail, and stores nothing but the keyed hash.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from survey_app.core.audit import log_change
+from survey_app.extensions import db
+from survey_app.formats.respondents import ListRules, RespondentRow
+from survey_app.invitations.models import Invitation
+from survey_app.invitations.tokens import new_token, token_hash
+from survey_app.rounds.models import Round
+
+log = logging.getLogger(__name__)
+
+#: An invitation and the token of its current link (the token is never stored).
+Issued = tuple[Invitation, str]
+
+
+class InvitationError(ValueError):
+    """Invitations cannot be changed as asked; the message says why."""
+
+
+def list_rules(rnd: Round) -> ListRules:
+    """What a respondent list for ``rnd`` may contain."""
+    groups = {g for item in rnd.questionnaire.items() for g in item.group_codes}
+    existing = db.session.execute(
+        select(Invitation.email, Invitation.unit_id, Invitation.group_code).where(
+            Invitation.round_id == rnd.id, Invitation.email.is_not(None)
+        )
+    )
+    codes = {u.id: u.code for u in rnd.units}
+    return ListRules(
+        units=set(codes.values()),
+        groups=groups,
+        strata={s.stratum for s in rnd.frame} if rnd.frame else None,
+        existing=frozenset((e, codes.get(u, ""), g) for e, u, g in existing),
+    )
+
+
+def create_invitations(rnd: Round, rows: list[RespondentRow]) -> list[Issued]:
+    """One invitation per validated row, each with a fresh link."""
+    if rnd.state not in ("draft", "open"):
+        raise InvitationError(f"round {rnd.id} is {rnd.state}; invite while it is draft or open")
+    units = {u.code: u.id for u in rnd.units}
+    issued = []
+    for row in rows:
+        token = new_token()
+        inv = Invitation(
+            round_id=rnd.id,
+            token_hash=token_hash(token),
+            email=row.email,
+            name=row.name,
+            group_code=row.group,
+            unit_id=units[row.unit],
+            stratum=row.stratum,
+            psu=row.psu,
+            attributes=row.attributes,
+        )
+        db.session.add(inv)
+        issued.append((inv, token))
+    db.session.flush()
+    log_change("invitations.create", "round", rnd.id, round_id=rnd.id, new={"count": len(rows)})
+    log.info("round %s: %d invitations created", rnd.id, len(rows))
+    return issued
+
+
+def reissue_links(invitations: list[Invitation]) -> list[Issued]:
+    """New tokens for unanswered, unrevoked invitations; their old links stop working."""
+    issued = []
+    for inv in invitations:
+        if inv.is_used or inv.is_revoked:
+            continue
+        token = new_token()
+        inv.token_hash = token_hash(token)
+        issued.append((inv, token))
+    db.session.flush()
+    return issued
+
+
+def reissue_round_links(rnd: Round) -> list[Issued]:
+    """Re-issue every unanswered link of ``rnd`` (for a links file)."""
+    issued = reissue_links(list_open_invitations(rnd))
+    log_change("invitations.reissue", "round", rnd.id, round_id=rnd.id, new={"count": len(issued)})
+    log.info("round %s: %d links re-issued", rnd.id, len(issued))
+    return issued
+
+
+def list_open_invitations(rnd: Round, *, email_only: bool = False) -> list[Invitation]:
+    """Invitations of ``rnd`` not yet answered nor revoked, in list order."""
+    stmt = select(Invitation).where(
+        Invitation.round_id == rnd.id, ~Invitation.is_used, ~Invitation.is_revoked
+    )
+    if email_only:
+        stmt = stmt.where(Invitation.email.is_not(None))
+    return list(db.session.scalars(stmt.order_by(Invitation.id)))
+
+
+def revoke_invitation(inv: Invitation) -> None:
+    """Withdraw a link (a wrong address, a person who left); a used one stays counted."""
+    if inv.is_used:
+        raise InvitationError("this invitation has been answered; it cannot be revoked")
+    inv.is_revoked = True
+    db.session.flush()
+    log_change("invitation.revoke", "invitation", inv.id, round_id=inv.round_id)
+
+
+def link_url(base_url: str, token: str) -> str:
+    return f"{base_url}/r/{token}"
+
+
+def links_rows(issued: list[Issued], base_url: str) -> list[dict[str, str]]:
+    """Rows of the links file: ``email,name,group,unit,link`` (FORMATS.md)."""
+    return [
+        {
+            "email": inv.email or "",
+            "name": inv.name,
+            "group": inv.group_code,
+            "unit": inv.unit.code,
+            "link": link_url(base_url, token),
+        }
+        for inv, token in issued
+    ]

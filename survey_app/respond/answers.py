@@ -1,0 +1,39 @@
+"""Checking a whole set of answers against the form: conditions, scales, required items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from survey_app.respond.structure import FormSpec
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Answers to store (items that apply, values on their scale) and, if incomplete,
+    the first section with a required item left empty."""
+
+    answers: dict[str, int]
+    incomplete_section: int | None
+
+
+def check_answers(spec: FormSpec, given: dict[str, int]) -> Checked:
+    """Drop answers to items that do not apply, and find required items left empty."""
+    kept: dict[str, int] = {}
+    incomplete = None
+    for index, section in enumerate(spec.sections):
+        for item in section.items:
+            if not spec.is_shown(item, kept):
+                continue
+            value = given.get(item.code)
+            if value in item.values():
+                kept[item.code] = value
+            elif item.is_required and incomplete is None:
+                incomplete = index
+    return Checked(kept, incomplete)
+
+
+def merge(saved: dict | None, posted: dict[str, int]) -> dict[str, int]:
+    """Saved answers (JSON keys are text) overlaid by this page's answers."""
+    merged = {str(k): int(v) for k, v in (saved or {}).items()}
+    merged.update(posted)
+    return merged

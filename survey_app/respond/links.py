@@ -1,0 +1,140 @@
+"""Turning a link token into a respondent session entry, and what a link's state is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+
+from survey_app.core.db import utcnow
+from survey_app.extensions import db
+from survey_app.invitations.models import Invitation
+from survey_app.invitations.tokens import looks_like_token, token_hash
+from survey_app.openlinks.models import OpenLink
+from survey_app.rounds.models import Round
+
+#: Link states, each with its own page; ``ok`` starts (or resumes) the questionnaire.
+OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN = (
+    "ok",
+    "unknown",
+    "used",
+    "revoked",
+    "closed",
+    "not_open",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the respondent's session holds: which invitation (or open link) and form.
+
+    ``h`` is the hex of the link's stored hash: re-issuing the link changes it, so a
+    session opened with an old link stops working too.
+    """
+
+    kind: str  # "i" invitation, "o" open link
+    id: int
+    h: str
+    round_id: int
+    questionnaire_id: int
+    group: str
+
+    def as_session(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, data) -> Entry | None:
+        try:
+            return cls(**data)
+        except TypeError:
+            return None
+
+
+def round_status(state: str, opens_at, closes_at, now: dt.datetime | None = None) -> str:
+    now = now or utcnow()
+    if state == "draft":
+        return NOT_OPEN
+    if state != "open" or (closes_at is not None and closes_at <= now):
+        return CLOSED
+    return OK
+
+
+def resolve_invitation(token: str) -> tuple[str, Entry | None]:
+    """The state of an invitation link, and the session entry if it can be answered."""
+    if not looks_like_token(token):
+        return UNKNOWN, None
+    digest = token_hash(token)
+    row = db.session.execute(
+        select(
+            Invitation.id,
+            Invitation.round_id,
+            Invitation.group_code,
+            Invitation.is_used,
+            Invitation.is_revoked,
+            Round.state,
+            Round.opens_at,
+            Round.closes_at,
+            Round.questionnaire_id,
+        )
+        .join(Round, Round.id == Invitation.round_id)
+        .where(Invitation.token_hash == digest)
+    ).one_or_none()
+    if row is None:
+        return UNKNOWN, None
+    status = USED if row.is_used else REVOKED if row.is_revoked else OK
+    if status == OK:
+        status = round_status(row.state, row.opens_at, row.closes_at)
+    if status != OK:
+        return status, None
+    return OK, Entry("i", row.id, digest.hex(), row.round_id, row.questionnaire_id, row.group_code)
+
+
+def resolve_open_link(token: str) -> tuple[str, Entry | None]:
+    """The state of an open link, and the session entry if it can be answered."""
+    if not looks_like_token(token):
+        return UNKNOWN, None
+    digest = token_hash(token)
+    row = db.session.execute(
+        select(
+            OpenLink.id,
+            OpenLink.round_id,
+            OpenLink.group_code,
+            OpenLink.is_active,
+            Round.state,
+            Round.opens_at,
+            Round.closes_at,
+            Round.questionnaire_id,
+        )
+        .join(Round, Round.id == OpenLink.round_id)
+        .where(OpenLink.token_hash == digest)
+    ).one_or_none()
+    if row is None:
+        return UNKNOWN, None
+    status = round_status(row.state, row.opens_at, row.closes_at) if row.is_active else CLOSED
+    if status != OK:
+        return status, None
+    return OK, Entry("o", row.id, digest.hex(), row.round_id, row.questionnaire_id, row.group_code)
+
+
+def invitation_status(entry: Entry) -> str:
+    """Why an invitation can no longer be answered (after a refused save or submit)."""
+    row = db.session.execute(
+        select(
+            Invitation.is_used,
+            Invitation.is_revoked,
+            Invitation.token_hash,
+            Round.state,
+            Round.opens_at,
+            Round.closes_at,
+        )
+        .join(Round, Round.id == Invitation.round_id)
+        .where(Invitation.id == entry.id)
+    ).one_or_none()
+    if row is None or row.token_hash.hex() != entry.h:
+        return UNKNOWN
+    if row.is_used:
+        return USED
+    if row.is_revoked:
+        return REVOKED
+    return round_status(row.state, row.opens_at, row.closes_at)

@@ -1,0 +1,179 @@
+"""Respondent views: a link is exchanged for a session entry, then the form lives at a
+clean ``/respond`` URL, so the token is in no address bar, Referer header or later log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+
+from survey_app.i18n import get_language
+from survey_app.i18n import gettext as _
+from survey_app.openlinks.operations import flag_burst
+from survey_app.openlinks.ratelimit import OpenLinkLimiter
+from survey_app.respond import drafts
+from survey_app.respond.forms import make_section_form, raw_answers
+from survey_app.respond.links import OK, USED, Entry, resolve_invitation, resolve_open_link
+from survey_app.respond.operations import submit_invitation, submit_open_link
+from survey_app.respond.pages import state_page
+from survey_app.respond.structure import get_form_spec, page_items, required_codes
+
+bp = Blueprint("respond", __name__, template_folder="templates")
+ENTRY, ANSWERED, SUBMITTED = "respond", "respond_answered", "respond_submitted"
+limiter = OpenLinkLimiter()
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.get("/r/<token>")
+def invitation_link(token: str):
+    return _enter(*resolve_invitation(token))
+
+
+@bp.get("/o/<token>")
+def open_link(token: str):
+    status, entry = resolve_open_link(token)
+    if entry is not None and entry.id in session.get(ANSWERED, []):
+        return state_page("answered_here")
+    return _enter(status, entry)
+
+
+def _enter(status: str, entry: Entry | None):
+    if entry is None:
+        return state_page(status)
+    session[ENTRY] = entry.as_session()
+    session.pop(SUBMITTED, None)
+    return redirect(url_for(".page", **_lang_arg()), 303)
+
+
+def _lang_arg() -> dict:
+    return {"lang": request.args["lang"]} if request.args.get("lang") in ("vi", "en") else {}
+
+
+def _entry() -> Entry | None:
+    return Entry.from_session(session.get(ENTRY) or {})
+
+
+def _no_entry():
+    """No link in this session: after a submit (a replayed POST) that means "already
+    submitted"; otherwise the respondent must open their link again."""
+    return state_page("used" if session.get(SUBMITTED) else "no_session")
+
+
+@bp.get("/respond")
+def page():
+    entry = _entry()
+    if entry is None:
+        return _no_entry()
+    status = drafts.link_state(entry)
+    if status != OK:
+        return _leave(status)
+    spec = get_form_spec(entry.questionnaire_id, entry.group)
+    saved, index = drafts.load(entry)
+    index = _clamp(request.args.get("s", index), spec)
+    form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
+    return _render(entry, spec, index, form, saved)
+
+
+@bp.post("/respond")
+def page_post():
+    entry = _entry()
+    if entry is None:
+        return _no_entry()
+    spec = get_form_spec(entry.questionnaire_id, entry.group)
+    index = _clamp(request.form.get("s", 0), spec)
+    action = request.form.get("action", "save")
+    items = list(spec.sections[index].items)
+    posted = raw_answers(request.form, items)
+    required = required_codes(spec, items, posted) if action in ("next", "submit") else set()
+    form = make_section_form(items, get_language(), required)
+    if not form.validate():
+        saved, _index = drafts.load(entry)
+        return _render(entry, spec, index, form, drafts.merge(saved, posted))
+    if action == "submit":
+        return _submit(entry, spec, index, posted)
+    return _move(entry, index, posted, action)
+
+
+def _move(entry: Entry, index: int, posted: dict, action: str):
+    target = index + {"next": 1, "back": -1}.get(action, 0)
+    status = drafts.save(entry, posted, target)
+    if status != OK:
+        return _leave(status)
+    if action == "save":
+        flash(
+            _(
+                "Your answers are saved. You can close this page and come back later "
+                "with the same link."
+            ),
+            "info",
+        )
+    return redirect(url_for(".page", s=target), 303)
+
+
+def _submit(entry: Entry, spec, index: int, posted: dict):
+    if entry.kind == "o":
+        if not limiter.allow(entry.id, request.remote_addr or ""):
+            return state_page("limited")
+        outcome = submit_open_link(entry, spec, drafts.merge(session.get("open_answers"), posted))
+    else:
+        outcome = submit_invitation(entry, spec, posted)
+    if outcome.status == "stored":
+        return _stored(entry)
+    if outcome.status in ("incomplete", "empty"):
+        drafts.save(entry, posted, outcome.section)
+        flash(
+            _("Please answer the required questions on this page.")
+            if outcome.status == "incomplete"
+            else _("Please answer at least one question before submitting."),
+            "error",
+        )
+        return redirect(url_for(".page", s=outcome.section), 303)
+    return _leave(outcome.status)
+
+
+def _stored(entry: Entry):
+    session.pop(ENTRY, None)
+    session.pop("open_answers", None)
+    session[SUBMITTED] = True
+    if entry.kind == "o":
+        session[ANSWERED] = [*session.get(ANSWERED, []), entry.id]
+        if limiter.record(entry.id):
+            flag_burst(entry.id)
+    return redirect(url_for(".done"), 303)
+
+
+def _leave(status: str):
+    """The link can no longer be answered: forget it in this browser, say why."""
+    session.pop(ENTRY, None)
+    return state_page(status if status != USED else "used")
+
+
+@bp.get("/respond/done")
+def done():
+    return state_page("done")
+
+
+def _clamp(raw, spec) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    return max(0, min(value, len(spec.sections) - 1))
+
+
+def _render(entry: Entry, spec, index: int, form, saved: dict):
+    items = page_items(spec, index, saved)
+    return render_template(
+        "respond/form.html",
+        spec=spec,
+        index=index,
+        section=spec.sections[index],
+        items=items,
+        form=form,
+        can_save=entry.kind == "i",
+    )

@@ -1,0 +1,136 @@
+"""The work behind the round administration buttons, kept out of the view functions."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, render_template, url_for
+from wtforms import SelectChoice
+
+from survey_app.extensions import db
+from survey_app.formats.frame_csv import parse_frame
+from survey_app.formats.links_csv import links_csv
+from survey_app.formats.problems import InvalidFile
+from survey_app.formats.respondents import parse_respondents
+from survey_app.formats.responses_csv import parse_responses
+from survey_app.i18n import gettext as _
+from survey_app.invitations.operations import (
+    InvitationError,
+    create_invitations,
+    links_rows,
+    list_rules,
+    reissue_round_links,
+)
+from survey_app.openlinks.operations import OpenLinkError, create_open_link, list_open_links
+from survey_app.responses.operations import import_responses, questionnaire_rules
+from survey_app.rounds.forms import ActionForm, OpenLinkForm
+from survey_app.rounds.operations import RoundError
+
+
+def problems(exc: Exception) -> list[str]:
+    if isinstance(exc, InvalidFile):
+        return [str(exc)] + [str(p) for p in exc.problems]
+    return [str(exc)]
+
+
+def read_frame(upload) -> dict[str, float] | None:
+    if not upload or not upload.filename:
+        return None
+    return parse_frame(upload.read().decode("utf-8-sig"), upload.filename)
+
+
+def _back(rnd) -> Response:
+    return redirect(url_for("rounds.detail", round_id=rnd.id), 303)
+
+
+def _refused(rnd, exc: Exception):
+    db.session.rollback()
+    return render_template("rounds/problems.html", round=rnd, problems=problems(exc)), 400
+
+
+def change_state(rnd, operation, message: str) -> Response:
+    if ActionForm().validate_on_submit():
+        try:
+            operation(rnd)
+        except RoundError as exc:
+            return _refused(rnd, exc)
+        db.session.commit()
+        flash(_(message), "info")
+    return _back(rnd)
+
+
+def invite(rnd, form):
+    if not form.validate_on_submit():
+        return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+    upload = form.respondents.data
+    try:
+        rows = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
+        issued = create_invitations(rnd, rows)
+    except (InvalidFile, InvitationError) as exc:
+        return _refused(rnd, exc)
+    if form.send.data and rnd.state == "open":
+        from survey_app.core import jobs
+
+        jobs.enqueue(jobs.SEND_INVITATIONS, {"round_id": rnd.id})
+    db.session.commit()
+    if form.download.data:
+        # The links of this upload, shown once; e-mail (if asked) re-issues its own.
+        return links_download(rnd, issued)
+    flash(_("{n} invitations created.", n=len(issued)), "info")
+    return _back(rnd)
+
+
+def reissue(rnd):
+    issued = reissue_round_links(rnd)
+    db.session.commit()
+    return issued
+
+
+def links_download(rnd, issued) -> Response:
+    text = links_csv(links_rows(issued, current_app.config["BASE_URL"]))
+    return Response(
+        text,
+        mimetype="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename=round-{rnd.id}-links.csv",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def import_file(rnd, form):
+    if not form.validate_on_submit():
+        return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+    upload = form.responses.data
+    try:
+        text = upload.read().decode("utf-8-sig")
+        n = import_responses(rnd, parse_responses(text, upload.filename, questionnaire_rules(rnd)))
+    except (InvalidFile, UnicodeDecodeError) as exc:
+        return _refused(rnd, exc)
+    db.session.commit()
+    flash(_("{n} responses imported.", n=n), "info")
+    return _back(rnd)
+
+
+def open_link_form(rnd) -> OpenLinkForm:
+    form = OpenLinkForm()
+    form.unit.choices = [SelectChoice(u.code, f"{u.code} · {u.name_vi}") for u in rnd.units]
+    groups = sorted({g for i in rnd.questionnaire.items() for g in i.group_codes})
+    form.group.choices = [SelectChoice(g) for g in groups]
+    return form
+
+
+def open_links(rnd):
+    return list_open_links(rnd)
+
+
+def make_open_link(rnd, form, base_url: str):
+    if not form.validate_on_submit():
+        return _back(rnd)
+    try:
+        _link, token = create_open_link(rnd, form.unit.data, form.group.data)
+    except OpenLinkError as exc:
+        return _refused(rnd, exc)
+    db.session.commit()
+    flash(
+        _("Open link (copy it now, it is shown once): {link}", link=f"{base_url}/o/{token}"), "info"
+    )
+    return _back(rnd)

@@ -1,0 +1,90 @@
+"""Read-only queries of rounds: one round, and its response progress."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from flask import abort
+from sqlalchemy import case, func, select
+
+from survey_app.extensions import db
+from survey_app.invitations.models import Invitation
+from survey_app.responses.models import Response
+from survey_app.rounds.models import Round
+from survey_app.units.models import Unit
+
+
+def get_round(round_id: int) -> Round:
+    """The round, or 404."""
+    rnd = db.session.get(Round, round_id)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+def find_round(round_id: int) -> Round | None:
+    return db.session.get(Round, round_id)
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One unit × group: people invited (not revoked), invitations answered, their rate,
+    and responses that came another way (paper import, open link)."""
+
+    unit: str
+    group: str
+    invited: int
+    responded: int
+    rate: float | None
+    other_channels: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def get_progress(rnd: Round) -> list[ProgressRow]:
+    """Progress per unit × group, ordered by unit code then group."""
+    invited = _invitation_counts(rnd)
+    others = _other_channel_counts(rnd)
+    rows = []
+    for unit, group in sorted(set(invited) | set(others)):
+        n, used = invited.get((unit, group), (0, 0))
+        rate = round(used / n, 4) if n else None
+        rows.append(ProgressRow(unit, group, n, used, rate, others.get((unit, group), 0)))
+    return rows
+
+
+def _invitation_counts(rnd: Round) -> dict[tuple[str, str], tuple[int, int]]:
+    stmt = (
+        select(
+            Unit.code,
+            Invitation.group_code,
+            func.count(),
+            func.sum(case((Invitation.is_used, 1), else_=0)),
+        )
+        .join(Unit, Unit.id == Invitation.unit_id)
+        .where(Invitation.round_id == rnd.id, ~Invitation.is_revoked)
+        .group_by(Unit.code, Invitation.group_code)
+    )
+    return {(u, g): (n, int(used or 0)) for u, g, n, used in db.session.execute(stmt)}
+
+
+def _other_channel_counts(rnd: Round) -> dict[tuple[str, str], int]:
+    stmt = (
+        select(Unit.code, Response.group_code, func.count())
+        .join(Unit, Unit.id == Response.unit_id)
+        .where(Response.round_id == rnd.id, Response.channel != "online")
+        .group_by(Unit.code, Response.group_code)
+    )
+    return {(u, g): n for u, g, n in db.session.execute(stmt)}
+
+
+def progress_totals(rows: list[ProgressRow]) -> dict:
+    invited = sum(r.invited for r in rows)
+    responded = sum(r.responded for r in rows)
+    return {
+        "invited": invited,
+        "responded": responded,
+        "rate": round(responded / invited, 4) if invited else None,
+        "other_channels": sum(r.other_channels for r in rows),
+    }

@@ -1,0 +1,59 @@
+// Progress bars of a round: poll the JSON endpoint and update the table in place.
+(function () {
+  "use strict";
+  var table = document.getElementById("progress");
+  if (!table || !window.fetch) { return; }
+  var url = table.getAttribute("data-progress-url");
+  var INTERVAL_MS = 5000;
+
+  function percent(rate) { return Math.round((rate || 0) * 100) + "%"; }
+
+  function cell(text, numeric) {
+    var td = document.createElement("td");
+    if (numeric) { td.className = "num"; }
+    td.textContent = text;
+    return td;
+  }
+
+  function newRow(r) {
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-key", r.unit + "|" + r.group);
+    tr.appendChild(cell(r.unit)); tr.appendChild(cell(r.group));
+    ["invited", "responded"].forEach(function (f) {
+      var td = cell("", true); td.setAttribute("data-field", f); tr.appendChild(td);
+    });
+    var td = document.createElement("td"), bar = document.createElement("span");
+    bar.className = "bar";
+    var p = document.createElement("progress"); p.max = 1; p.setAttribute("aria-label", r.unit + " " + r.group);
+    var label = document.createElement("span"); label.setAttribute("data-field", "rate");
+    bar.appendChild(p); bar.appendChild(label); td.appendChild(bar); tr.appendChild(td);
+    var other = cell("", true); other.setAttribute("data-field", "other_channels"); tr.appendChild(other);
+    table.tBodies[0].appendChild(tr);
+    return tr;
+  }
+
+  function update(data) {
+    data.rows.forEach(function (r) {
+      var tr = table.querySelector('tr[data-key="' + CSS.escape(r.unit + "|" + r.group) + '"]') || newRow(r);
+      tr.querySelector('[data-field="invited"]').textContent = r.invited;
+      tr.querySelector('[data-field="responded"]').textContent = r.responded;
+      tr.querySelector('[data-field="other_channels"]').textContent = r.other_channels;
+      tr.querySelector('[data-field="rate"]').textContent = percent(r.rate);
+      var p = tr.querySelector("progress");
+      p.value = r.rate || 0; p.textContent = percent(r.rate);
+    });
+    Object.keys(data.totals).forEach(function (k) {
+      var el = document.querySelector('[data-total="' + k + '"]');
+      if (el) { el.textContent = data.totals[k]; }
+    });
+  }
+
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) { update(data); } })
+      .catch(function () { /* the next tick retries */ })
+      .then(function () { window.setTimeout(poll, INTERVAL_MS); });
+  }
+  window.setTimeout(poll, INTERVAL_MS);
+})();

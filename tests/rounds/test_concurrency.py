@@ -1,0 +1,58 @@
+"""Exactly one response per invitation under a burst of concurrent submits of one link."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from survey_app.extensions import db
+from survey_app.invitations.models import Invitation, ResponseDraft
+from survey_app.responses.models import Answer, Response
+from tests.rounds.conftest import RESPONDENTS_HEADER, answers, invite
+from tests.rounds.httpserver import Browser, serving
+
+SUBMITTERS = 50
+
+
+def test_fifty_concurrent_submits_of_one_link_store_exactly_one_response(round_app):
+    app, round_id = round_app
+    with app.app_context():
+        [token] = invite(round_id, RESPONDENTS_HEADER + "a@x.vn,A,leader,C03,C03-leader,C03-D1,F\n")
+    with serving(app) as port:
+        browsers = [Browser(port) for _ in range(SUBMITTERS)]
+        for b in browsers[: SUBMITTERS // 2]:
+            assert b.request("GET", f"/r/{token}")[0] == 303
+        for b in browsers[SUBMITTERS // 2 :]:  # the other half replay one session (double click)
+            b.cookie = browsers[0].cookie
+        statuses = _submit_together(browsers)
+    assert statuses[303] == 1, statuses
+    assert statuses[409] == SUBMITTERS - 1, statuses
+    assert not [s for s in statuses if s >= 500]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 12
+        assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+        assert db.session.scalar(select(Invitation.is_used)) is True
+
+
+def _submit_together(browsers) -> Counter:
+    barrier = threading.Barrier(len(browsers))
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def submit(browser, value):
+        barrier.wait()
+        status, _, _ = browser.request(
+            "POST", "/respond", {"s": "0", "action": "submit", **answers(value)}
+        )
+        with lock:
+            results.append(status)
+
+    threads = [threading.Thread(target=submit, args=(b, 1 + i % 4)) for i, b in enumerate(browsers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return Counter(results)
