@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,6 +32,8 @@ class IndexSums:
 
     ``psus`` (shape (p, 2): stratum, PSU) lists every PSU with a response, valid or not:
     the design's df and the PSU formula count them all (ESTIMATORS.md notation).
+    ``strata``/``stratum_n`` count the responses per stratum, from which frame weights
+    (population / responses in the stratum) follow once all chunks are merged.
     """
 
     keys: Mapping[str, np.ndarray]
@@ -40,6 +42,8 @@ class IndexSums:
     count: np.ndarray
     psus: np.ndarray
     n_responses: int
+    strata: np.ndarray = field(default_factory=lambda: np.empty(0, str))
+    stratum_n: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def to_bytes(self) -> bytes:
         """A compact, portable serialisation (``numpy.savez``), for storing partial sums."""
@@ -52,6 +56,8 @@ class IndexSums:
             count=self.count,
             psus=self.psus.astype(str),
             n=np.array([self.n_responses]),
+            strata=self.strata.astype(str),
+            stratum_n=self.stratum_n,
             **arrays,
         )
         return buf.getvalue()
@@ -66,6 +72,8 @@ class IndexSums:
                 z["count"],
                 z["psus"].reshape(-1, 2),
                 int(z["n"][0]),
+                z["strata"],
+                z["stratum_n"],
             )
 
 
@@ -109,7 +117,10 @@ def map_responses(
         if responses.n
         else np.empty((0, 2), dtype=str)
     )
-    return _concat(parts, psus, responses.n)
+    strata, stratum_n = np.unique(responses.stratum.astype(str), return_counts=True)
+    return replace(
+        _concat(parts, psus, responses.n), strata=strata, stratum_n=stratum_n.astype(float)
+    )
 
 
 def _map_sub(cs, sub, responses: Responses, columns, scales, cell, cell_code) -> IndexSums:
@@ -166,7 +177,16 @@ def merge(parts: Iterable[IndexSums]) -> IndexSums:
         raise IndexInputError("no partial sums to merge")
     psus = np.concatenate([p.psus.reshape(-1, 2) for p in parts])
     psus = np.unique(psus, axis=0) if psus.size else psus.reshape(0, 2)
-    joined = _concat(parts, psus, sum(p.n_responses for p in parts))
+    all_strata = np.concatenate([p.strata for p in parts])
+    strata, at = np.unique(all_strata, return_inverse=True)
+    stratum_n = np.bincount(
+        at.reshape(-1),
+        weights=np.concatenate([p.stratum_n for p in parts]),
+        minlength=strata.shape[0],
+    )
+    joined = replace(
+        _concat(parts, psus, sum(p.n_responses for p in parts)), strata=strata, stratum_n=stratum_n
+    )
     if joined.sum_w.size == 0:
         return joined
     combined = np.char.add(joined.keys["set"], "")
@@ -183,7 +203,33 @@ def merge(parts: Iterable[IndexSums]) -> IndexSums:
         np.bincount(inverse, weights=joined.count, minlength=m),
         joined.psus,
         joined.n_responses,
+        strata,
+        stratum_n,
     )
+
+
+def reweight(sums: IndexSums, weight_of_stratum: Mapping[str, float]) -> IndexSums:
+    """Sums mapped with unit weights → sums with a weight per stratum.
+
+    Exact when every respondent of a stratum has the same weight, as frame weights
+    (population / responses in the stratum) do: ``Σ w = w_h n`` and ``Σ w·y = w_h Σ y``.
+
+    Raises
+    ------
+    IndexInputError
+        If a stratum has no weight (it is missing from the sampling frame) or a
+        weight is not positive.
+    """
+    missing = sorted(set(sums.strata.tolist()) - set(weight_of_stratum))
+    if missing:
+        raise IndexInputError(
+            f"stratum '{missing[0]}' has responses but no weight (is it in the sampling frame?)"
+        )
+    bad = [s for s in sums.strata.tolist() if not weight_of_stratum[s] > 0]
+    if bad:
+        raise IndexInputError(f"stratum '{bad[0]}' has a weight that is not positive")
+    w = np.array([weight_of_stratum[s] for s in sums.keys["stratum"].tolist()], dtype=float)
+    return replace(sums, sum_w=sums.sum_w * w, sum_wy=sums.sum_wy * w)
 
 
 class SurveyEstimates:

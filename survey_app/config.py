@@ -26,6 +26,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_MAIL_USERNAME": "SMTP user",
     "PARINDEX_MAIL_PASSWORD": "SMTP password",
     "PARINDEX_MAIL_SENDER": "From: address of invitations",
+    "PARINDEX_JOB_REDISPATCH_SECONDS": "seconds a job may wait in the broker before it is "
+    "sent again (default 120)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
     "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
@@ -61,6 +63,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "BROKER_URL": _broker_url(env),
         "SECRET_KEY": _secret_key(env, instance),
         "BASE_URL": _base_url(env),
+        "JOB_REDISPATCH_SECONDS": _positive_int(env, "PARINDEX_JOB_REDISPATCH_SECONDS", 120),
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
@@ -152,3 +155,12 @@ def _choice(env: dict, name: str, default: str, allowed: set[str]) -> str:
     if raw not in allowed:
         raise ConfigError(f"{name}: one of {', '.join(sorted(allowed))}")
     return raw
+
+
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name}: a whole number of seconds, at least 1")
+    return int(raw)

@@ -6,6 +6,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from survey_app.config import EMBEDDED_BROKER
+from worker.schedules import BEAT_SCHEDULE
 
 #: Seconds a task may run; the broker's visibility timeout must exceed it.
 TASK_TIME_LIMIT = 3600
@@ -32,13 +33,35 @@ def celery_init_app(app: Flask) -> Celery:
         broker_transport_options={"visibility_timeout": TASK_TIME_LIMIT * 2},
         broker_connection_retry_on_startup=True,
         task_always_eager=broker == EMBEDDED_BROKER,
-        imports=("worker.tasks",),
+        imports=("worker.tasks", "worker.schedules"),
+        beat_schedule=BEAT_SCHEDULE,
+        timezone="UTC",
+        worker_hijack_root_logger=False,
     )
+    check_reliability(celery)
     celery.set_default()
     # ``imports`` is only read when a worker process starts; the embedded dispatcher
     # (inside ``parindex serve``) looks tasks up by name, so register them here too.
     celery.loader.import_default_modules()
     app.extensions["celery"] = celery
+    import worker.schedules  # noqa: F401
     import worker.tasks  # noqa: F401  (registers the shared tasks on this app)
 
     return celery
+
+
+def check_reliability(celery: Celery) -> None:
+    """Refuse to start with settings that lose or repeat work.
+
+    Redis hands an unacknowledged message to another worker after the visibility
+    timeout; were it shorter than the time a task may run, a slow task would run twice.
+    """
+    conf = celery.conf
+    timeout = (conf.broker_transport_options or {}).get("visibility_timeout", 3600)
+    if timeout <= conf.task_time_limit:
+        raise RuntimeError(
+            f"broker visibility_timeout ({timeout} s) must exceed "
+            f"task_time_limit ({conf.task_time_limit} s)"
+        )
+    if not (conf.task_acks_late and conf.task_reject_on_worker_lost):
+        raise RuntimeError("tasks must be acknowledged late and requeued on worker loss")

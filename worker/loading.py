@@ -23,16 +23,21 @@ from survey_app.units.models import PreviousResult, Unit
 #: Responses per chunk read from the database.
 CHUNK_SIZE = 50_000
 
-_RESPONSES_SQL = text("""
+_RESPONSES_SQL = """
     SELECT r.id AS response_id, u.code AS unit, r.group_code AS "group", r.stratum, r.psu,
            a.item_code, a.value
     FROM responses r
     JOIN units u ON u.id = r.unit_id
     LEFT JOIN answers a ON a.response_id = r.id
-    WHERE r.round_id = :round_id AND r.id > :after
-    AND r.id IN (SELECT id FROM responses WHERE round_id = :round_id AND id > :after
-                 ORDER BY id LIMIT :limit)
+    WHERE r.round_id = :round_id AND r.id >= :first_id {upper}
     ORDER BY r.id
+"""
+
+_BOUNDS_SQL = text("""
+    SELECT id FROM (
+        SELECT id, row_number() OVER (ORDER BY id) AS position
+        FROM responses WHERE round_id = :round_id
+    ) numbered WHERE (position - 1) % :size = 0 ORDER BY id
 """)
 
 
@@ -73,22 +78,57 @@ def item_scales(rnd: Round) -> dict[str, agg.Scale]:
     }
 
 
+def chunk_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
+    """The first response id of every chunk of ``chunk_size`` responses, in id order."""
+    rows = db.session.execute(_BOUNDS_SQL, {"round_id": round_id, "size": chunk_size})
+    return [row.id for row in rows]
+
+
+def read_chunk(
+    round_id: int, first_id: str, next_id: str | None, items: tuple[str, ...]
+) -> pd.DataFrame:
+    """Responses with ``first_id <= id < next_id``, one row per response, answers as columns.
+
+    Plain SQL rows into a DataFrame: no ORM object per answer.
+    """
+    sql = text(_RESPONSES_SQL.format(upper="AND r.id < :next_id" if next_id else ""))
+    params = {"round_id": round_id, "first_id": first_id, "next_id": next_id}
+    rows = db.session.execute(sql, params).all()
+    frame = pd.DataFrame(
+        rows, columns=["response_id", "unit", "group", "stratum", "psu", "item_code", "value"]
+    )
+    return _wide(frame, items)
+
+
 def response_chunks(
     round_id: int, items: tuple[str, ...], chunk_size: int = CHUNK_SIZE
 ) -> Iterator[pd.DataFrame]:
-    """Responses of the round, ``chunk_size`` at a time, one row per response, in id order."""
-    after = ""
-    while True:
-        rows = db.session.execute(
-            _RESPONSES_SQL, {"round_id": round_id, "after": after, "limit": chunk_size}
-        ).all()
-        if not rows:
-            return
-        frame = pd.DataFrame(
-            rows, columns=["response_id", "unit", "group", "stratum", "psu", "item_code", "value"]
-        )
-        yield _wide(frame, items)
-        after = rows[-1].response_id
+    """Every response of the round, ``chunk_size`` at a time."""
+    bounds = chunk_bounds(round_id, chunk_size)
+    for first, nxt in zip(bounds, [*bounds[1:], None], strict=True):
+        yield read_chunk(round_id, first, nxt, items)
+
+
+def chunk_responses(wide: pd.DataFrame, items: tuple[str, ...]) -> agg.Responses:
+    """A chunk as the arrays of :class:`aggregation.inputs.Responses`, with unit weights
+    (frame weights are applied to the merged sums, see :func:`stratum_weights`)."""
+    return agg.Responses(
+        unit=wide["unit"].to_numpy(dtype=str),
+        group=wide["group"].to_numpy(dtype=str),
+        stratum=wide["stratum"].to_numpy(dtype=str),
+        psu=wide["psu"].to_numpy(dtype=str),
+        weight=np.ones(len(wide)),
+        items=items,
+        answers=wide[list(items)].to_numpy(dtype=float),
+    )
+
+
+def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]:
+    """FORMATS.md: population of the stratum / responses received in it; 1 without a frame."""
+    if not rnd.frame:
+        return dict.fromkeys(stratum_n, 1.0)
+    population = {f.stratum: f.population for f in rnd.frame}
+    return {s: population[s] / n for s, n in stratum_n.items() if s in population}
 
 
 def _wide(long: pd.DataFrame, items: tuple[str, ...]) -> pd.DataFrame:
@@ -104,41 +144,16 @@ def _wide(long: pd.DataFrame, items: tuple[str, ...]) -> pd.DataFrame:
     return design.join(answers).reset_index()
 
 
-def base_weights(rnd: Round, stratum: np.ndarray) -> np.ndarray:
-    """FORMATS.md: population of the stratum / responses received in it; 1 without a frame."""
-    if not rnd.frame:
-        return np.ones(stratum.shape[0])
-    population = {f.stratum: f.population for f in rnd.frame}
-    unknown = sorted(set(stratum) - set(population))
-    if unknown:
-        raise agg.IndexInputError(
-            f"stratum '{unknown[0]}' has responses but is not in the round's sampling frame"
-        )
-    codes, inverse, counts = np.unique(stratum, return_inverse=True, return_counts=True)
-    per_stratum = np.array([population[c] for c in codes]) / counts
-    return per_stratum[inverse]
-
-
-def load_round_inputs(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
-    """Everything the index of ``rnd`` needs, read from the database."""
+def load_context(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
+    """Everything the index of ``rnd`` needs except the responses (read in chunks)."""
     scales = item_scales(rnd)
     items = tuple(scales)
-    wide = pd.concat(list(response_chunks(rnd.id, items)) or [_empty(items)], ignore_index=True)
-    stratum = wide["stratum"].to_numpy(dtype=str)
-    responses = agg.Responses(
-        unit=wide["unit"].to_numpy(dtype=str),
-        group=wide["group"].to_numpy(dtype=str),
-        stratum=stratum,
-        psu=wide["psu"].to_numpy(dtype=str),
-        weight=base_weights(rnd, stratum),
-        items=items,
-        answers=wide[list(items)].to_numpy(dtype=float),
-    )
+    empty = chunk_responses(_empty(items), items)
     return agg.IndexInputs(
         criteria_sets=tuple(criteria_set(cs) for cs in rnd.criteria_sets),
         units={u.code: u.kind.code for u in rnd.units},
         item_scales=scales,
-        responses=responses,
+        responses=empty,
         self_scores=_self_scores(rnd),
         bonus_penalty=_bonus_penalty(rnd),
         previous=_previous(rnd),

@@ -1,4 +1,11 @@
-"""The aggregation pipeline: load a round → ``aggregation`` → persist a versioned run."""
+"""The aggregation pipeline: plan a run in chunks → map each chunk → reduce and persist.
+
+Each step is a job (an outbox row) so that steps spread over workers and machines, and a
+step that dies with its worker is handed out again. The database holds every
+intermediate result: a chunk's sums are stored once (a redelivered map is a no-op), the
+reduce is enqueued once (a unique job key), and at most one run per round is active
+(a unique partial index).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +15,31 @@ import time
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 
-import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from aggregation.index import compute_index
 from aggregation.inputs import IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
 from aggregation.report import index_payload
+from aggregation.sums import IndexSums, map_responses, merge, reweight
+from survey_app.core import jobs
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
-from survey_app.results.models import AggregationRun, SubCriterionResult, UnitResult
+from survey_app.results.chunks import AggregationChunk
+from survey_app.results.models import AggregationRun
 from survey_app.rounds.models import Round
-from survey_app.units.models import Unit
-from worker.loading import load_round_inputs
-from worker.locks import round_lock
+from worker import store
+from worker.loading import (
+    CHUNK_SIZE,
+    chunk_bounds,
+    chunk_responses,
+    item_scales,
+    load_context,
+    read_chunk,
+    stratum_weights,
+)
+from worker.store import run_payload  # noqa: F401  (re-exported for callers)
 
 
 def code_version() -> str:
@@ -42,163 +60,228 @@ def methodology(seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS) -> dict:
     }
 
 
-def inputs_hash(inputs: IndexInputs, method: dict) -> str:
-    """SHA-256 of everything the figures depend on (order of rows included)."""
-    h = hashlib.sha256()
-    r = inputs.responses
-    for arr in (r.unit, r.group, r.stratum, r.psu):
-        h.update("\x1f".join(arr.tolist()).encode())
-    h.update(np.ascontiguousarray(r.weight).tobytes())
-    h.update(np.ascontiguousarray(r.answers).tobytes())
-    rest = {
-        "sets": [asdict(cs) for cs in inputs.criteria_sets],
-        "units": dict(inputs.units),
-        "scales": {
-            k: {str(v): s for v, s in sc.scores.items()} for k, sc in inputs.item_scales.items()
-        },
-        "self": [asdict(s) for s in inputs.self_scores],
-        "bonus": [asdict(b) for b in inputs.bonus_penalty],
-        "previous": dict(inputs.previous),
-        "ministry": inputs.ministry_index,
-        "items": list(r.items),
-        "method": method,
-        "code": code_version(),
-    }
-    h.update(json.dumps(rest, sort_keys=True, default=str).encode())
-    return h.hexdigest()
+class RunBusy(RuntimeError):
+    """Another run of the round is queued or running."""
 
 
-def aggregate_round(
-    round_id: int, *, is_final: bool = False, seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS
+def start_run(
+    round_id: int,
+    *,
+    is_final: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+    seed: int = DEFAULT_SEED,
+    draws: int = DEFAULT_DRAWS,
 ) -> AggregationRun:
-    """Compute and store the round's figures, once at a time per round.
-
-    A run with the same inputs hash is returned as it is: re-running on unchanged
-    inputs reproduces the same figures and writes no rows.
-    """
-    with round_lock(round_id):
-        rnd = db.session.get(Round, round_id)
-        if rnd is None:
-            raise LookupError(f"no round {round_id}")
-        timings, t0 = {}, time.perf_counter()
-        inputs = load_round_inputs(rnd)
-        timings["load"] = time.perf_counter() - t0
-        method = methodology(seed, draws)
-        digest = inputs_hash(inputs, method)
-        same = db.session.scalar(
-            select(AggregationRun).where(
-                AggregationRun.round_id == round_id,
-                AggregationRun.inputs_hash == digest,
-                AggregationRun.state == "done",
-                AggregationRun.is_final == is_final,
-            )
-        )
-        if same is not None:
-            return same
-        run = _new_run(rnd, digest, method, is_final)
-        _compute_and_store(run, inputs, seed, draws, timings)
-        return run
-
-
-def _new_run(rnd: Round, digest: str, method: dict, is_final: bool) -> AggregationRun:
+    """Create a run and its chunks; returns the round's active run if there is one."""
+    if db.session.get(Round, round_id) is None:
+        raise LookupError(f"no round {round_id}")
+    active = _active_run(round_id)
+    if active is not None:
+        return active
+    bounds = chunk_bounds(round_id, chunk_size)
     last = (
         db.session.scalar(
-            select(func.max(AggregationRun.version)).where(AggregationRun.round_id == rnd.id)
+            select(func.max(AggregationRun.version)).where(AggregationRun.round_id == round_id)
         )
         or 0
     )
     run = AggregationRun(
-        round_id=rnd.id,
+        round_id=round_id,
         version=last + 1,
         state="running",
         is_final=is_final,
-        inputs_hash=digest,
         code_version=code_version(),
-        methodology=method,
+        methodology=methodology(seed, draws),
         started_at=utcnow(),
-        chunks_total=1,
+        chunks_total=len(bounds),
+        chunks_done=0,
+        timings={},
     )
     db.session.add(run)
+    try:
+        db.session.flush()
+    except IntegrityError:  # another scheduler or click created it a moment ago
+        db.session.rollback()
+        return _active_run(round_id)
+    for no, (first, nxt) in enumerate(zip(bounds, [*bounds[1:], None], strict=True)):
+        db.session.add(AggregationChunk(run_id=run.id, chunk_no=no, first_id=first, next_id=nxt))
+        jobs.enqueue(
+            jobs.MAP_CHUNK, {"run_id": run.id, "chunk_no": no}, dedupe_key=f"map:{run.id}:{no}"
+        )
+    if not bounds:
+        jobs.enqueue(jobs.REDUCE_RUN, {"run_id": run.id}, dedupe_key=f"reduce:{run.id}")
     db.session.commit()
     return run
 
 
-def _compute_and_store(
-    run: AggregationRun, inputs: IndexInputs, seed: int, draws: int, timings: dict
-) -> None:
+def _active_run(round_id: int) -> AggregationRun | None:
+    return db.session.scalar(
+        select(AggregationRun).where(
+            AggregationRun.round_id == round_id, AggregationRun.state.in_(("queued", "running"))
+        )
+    )
+
+
+def map_chunk(run_id: int, chunk_no: int) -> bool:
+    """Store the sums of one chunk (once); enqueue the reduce after the last chunk.
+
+    Returns True when this call completed the run's last chunk.
+    """
+    chunk = db.session.scalar(
+        select(AggregationChunk).where(
+            AggregationChunk.run_id == run_id, AggregationChunk.chunk_no == chunk_no
+        )
+    )
+    run = db.session.get(AggregationRun, run_id)
+    if chunk is None or run is None or run.state != "running":
+        return False
+    if chunk.sums is None:
+        t0 = time.perf_counter()
+        rnd = db.session.get(Round, run.round_id)
+        scales = item_scales(rnd)
+        items = tuple(scales)
+        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items)
+        loaded = time.perf_counter()
+        sums = map_responses(load_context(rnd).criteria_sets, scales, chunk_responses(wide, items))
+        db.session.execute(
+            update(AggregationChunk)
+            .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
+            .values(
+                sums=sums.to_bytes(),
+                digest=_digest(wide),
+                n_responses=len(wide),
+                mapped_at=utcnow(),
+            )
+        )
+        _add_timing(run_id, load=loaded - t0, map=time.perf_counter() - loaded)
+    return _count_done(run_id)
+
+
+def _count_done(run_id: int) -> bool:
+    done_subq = (
+        select(func.count())
+        .select_from(AggregationChunk)
+        .where(AggregationChunk.run_id == run_id, AggregationChunk.sums.is_not(None))
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(AggregationRun).where(AggregationRun.id == run_id).values(chunks_done=done_subq)
+    )
+    run = db.session.get(AggregationRun, run_id)
+    db.session.refresh(run)
+    complete = run.chunks_done >= run.chunks_total
+    if complete:
+        jobs.enqueue(jobs.REDUCE_RUN, {"run_id": run_id}, dedupe_key=f"reduce:{run_id}")
+    db.session.commit()
+    return complete
+
+
+def _digest(wide) -> str:
+    h = hashlib.sha256()
+    h.update(wide.to_csv(index=False, float_format="%.17g").encode())
+    return h.hexdigest()
+
+
+def _add_timing(run_id: int, **seconds: float) -> None:
+    run = db.session.get(AggregationRun, run_id)
+    timings = dict(run.timings or {})
+    for key, value in seconds.items():
+        timings[key] = timings.get(key, 0.0) + value
+    run.timings = timings
+
+
+def reduce_run(run_id: int) -> AggregationRun:
+    """Merge the chunks, compute the index, persist it; an identical earlier run wins."""
+    run = db.session.get(AggregationRun, run_id)
+    if run.state != "running":
+        return run
+    t0 = time.perf_counter()
+    rnd = db.session.get(Round, run.round_id)
+    context = load_context(rnd)
+    chunks = db.session.scalars(
+        select(AggregationChunk)
+        .where(AggregationChunk.run_id == run_id)
+        .order_by(AggregationChunk.chunk_no)
+    ).all()
+    sums = _merged(chunks, rnd)
+    digest = inputs_hash(context, [c.digest for c in chunks], run.methodology)
+    same = db.session.scalar(
+        select(AggregationRun).where(
+            AggregationRun.round_id == run.round_id,
+            AggregationRun.inputs_hash == digest,
+            AggregationRun.state == "done",
+            AggregationRun.is_final == run.is_final,
+        )
+    )
+    if same is not None:  # same inputs: the earlier run stands, this one leaves no rows
+        db.session.delete(run)
+        db.session.commit()
+        return same
     try:
-        t0 = time.perf_counter()
-        result = compute_index(inputs, seed=seed, draws=draws)
-        timings["compute"] = time.perf_counter() - t0
-        payload = index_payload(result, inputs)
-        t0 = time.perf_counter()
-        _store(run, payload)
-        timings["persist"] = time.perf_counter() - t0
-        run.state, run.chunks_done, run.timings = "done", 1, timings
+        result = compute_index(
+            context, sums=sums, seed=run.methodology["seed"], draws=run.methodology["draws"]
+        )
+        store.store_payload(run, index_payload(result, context))
     except Exception as exc:
         db.session.rollback()
-        run = db.session.get(AggregationRun, run.id)
-        run.state, run.error = "failed", f"{type(exc).__name__}: {exc}"
-        run.finished_at = utcnow()
-        db.session.commit()
+        _fail(run_id, exc)
         raise
-    run.finished_at = utcnow()
+    _add_timing(run_id, reduce=time.perf_counter() - t0)
+    run.inputs_hash, run.state, run.finished_at = digest, "done", utcnow()
+    db.session.execute(
+        update(AggregationChunk).where(AggregationChunk.run_id == run_id).values(sums=None)
+    )  # the figures are stored; free the space
+    db.session.commit()
+    return run
+
+
+def _merged(chunks, rnd: Round) -> IndexSums:
+    if not chunks:  # a round without responses: empty sums
+        ctx = load_context(rnd)
+        return map_responses(ctx.criteria_sets, ctx.item_scales, ctx.responses)
+    merged = merge(IndexSums.from_bytes(c.sums) for c in chunks)
+    counts = dict(zip(merged.strata.tolist(), merged.stratum_n.tolist(), strict=True))
+    return reweight(merged, stratum_weights(rnd, counts))
+
+
+def _fail(run_id: int, exc: Exception) -> None:
+    run = db.session.get(AggregationRun, run_id)
+    run.state, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
     db.session.commit()
 
 
-def _store(run: AggregationRun, payload: dict) -> None:
-    payload = json.loads(json.dumps(payload, default=_jsonable))
-    units = dict(db.session.execute(select(Unit.code, Unit.id)).all())
-    for row in payload["units"]:
-        db.session.add(
-            UnitResult(
-                run_id=run.id,
-                unit_id=units[row["unit"]],
-                index_value=row["index"],
-                index_se=row["index_se"],
-                index_ci_low=row["index_ci_low"],
-                index_ci_high=row["index_ci_high"],
-                rank=row["rank"],
-                rank_low=row["rank_low"],
-                rank_high=row["rank_high"],
-                data=row,
-            )
-        )
-    for row in payload["subcriteria"]:
-        db.session.add(
-            SubCriterionResult(
-                run_id=run.id,
-                unit_id=units[row["unit"]],
-                subcriterion_code=row["subcriterion"],
-                points=row["points"],
-                se=row["se"],
-                data=row,
-            )
-        )
-    run.summary = {"meta": payload["meta"], "summary": payload["summary"]}
-
-
-def _jsonable(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def run_payload(run: AggregationRun) -> dict:
-    """The stored run as the JSON document of ``parindex index``."""
-    units = {u.id: u.code for u in db.session.scalars(select(Unit))}
-    rows = sorted(run.unit_results, key=lambda r: (r.data["kind"], r.rank, units[r.unit_id]))
-    subs = sorted(run.subcriterion_results, key=lambda r: (units[r.unit_id], r.id))
-    return {
-        "meta": {
-            **(run.summary or {}).get("meta", {}),
-            "run": run.version,
-            "inputs_hash": run.inputs_hash,
-            "is_final": run.is_final,
+def inputs_hash(context: IndexInputs, chunk_digests: list, method: dict) -> str:
+    """SHA-256 of everything the figures depend on: responses (chunk by chunk, in id
+    order), criteria sets, scales, appraised scores, bonus/penalty, previous indices,
+    methodology and code version."""
+    rest = {
+        "sets": [asdict(cs) for cs in context.criteria_sets],
+        "units": dict(context.units),
+        "scales": {
+            k: {str(v): s for v, s in sc.scores.items()} for k, sc in context.item_scales.items()
         },
-        "units": [r.data for r in rows],
-        "subcriteria": [r.data for r in subs],
-        "summary": (run.summary or {}).get("summary", []),
+        "self": [asdict(s) for s in context.self_scores],
+        "bonus": [asdict(b) for b in context.bonus_penalty],
+        "previous": dict(context.previous),
+        "ministry": context.ministry_index,
+        "responses": chunk_digests,
+        "method": method,
+        "code": code_version(),
     }
+    return hashlib.sha256(json.dumps(rest, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def aggregate_round(
+    round_id: int,
+    *,
+    is_final: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+    seed: int = DEFAULT_SEED,
+    draws: int = DEFAULT_DRAWS,
+) -> AggregationRun:
+    """The whole pipeline in this process (tests, the embedded worker, small rounds)."""
+    run = start_run(round_id, is_final=is_final, chunk_size=chunk_size, seed=seed, draws=draws)
+    run_id = run.id
+    for chunk_no in range(run.chunks_total):
+        map_chunk(run_id, chunk_no)
+    return reduce_run(run_id)

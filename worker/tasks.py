@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from survey_app.core import jobs
+from worker import outbox, pipeline
 from worker.jobs import run_job
-from worker.pipeline import aggregate_round
 
 
 @shared_task(name=jobs.PING)
@@ -18,9 +18,31 @@ def ping(job_id: int | None = None) -> str:
 @shared_task(name=jobs.AGGREGATE_ROUND)
 def aggregate_round_task(
     job_id: int | None = None, round_id: int = 0, is_final: bool = False
-) -> int:
-    """Aggregate a round; returns the id of the run."""
-    return run_job(job_id, lambda: aggregate_round(round_id, is_final=is_final).id)
+) -> dict:
+    """Plan a run of the round in chunks; the map jobs follow through the outbox."""
+
+    def work() -> dict:
+        run = pipeline.start_run(round_id, is_final=is_final)
+        return {"run_id": run.id}
+
+    result = run_job(job_id, work)
+    outbox.dispatch_soon()
+    return result
+
+
+@shared_task(name=jobs.MAP_CHUNK)
+def map_chunk_task(job_id: int | None = None, run_id: int = 0, chunk_no: int = 0) -> dict:
+    """Partial sums of one chunk of a run; the last chunk enqueues the reduce."""
+    result = run_job(job_id, lambda: {"last": pipeline.map_chunk(run_id, chunk_no)})
+    if result and result.get("last"):
+        outbox.dispatch_soon()
+    return result
+
+
+@shared_task(name=jobs.REDUCE_RUN)
+def reduce_run_task(job_id: int | None = None, run_id: int = 0) -> dict:
+    """Merge a run's chunks, compute the index and store it."""
+    return run_job(job_id, lambda: {"run_id": pipeline.reduce_run(run_id).id})
 
 
 @shared_task(name=jobs.SEND_INVITATIONS)

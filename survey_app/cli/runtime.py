@@ -18,7 +18,7 @@ from survey_app.config import EMBEDDED_BROKER
 def serve(host: str, port: int) -> None:
     """The web app (development server; production: gunicorn 'survey_app.wsgi:app')."""
     from worker.celery_app import celery_init_app
-    from worker.dispatch import EmbeddedWorker
+    from worker.outbox import EmbeddedWorker
 
     app = make_app()
     celery = celery_init_app(app)

@@ -21,6 +21,8 @@ AGGREGATE_ROUND = "parindex.aggregate_round"
 SEND_INVITATIONS = "parindex.send_invitations"
 SEND_REMINDERS = "parindex.send_reminders"
 CLOSE_DUE_ROUNDS = "parindex.close_due_rounds"
+MAP_CHUNK = "parindex.map_chunk"
+REDUCE_RUN = "parindex.reduce_run"
 PING = "parindex.ping"
 
 

@@ -82,9 +82,14 @@ class Job(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: last state change
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: a running job belongs to its worker until then; the worker extends it while it works,
+    #: and an expired lease (a dead worker) lets the reconciler hand the job out again
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: units of work finished, for progress bars
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     #: units of work in all (0 while unknown)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    #: what the job produced, for whoever waits on it (e.g. ``{"run_id": 7}``)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: the last error, for a failed job
     error: Mapped[str | None] = mapped_column(Text)

@@ -57,7 +57,7 @@ def smtp():
 def _run_jobs(app) -> None:
     """What the embedded worker does: hand pending jobs to Celery (eager here)."""
     from worker.celery_app import celery_init_app
-    from worker.dispatch import dispatch_pending
+    from worker.outbox import dispatch_pending
 
     celery = celery_init_app(app)
     with app.app_context():

@@ -12,7 +12,8 @@ from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
 from survey_app.results.models import AggregationRun, UnitResult
 from tests.conftest import EXAMPLES
-from worker.pipeline import aggregate_round, run_payload
+from worker.pipeline import aggregate_round
+from worker.store import run_payload
 
 
 def _close(a, b, rel=1e-12):
@@ -76,3 +77,21 @@ def test_pipeline_equals_parindex_index_on_the_same_inputs(sqlite_app, tmp_path)
     cli = {(s["unit"], s["subcriterion"]): s for s in json.loads(out.read_text())["subcriteria"]}
     for row in payload["subcriteria"]:
         assert _close(row["points"], cli[(row["unit"], row["subcriterion"])]["points"], 1e-9)
+
+
+def test_many_small_chunks_give_the_same_figures_as_one(sqlite_app):
+    with sqlite_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        one = run_payload(aggregate_round(1, chunk_size=100_000))
+        db.session.query(UnitResult).delete()
+        db.session.query(AggregationRun).delete()
+        db.session.commit()
+        many = aggregate_round(1, chunk_size=37)
+        assert many.chunks_total == 15 and many.chunks_done == 15
+        split = run_payload(many)
+    for a, b in zip(one["units"], split["units"], strict=True):
+        assert a["unit"] == b["unit"] and a["rank"] == b["rank"]
+        assert (a["rank_low"], a["rank_high"]) == (b["rank_low"], b["rank_high"])
+        for key in ("index", "index_se", "survey_points", "survey_se"):
+            assert _close(a[key], b[key])

@@ -1,0 +1,107 @@
+"""Celery beat: the outbox tick and the scheduled work, each run once per period.
+
+Beat only *asks*: every scheduled task enqueues its job with a key naming the period
+(``nightly:2026-11-26:round-3``), and the unique key makes a second scheduler's ask a
+no-op. So two beats (a mistake that happens in real deployments) still run each job once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from celery import shared_task
+from celery.schedules import crontab
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.core import jobs
+from survey_app.core.db import utcnow
+from survey_app.extensions import db
+from survey_app.rounds.models import Round
+from worker import outbox
+
+log = logging.getLogger(__name__)
+
+#: Local time of the ministries: the nightly run and the reminders follow it.
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+TICK = "parindex.tick"
+NIGHTLY = "parindex.schedule_nightly"
+DUE = "parindex.schedule_due"
+REMINDERS = "parindex.schedule_reminders"
+
+BEAT_SCHEDULE = {
+    "outbox-tick": {"task": TICK, "schedule": 5.0},
+    "nightly-provisional-aggregation": {"task": NIGHTLY, "schedule": crontab(hour=1, minute=0)},
+    "open-and-close-due-rounds": {"task": DUE, "schedule": crontab(minute="*")},
+    "reminders": {"task": REMINDERS, "schedule": crontab(hour=9, minute=0)},
+}
+
+
+def enqueue_once(task: str, payload: dict, key: str) -> bool:
+    """Enqueue unless a job with ``key`` exists (another scheduler was first)."""
+    try:
+        with db.session.begin_nested():
+            jobs.enqueue(task, payload, dedupe_key=key)
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        return False
+
+
+def _today() -> str:
+    return dt.datetime.now(TIMEZONE).date().isoformat()
+
+
+def _open_rounds() -> list[int]:
+    return list(db.session.scalars(select(Round.id).where(Round.state == "open")))
+
+
+@shared_task(name=TICK)
+def tick() -> int:
+    """Reconcile stale jobs and dispatch pending ones."""
+    outbox.reconcile()
+    return outbox.dispatch_pending(current_app.extensions["celery"])
+
+
+@shared_task(name=NIGHTLY)
+def schedule_nightly() -> int:
+    """Provisional figures of every open round, once a night."""
+    day = _today()
+    made = sum(
+        enqueue_once(
+            jobs.AGGREGATE_ROUND, {"round_id": r, "is_final": False}, f"nightly:{day}:round-{r}"
+        )
+        for r in _open_rounds()
+    )
+    outbox.dispatch_soon()
+    return made
+
+
+@shared_task(name=DUE)
+def schedule_due(slot: str | None = None) -> int:
+    """Open and close rounds whose time has come (once a minute), then final runs."""
+    minute = slot or utcnow().strftime("%Y-%m-%dT%H:%M")
+    made = enqueue_once(jobs.CLOSE_DUE_ROUNDS, {}, f"due:{minute}")
+    for r in db.session.scalars(select(Round.id).where(Round.state == "closed")):
+        made += enqueue_once(
+            jobs.AGGREGATE_ROUND, {"round_id": r, "is_final": True}, f"final:round-{r}"
+        )
+    outbox.dispatch_soon()
+    return int(made)
+
+
+@shared_task(name=REMINDERS)
+def schedule_reminders() -> int:
+    """Reminders to those invited who have not answered, once a day per open round."""
+    day = _today()
+    made = sum(
+        enqueue_once(jobs.SEND_REMINDERS, {"round_id": r}, f"remind:{day}:round-{r}")
+        for r in _open_rounds()
+    )
+    outbox.dispatch_soon()
+    return made
