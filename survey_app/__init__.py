@@ -49,10 +49,12 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.accounts.auth import load_user
     from survey_app.accounts.views import bp as accounts_bp
     from survey_app.main.views import bp as main_bp
+    from survey_app.results.blueprints import register as register_results
 
     app.before_request(load_user)
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    register_results(app)
 
 
 def _migrations_dir() -> str:
