@@ -23,9 +23,13 @@ def openapi_document() -> dict:
     return json.loads(OPENAPI.read_text(encoding="utf-8"))
 
 
-@bp.errorhandler(HTTPException)
 def _error(exc: HTTPException):
     return jsonify({"error": {"status": exc.code, "message": exc.description}}), exc.code
+
+
+# Per code too: the app's HTML handlers for 403/404 would otherwise win over a class handler.
+for _code in (HTTPException, 400, 401, 403, 404, 405, 409):
+    bp.register_error_handler(_code, _error)
 
 
 def _round(rnd: Round) -> dict:
