@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from pathlib import Path
 
@@ -59,4 +60,15 @@ def round_results(round_id: int):
     if shown.run is None:
         abort(404, "This round has no computed results yet.")
     document = results_document(shown.run, shown.round, public=shown.is_public)
-    return jsonify({"round": _round(shown.round), **document})
+    return jsonify(_finite({"round": _round(shown.round), **document}))
+
+
+def _finite(value):
+    """NaN and infinities (never valid JSON) as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
