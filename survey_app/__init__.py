@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.questionnaires.views import bp as questionnaires_bp
     from survey_app.respond import logfilter
     from survey_app.respond.views import bp as respond_bp
+    from survey_app.results.blueprints import register as register_results
     from survey_app.rounds.views import bp as rounds_bp
 
     app.before_request(load_user)
@@ -64,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(questionnaires_bp)
     logfilter.install()
+    register_results(app)
 
 
 def _migrations_dir() -> str:

@@ -11,7 +11,7 @@ import survey_app.core.db
 
 
 revision = '0401'
-down_revision = '0201'
+down_revision = '0301'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from survey_app.cli import admin, aggregate, assessments, estimate, index, rounds, runtime
+from survey_app.cli import admin, aggregate, assessments, estimate, index, results, rounds, runtime
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +21,7 @@ main.add_command(admin.users_group)
 main.add_command(rounds.rounds_group)
 rounds.rounds_group.add_command(assessments.import_self_cmd)
 rounds.rounds_group.add_command(aggregate.aggregate)
+rounds.rounds_group.add_command(results.export_cmd)
 main.add_command(runtime.serve)
 main.add_command(runtime.worker_cmd)
 main.add_command(runtime.demo)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, check_in, utcnow
@@ -21,6 +32,14 @@ class AggregationRun(db.Model):
     __table_args__ = (
         UniqueConstraint("round_id", "version"),
         check_in("state", RUN_STATES, "state_valid"),
+        #: publication freezes one run per round; a second published run is refused
+        Index(
+            "uq_aggregation_runs_published_round_id",
+            "round_id",
+            unique=True,
+            sqlite_where=text("is_published"),
+            postgresql_where=text("is_published"),
+        ),
     )
 
     #: surrogate key

@@ -1,0 +1,161 @@
+"""Geometry of the server-rendered SVG charts: indices with CI whiskers, rank intervals.
+
+Only layout happens here (figures → coordinates); the template draws the SVG, and the
+ranking table next to it carries the same figures for readers who cannot see it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from survey_app.i18n import gettext as _
+from survey_app.results.presentation import fmt, kind_name
+from survey_app.results.tables import KindBlock, UnitLine
+
+ROW = 26
+LABEL_WIDTH = 300
+PLOT_WIDTH = 440
+MARGIN_RIGHT = 24
+MARGIN_TOP = 12
+MARGIN_BOTTOM = 44
+LABEL_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One unit's row: its label, the point and the ends of its interval (x in pixels)."""
+
+    label: str
+    title: str
+    y: float
+    x: float
+    x_low: float
+    x_high: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything the template needs to draw one chart."""
+
+    id: str
+    title: str
+    desc: str
+    axis_label: str
+    height: float
+    marks: list[Mark]
+    ticks: list[Tick]
+    reference: Tick | None = None
+    width: float = LABEL_WIDTH + PLOT_WIDTH + MARGIN_RIGHT
+    left: float = LABEL_WIDTH
+    right: float = LABEL_WIDTH + PLOT_WIDTH
+
+    @property
+    def bottom(self) -> float:
+        return MARGIN_TOP + len(self.marks) * ROW
+
+
+def _scale(lo: float, hi: float):
+    return lambda v: LABEL_WIDTH + (v - lo) / (hi - lo) * PLOT_WIDTH
+
+
+def _label(line: UnitLine, lang: str) -> str:
+    name = line.unit.name(lang)
+    text = f"{line.data['rank']}. {name}"
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _y(i: int) -> float:
+    return MARGIN_TOP + i * ROW + ROW / 2
+
+
+def _index_bounds(lines: list[UnitLine]) -> tuple[float, float, float]:
+    low = min(line.data["index_ci_low"] for line in lines)
+    high = max(line.data["index_ci_high"] for line in lines)
+    step = 10.0 if high - low > 40 else 5.0
+    lo, hi = max(0.0, math.floor(low / step) * step), min(100.0, math.ceil(high / step) * step)
+    return lo, (hi if hi > lo else lo + step), step
+
+
+def index_chart(block: KindBlock, lang: str) -> Chart:
+    """Each unit's index (dot) and 95% CI (whisker), best first."""
+    lo, hi, step = _index_bounds(block.lines)
+    x = _scale(lo, hi)
+    marks = [
+        Mark(
+            _label(line, lang),
+            _("{unit}: index {index}% (95% CI {low} to {high})").format(
+                unit=line.unit.name(lang),
+                index=fmt(line.data["index"], lang),
+                low=fmt(line.data["index_ci_low"], lang),
+                high=fmt(line.data["index_ci_high"], lang),
+            ),
+            _y(i),
+            x(line.data["index"]),
+            x(line.data["index_ci_low"]),
+            x(line.data["index_ci_high"]),
+        )
+        for i, line in enumerate(block.lines)
+    ]
+    ticks = [Tick(x(v), fmt(v, lang, 0)) for v in _steps(lo, hi, step)]
+    kind = kind_name(block.kind, lang)
+    return Chart(
+        id=f"chart-index-{block.kind.code}",
+        title=_("Index of the {kind} with 95% confidence intervals").format(kind=kind),
+        desc=_(
+            "One row per unit in rank order: the dot is the index, the whisker its 95% "
+            "confidence interval; the dashed line marks 80%. The table gives the same figures."
+        ),
+        axis_label=_("Index (%)"),
+        height=MARGIN_TOP + len(marks) * ROW + MARGIN_BOTTOM,
+        marks=marks,
+        ticks=ticks,
+        reference=Tick(x(80.0), "80%") if lo < 80 < hi else None,
+    )
+
+
+def rank_chart(block: KindBlock, lang: str) -> Chart:
+    """Each unit's rank (dot) and 95% rank interval (bar); rank 1 on the left."""
+    n = len(block.lines)
+    x = _scale(0.5, n + 0.5)
+    marks = [
+        Mark(
+            _label(line, lang),
+            _("{unit}: rank {rank} (95% interval {low} to {high})").format(
+                unit=line.unit.name(lang),
+                rank=line.data["rank"],
+                low=line.data["rank_low"],
+                high=line.data["rank_high"],
+            ),
+            _y(i),
+            x(line.data["rank"]),
+            x(line.data["rank_low"]),
+            x(line.data["rank_high"]),
+        )
+        for i, line in enumerate(block.lines)
+    ]
+    step = 1 if n <= 20 else 5
+    ticks = [Tick(x(r), str(r)) for r in range(1, n + 1) if r == 1 or r % step == 0]
+    return Chart(
+        id=f"chart-rank-{block.kind.code}",
+        title=_("Rank intervals of the {kind}").format(kind=kind_name(block.kind, lang)),
+        desc=_(
+            "One row per unit: the dot is its rank, the bar the ranks it could hold with "
+            "95% probability given the sampling error. The table gives the same figures."
+        ),
+        axis_label=_("Rank (1 = highest index)"),
+        height=MARGIN_TOP + n * ROW + MARGIN_BOTTOM,
+        marks=marks,
+        ticks=ticks,
+    )
+
+
+def _steps(lo: float, hi: float, step: float) -> list[float]:
+    count = int(round((hi - lo) / step))
+    return [lo + i * step for i in range(count + 1)]

@@ -1,0 +1,1 @@
+"""Downloads of results and microdata: CSV, XLSX, SPSS and Stata files."""

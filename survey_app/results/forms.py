@@ -1,0 +1,25 @@
+"""Forms of the results pages: asking for a run, publishing a round."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField
+
+
+class RequestRunForm(FlaskForm):
+    """Ask the worker to aggregate the round again."""
+
+    is_final = BooleanField("Final run (the round is closed)")
+
+
+class PublishForm(FlaskForm):
+    """Choose the final run whose figures are published and frozen."""
+
+    version = SelectField("Run to publish", coerce=int, choices=[])
+
+    def set_runs(self, runs) -> None:
+        self.version.choices = [
+            (r.version, f"v{r.version} · {r.inputs_hash[:12] if r.inputs_hash else ''}")
+            for r in runs
+            if r.state == "done" and r.is_final
+        ]

@@ -1,0 +1,67 @@
+"""Screenshots of the published ranking page and of one scorecard, on a desktop and a phone."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.results.conftest import publish_demo
+from tests.services import require_or_skip
+
+CHROMIUM = Path(os.environ.get("PARINDEX_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SIZES = {"": (1280, 900), "-phone": (390, 844)}
+
+
+@pytest.fixture
+def served(demo_app):
+    """The published demo served over HTTP on a free local port."""
+    require_or_skip(CHROMIUM.exists(), f"Chromium is not installed at {CHROMIUM}")
+    publish_demo(demo_app)
+    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.mark.browser
+def test_ranking_page_and_scorecard_render_on_desktop_and_phone(served):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            for suffix, (width, height) in SIZES.items():
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(f"{served}/results/1?lang=vi")
+                assert page.locator("svg[role=img]").count() == 4
+                assert "Cục Báo chí" in page.locator("table.ranking").first.inner_text()
+                page.screenshot(path=str(ARTIFACTS / f"ranking{suffix}.png"), full_page=True)
+                page.goto(f"{served}/results/1/units/C01?lang=en")
+                assert "Survey sub-criteria" in page.content()
+                page.screenshot(path=str(ARTIFACTS / f"scorecard{suffix}.png"), full_page=True)
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 1, "the page scrolls sideways; only tables and charts may"
+                page.close()
+        finally:
+            browser.close()
+    for name in ("ranking", "ranking-phone", "scorecard", "scorecard-phone"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
