@@ -28,6 +28,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_MAIL_SENDER": "From: address of invitations",
     "PARINDEX_JOB_REDISPATCH_SECONDS": "seconds a job may wait in the broker before it is "
     "sent again (default 120)",
+    "PARINDEX_JOB_LEASE_SECONDS": "seconds a worker holds a job without renewing it before "
+    "it is presumed dead (default 30)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
     "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
@@ -64,6 +66,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "SECRET_KEY": _secret_key(env, instance),
         "BASE_URL": _base_url(env),
         "JOB_REDISPATCH_SECONDS": _positive_int(env, "PARINDEX_JOB_REDISPATCH_SECONDS", 120),
+        "JOB_LEASE_SECONDS": _positive_int(env, "PARINDEX_JOB_LEASE_SECONDS", 30),
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from celery import Celery, Task
 from flask import Flask
 
@@ -35,6 +37,8 @@ def celery_init_app(app: Flask) -> Celery:
         task_always_eager=broker == EMBEDDED_BROKER,
         imports=("worker.tasks", "worker.schedules"),
         beat_schedule=BEAT_SCHEDULE,
+        # scheduled asks are idempotent per period, so the file only saves a few re-asks
+        beat_schedule_filename=os.path.join(app.instance_path, "celerybeat-schedule"),
         timezone="UTC",
         worker_hijack_root_logger=False,
     )

@@ -23,8 +23,17 @@ from survey_app.extensions import db
 
 log = logging.getLogger(__name__)
 
-#: A running job's lease; a heartbeat renews it every third of that while the job works.
-LEASE = dt.timedelta(seconds=30)
+#: A running job's lease (PARINDEX_JOB_LEASE_SECONDS); a heartbeat renews it every third
+#: of that while the job works.
+DEFAULT_LEASE = dt.timedelta(seconds=30)
+
+
+def lease() -> dt.timedelta:
+    from flask import current_app
+
+    return dt.timedelta(
+        seconds=current_app.config.get("JOB_LEASE_SECONDS", DEFAULT_LEASE.total_seconds())
+    )
 
 
 class Transient(Exception):
@@ -51,7 +60,9 @@ def claim(job_id: int) -> Job | None:
                 (Job.state == "running") & (Job.lease_until < now),
             ),
         )
-        .values(state="running", lease_until=now + LEASE, attempts=Job.attempts + 1, updated_at=now)
+        .values(
+            state="running", lease_until=now + lease(), attempts=Job.attempts + 1, updated_at=now
+        )
         .returning(Job.id)
     )
     claimed = db.session.execute(stmt).scalar()
@@ -116,6 +127,7 @@ class Heartbeat:
         from flask import current_app
 
         self.job_id, self.app = job_id, current_app._get_current_object()
+        self.lease = lease()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True, name=f"lease-{job_id}")
 
@@ -128,14 +140,14 @@ class Heartbeat:
         self.thread.join(timeout=5)
 
     def _beat(self) -> None:
-        while not self.stop.wait(LEASE.total_seconds() / 3):
+        while not self.stop.wait(self.lease.total_seconds() / 3):
             with self.app.app_context():
                 try:
                     with db.engine.begin() as conn:
                         conn.execute(
                             update(Job)
                             .where(Job.id == self.job_id, Job.state == "running")
-                            .values(lease_until=utcnow() + LEASE)
+                            .values(lease_until=utcnow() + self.lease)
                         )
                 except DBAPIError:
                     log.warning("lease of job %s not renewed", self.job_id)

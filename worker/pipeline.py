@@ -25,12 +25,13 @@ from aggregation.report import index_payload
 from aggregation.sums import IndexSums, map_responses, merge, reweight
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
+from survey_app.core.models import Job
 from survey_app.extensions import db
 from survey_app.results.chunks import AggregationChunk
 from survey_app.results.models import AggregationRun
 from survey_app.rounds.models import Round
 from worker import store
-from worker.loading import (
+from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     CHUNK_SIZE,
     chunk_bounds,
     chunk_responses,
@@ -193,7 +194,7 @@ def _add_timing(run_id: int, **seconds: float) -> None:
 def reduce_run(run_id: int) -> AggregationRun:
     """Merge the chunks, compute the index, persist it; an identical earlier run wins."""
     run = db.session.get(AggregationRun, run_id)
-    if run.state != "running":
+    if run is None or run.state != "running":  # deleted, or reduced by an earlier delivery
         return run
     t0 = time.perf_counter()
     rnd = db.session.get(Round, run.round_id)
@@ -221,7 +222,9 @@ def reduce_run(run_id: int) -> AggregationRun:
         result = compute_index(
             context, sums=sums, seed=run.methodology["seed"], draws=run.methodology["draws"]
         )
-        store.store_payload(run, index_payload(result, context))
+        payload = index_payload(result, context)
+        payload["meta"]["n_responses"] = sums.n_responses  # read in chunks, not in context
+        store.store_payload(run, payload)
     except Exception as exc:
         db.session.rollback()
         _fail(run_id, exc)
@@ -284,4 +287,17 @@ def aggregate_round(
     run_id = run.id
     for chunk_no in range(run.chunks_total):
         map_chunk(run_id, chunk_no)
-    return reduce_run(run_id)
+    result = reduce_run(run_id)
+    _mark_done_here(run_id)
+    return result
+
+
+def _mark_done_here(run_id: int) -> None:
+    """The steps ran in this process: their outbox jobs must not run again elsewhere."""
+    keys = [f"reduce:{run_id}"]
+    db.session.execute(
+        update(Job)
+        .where((Job.dedupe_key.in_(keys)) | Job.dedupe_key.like(f"map:{run_id}:%"))
+        .values(state="done", updated_at=utcnow())
+    )
+    db.session.commit()

@@ -17,12 +17,16 @@ def ping(job_id: int | None = None) -> str:
 
 @shared_task(name=jobs.AGGREGATE_ROUND)
 def aggregate_round_task(
-    job_id: int | None = None, round_id: int = 0, is_final: bool = False
+    job_id: int | None = None,
+    round_id: int = 0,
+    is_final: bool = False,
+    chunk_size: int | None = None,
 ) -> dict:
     """Plan a run of the round in chunks; the map jobs follow through the outbox."""
 
     def work() -> dict:
-        run = pipeline.start_run(round_id, is_final=is_final)
+        size = chunk_size or pipeline.CHUNK_SIZE
+        run = pipeline.start_run(round_id, is_final=is_final, chunk_size=size)
         return {"run_id": run.id}
 
     result = run_job(job_id, work)
@@ -42,7 +46,12 @@ def map_chunk_task(job_id: int | None = None, run_id: int = 0, chunk_no: int = 0
 @shared_task(name=jobs.REDUCE_RUN)
 def reduce_run_task(job_id: int | None = None, run_id: int = 0) -> dict:
     """Merge a run's chunks, compute the index and store it."""
-    return run_job(job_id, lambda: {"run_id": pipeline.reduce_run(run_id).id})
+
+    def work() -> dict:
+        run = pipeline.reduce_run(run_id)
+        return {"run_id": run.id if run is not None else None}
+
+    return run_job(job_id, work)
 
 
 @shared_task(name=jobs.SEND_INVITATIONS)

@@ -40,7 +40,8 @@ def serve(host: str, port: int) -> None:
 @click.option("--beat", is_flag=True, help="also run the scheduler (Celery beat)")
 @click.option("--concurrency", type=int, default=None, help="worker processes")
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker_cmd(beat: bool, concurrency: int | None, loglevel: str) -> None:
+@click.option("--hostname", default=None, help="node name, e.g. w1@%h (several on one host)")
+def worker_cmd(beat: bool, concurrency: int | None, loglevel: str, hostname: str | None) -> None:
     """A Celery worker on PARINDEX_BROKER_URL (Redis)."""
     from worker.celery_app import celery_init_app
 
@@ -56,6 +57,8 @@ def worker_cmd(beat: bool, concurrency: int | None, loglevel: str) -> None:
         argv.append("--beat")
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
+    if hostname:
+        argv.append(f"--hostname={hostname}")
     celery.worker_main(argv)
 
 
