@@ -94,36 +94,54 @@ def map_responses(
             f"(first at row {int(np.flatnonzero(bad)[0])})"
         )
     columns = {item: j for j, item in enumerate(responses.items)}
-    stratum_psu = np.char.add(
-        np.char.add(responses.stratum.astype(str), "\x1f"), responses.psu.astype(str)
-    )
-    cell, cell_code = _factorize(
-        np.char.add(
-            np.char.add(
-                np.char.add(responses.unit.astype(str), "\x1f"),
-                np.char.add(responses.group.astype(str), "\x1f"),
-            ),
-            stratum_psu,
-        )
-    )
+    cells = _Cells.of(responses)
     parts = [
-        _map_sub(cs, sub, responses, columns, scales, cell, cell_code)
+        _map_sub(cs, sub, responses, columns, scales, cells)
         for cs in criteria_sets
         for sub in cs.subcriteria
         if sub.source == "survey"
     ]
-    psus = (
-        np.unique(np.stack([responses.stratum.astype(str), responses.psu.astype(str)], 1), axis=0)
-        if responses.n
-        else np.empty((0, 2), dtype=str)
-    )
     strata, stratum_n = np.unique(responses.stratum.astype(str), return_counts=True)
     return replace(
-        _concat(parts, psus, responses.n), strata=strata, stratum_n=stratum_n.astype(float)
+        _concat(parts, cells.psus, responses.n), strata=strata, stratum_n=stratum_n.astype(float)
     )
 
 
-def _map_sub(cs, sub, responses: Responses, columns, scales, cell, cell_code) -> IndexSums:
+@dataclass(frozen=True)
+class _Cells:
+    """Respondents coded by cell (unit, group, PSU) with integer codes, and the labels."""
+
+    code: np.ndarray  # (n,) cell of each respondent, 0 .. n_cells - 1
+    unit: np.ndarray  # (n_cells,) labels of each cell
+    group: np.ndarray
+    stratum: np.ndarray
+    psu: np.ndarray
+    psus: np.ndarray  # (p, 2) every (stratum, PSU) of the chunk
+
+    @classmethod
+    def of(cls, r: Responses) -> _Cells:
+        units, u = _factorize(r.unit.astype(str))
+        groups, g = _factorize(r.group.astype(str))
+        pairs, p = _factorize_pairs(r.stratum.astype(str), r.psu.astype(str))
+        combined = (u.astype(np.int64) * len(groups) + g) * max(len(pairs), 1) + p
+        cell_ids, code = np.unique(combined, return_inverse=True)
+        cu, rest = np.divmod(cell_ids, len(groups) * max(len(pairs), 1))
+        cg, cp = np.divmod(rest, max(len(pairs), 1))
+        return cls(code.reshape(-1), units[cu], groups[cg], pairs[cp, 0], pairs[cp, 1], pairs)
+
+
+def _factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique (a, b) pairs, shape (p, 2), and each row's pair index."""
+    if a.shape[0] == 0:
+        return np.empty((0, 2), dtype=str), np.empty(0, dtype=np.int64)
+    ua, ia = _factorize(a)
+    ub, ib = _factorize(b)
+    ids, code = np.unique(ia.astype(np.int64) * len(ub) + ib, return_inverse=True)
+    qa, qb = np.divmod(ids, len(ub))
+    return np.stack([ua[qa], ub[qb]], axis=1), code.reshape(-1)
+
+
+def _map_sub(cs, sub, responses: Responses, columns, scales, cells: _Cells) -> IndexSums:
     try:
         idx = [columns[i] for i in sub.items]
     except KeyError as exc:
@@ -133,19 +151,18 @@ def _map_sub(cs, sub, responses: Responses, columns, scales, cell, cell_code) ->
     )
     valid = ~np.isnan(score)
     w = np.where(valid, responses.weight, 0.0)
-    k = cell.shape[0]
-    sum_w = np.bincount(cell_code, weights=w, minlength=k)
-    sum_wy = np.bincount(cell_code, weights=np.where(valid, w * score, 0.0), minlength=k)
-    count = np.bincount(cell_code, weights=valid.astype(float), minlength=k)
+    k = cells.unit.shape[0]
+    sum_w = np.bincount(cells.code, weights=w, minlength=k)
+    sum_wy = np.bincount(cells.code, weights=np.where(valid, w * score, 0.0), minlength=k)
+    count = np.bincount(cells.code, weights=valid.astype(float), minlength=k)
     keep = count > 0
-    parts = np.array([c.split("\x1f") for c in cell[keep]], dtype=str).reshape(-1, 4)
     keys = {
         "set": np.full(keep.sum(), cs.code),
         "sub": np.full(keep.sum(), sub.code),
-        "unit": parts[:, 0],
-        "group": parts[:, 1],
-        "stratum": parts[:, 2],
-        "psu": parts[:, 3],
+        "unit": cells.unit[keep],
+        "group": cells.group[keep],
+        "stratum": cells.stratum[keep],
+        "psu": cells.psu[keep],
     }
     return IndexSums(keys, sum_w[keep], sum_wy[keep], count[keep], np.empty((0, 2), str), 0)
 
@@ -189,10 +206,9 @@ def merge(parts: Iterable[IndexSums]) -> IndexSums:
     )
     if joined.sum_w.size == 0:
         return joined
-    combined = np.char.add(joined.keys["set"], "")
-    for k in KEYS[1:]:
-        combined = np.char.add(np.char.add(combined, "\x1f"), joined.keys[k])
-    uniq, inverse = _factorize(combined)
+    codes = np.stack([_factorize(joined.keys[k])[1] for k in KEYS], axis=1)
+    uniq, inverse = np.unique(codes, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
     m = uniq.shape[0]
     first = np.zeros(m, dtype=int)
     first[inverse[::-1]] = np.arange(inverse.shape[0])[::-1]

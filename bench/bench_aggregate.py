@@ -1,0 +1,281 @@
+"""Benchmark ``parindex rounds aggregate --wait`` on 1,000,000 responses in PostgreSQL.
+
+Usage: ``PYTHONPATH=. python bench/bench_aggregate.py [--responses N] [--keep]``
+
+Creates the database ``parindex_bench`` on the local PostgreSQL (dropped at the end
+unless ``--keep``), a round of 40 units and 12 items, loads N responses with COPY,
+then times the aggregation with one worker process and with two (Redis broker on
+127.0.0.1:6379, database 15), printing wall time, each worker's peak memory (VmHWM) and
+the share of the workers' time spent loading versus computing (the run's timings).
+Goal on this machine: under 15 s with one worker, under 1 GB per process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB = "parindex_bench"
+URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
+REDIS = "redis://127.0.0.1:6379/15"
+N_UNITS, N_ITEMS, PSUS_PER_UNIT = 40, 12, 25
+GROUPS = ("leader", "official", "citizen")
+ITEMS = [f"Q{i:02d}" for i in range(1, N_ITEMS + 1)]
+
+
+def env(instance: Path) -> dict:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")},
+        "PYTHONPATH": str(REPO),
+        "PARINDEX_DATABASE_URL": URL,
+        "PARINDEX_BROKER_URL": REDIS,
+        "PARINDEX_SECRET_KEY": "b" * 48,
+        "PARINDEX_INSTANCE_PATH": str(instance),
+    }
+
+
+def parindex(instance: Path, *args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "survey_app.cli", *args],
+        env=env(instance),
+        cwd=REPO,
+        check=True,
+        **kw,
+    )
+
+
+def questionnaire_yaml() -> str:
+    levels = "\n".join(
+        f"    - {{value: {v}, label: {{vi: 'M{v}', en: 'L{v}'}}, score: {s}}}"
+        for v, s in ((4, 1.0), (3, 0.75), (2, 0.5), (1, 0.25))
+    )
+    items = "\n".join(
+        f"      - {{code: {q}, text: {{vi: 'Câu {q}', en: 'Item {q}'}}, scale: q4, "
+        f"groups: [{', '.join(GROUPS)}]}}"
+        for q in ITEMS
+    )
+    return (
+        f"code: BENCH-Q\ntitle: {{vi: 'Phiếu', en: 'Form'}}\nscales:\n  q4:\n{levels}\n"
+        f"    - {{value: 9, label: {{vi: 'KB', en: 'DK'}}, missing: true}}\n"
+        f"sections:\n  - title: {{vi: 'A', en: 'A'}}\n    items:\n{items}\n"
+    )
+
+
+def criteria_yaml() -> str:
+    subs = []
+    for a in range(1, 7):
+        subs.append(
+            f"  - code: '{a}'\n    name: {{vi: 'LV{a}', en: 'Area {a}'}}\n    criteria:\n"
+            f"      - code: '{a}.1'\n        name: {{vi: 'TC', en: 'C'}}\n"
+            f"        subcriteria:\n"
+            f"          - {{code: '{a}.1.1', name: {{vi: 'a', en: 'a'}}, source: self, "
+            f"max_points: 10}}\n"
+            f"          - {{code: '{a}.1.2', name: {{vi: 'b', en: 'b'}}, source: survey, "
+            f"max_points: 6, items: [{ITEMS[2 * a - 2]}, {ITEMS[2 * a - 1]}]}}\n"
+        )
+    return (
+        "code: BENCH-CS\nname: {vi: 'Bộ', en: 'Set'}\nyear: 2026\nunit_kind: dept\n"
+        "min_group_respondents: 5\n"
+        "group_weights: {leader: 0.3, official: 0.4, citizen: 0.3}\nareas:\n" + "".join(subs)
+    )
+
+
+def setup(instance: Path, n: int) -> None:
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB}"')
+    parindex(instance, "db", "upgrade", capture_output=True)
+    files = instance / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    (files / "q.yaml").write_text(questionnaire_yaml(), encoding="utf-8")
+    (files / "cs.yaml").write_text(criteria_yaml(), encoding="utf-8")
+    (files / "units.csv").write_text(
+        "code,kind,name_vi,name_en\n"
+        + "".join(f"U{u:02d},dept,Đơn vị {u},Unit {u}\n" for u in range(1, N_UNITS + 1)),
+        encoding="utf-8",
+    )
+    (files / "frame.csv").write_text(
+        "stratum,population\n"
+        + "".join(f"U{u:02d}-{g},{2000 + 37 * u}\n" for u in range(1, N_UNITS + 1) for g in GROUPS)
+    )
+    parindex(instance, "import", "questionnaire", str(files / "q.yaml"), capture_output=True)
+    parindex(instance, "import", "criteria-set", str(files / "cs.yaml"), capture_output=True)
+    parindex(instance, "import", "units", str(files / "units.csv"), capture_output=True)
+    parindex(
+        instance,
+        "rounds",
+        "create",
+        "--name",
+        "bench",
+        "--criteria-set",
+        "BENCH-CS",
+        "--questionnaire",
+        "BENCH-Q",
+        "--frame",
+        str(files / "frame.csv"),
+        capture_output=True,
+    )
+    t0 = time.perf_counter()
+    load_responses(n)
+    print(f"loaded {n:,} responses × {N_ITEMS} items with COPY in {time.perf_counter() - t0:.1f} s")
+
+
+def load_responses(n: int) -> None:
+    rng = np.random.default_rng(7)
+    unit = rng.integers(0, N_UNITS, n)
+    group = rng.integers(0, len(GROUPS), n)
+    psu = rng.integers(0, PSUS_PER_UNIT, n)
+    ids = [f"{x:032x}" for x in rng.integers(0, 2**63, size=(n,), dtype=np.int64)]
+    base = np.clip(np.round(1 + 3 * rng.beta(2 + unit / 20, 2, n)), 1, 4).astype(int)
+    answers = np.clip(base[:, None] + rng.integers(-1, 2, (n, N_ITEMS)), 1, 4)
+    answers[rng.random((n, N_ITEMS)) < 0.05] = 9
+    skipped = rng.random((n, N_ITEMS)) < 0.05
+    with psycopg.connect(URL.replace("+psycopg", "")) as conn:
+        unit_ids = dict(conn.execute("SELECT code, id FROM units").fetchall())
+        round_id = conn.execute("SELECT max(id) FROM rounds").fetchone()[0]
+        conn.execute("UPDATE rounds SET state = 'open' WHERE id = %s", (round_id,))
+        conn.execute("ALTER TABLE answers DROP CONSTRAINT fk_answers_response_id_responses")
+        conn.execute("ALTER TABLE answers DROP CONSTRAINT pk_answers")
+        with conn.cursor().copy(
+            "COPY responses (id, round_id, unit_id, group_code, stratum, "
+            "psu, attributes, submitted_on, channel) FROM STDIN"
+        ) as cp:
+            buf = io.StringIO()
+            for i in range(n):
+                u = f"U{unit[i] + 1:02d}"
+                g = GROUPS[group[i]]
+                buf.write(
+                    f"{ids[i]}\t{round_id}\t{unit_ids[u]}\t{g}\t{u}-{g}\t{u}-P{psu[i]}\t"
+                    "{}\t2026-11-26\timport\n"
+                )
+            cp.write(buf.getvalue())
+        with conn.cursor().copy("COPY answers (response_id, item_code, value) FROM STDIN") as cp:
+            for start in range(0, n, 100_000):
+                buf = io.StringIO()
+                for i in range(start, min(n, start + 100_000)):
+                    for j, q in enumerate(ITEMS):
+                        if not skipped[i, j]:
+                            buf.write(f"{ids[i]}\t{q}\t{answers[i, j]}\n")
+                cp.write(buf.getvalue())
+        conn.execute(
+            "ALTER TABLE answers ADD CONSTRAINT pk_answers PRIMARY KEY (response_id, item_code)"
+        )
+        conn.execute(
+            "ALTER TABLE answers ADD CONSTRAINT fk_answers_response_id_responses "
+            "FOREIGN KEY (response_id) REFERENCES responses (id) ON DELETE CASCADE"
+        )
+        sub_ids = conn.execute("SELECT id FROM subcriteria WHERE source = 'self'").fetchall()
+        for uid in unit_ids.values():
+            for (sid,) in sub_ids:
+                conn.execute(
+                    "INSERT INTO self_assessments (round_id, unit_id, subcriterion_id, "
+                    "self_points, appraised_points, state, updated_at) VALUES "
+                    "(%s, %s, %s, 8.5, 8.0, 'final', now())",
+                    (round_id, uid, sid),
+                )
+        conn.commit()
+    with psycopg.connect(URL.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def peak_mb(pid: int) -> float:
+    """VmHWM of a process and its children (MB), read while they still run."""
+    total = 0.0
+    pids = [pid] + [
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-g", str(pid)], capture_output=True, text=True
+        ).stdout.split()
+    ]
+    for p in set(pids):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM"):
+                    total = max(total, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return total
+
+
+def one_case(instance: Path, n_workers: int) -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+    with psycopg.connect(URL.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("DELETE FROM aggregation_runs")
+        conn.execute("DELETE FROM jobs")
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "survey_app.cli",
+                "worker",
+                "--concurrency=1",
+                f"--hostname=bench{i}@%h",
+                "--loglevel=WARNING",
+            ],
+            env=env(instance / f"w{i}"),
+            cwd=REPO,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(n_workers)
+    ]
+    time.sleep(4)  # let the workers connect
+    t0 = time.perf_counter()
+    out = instance / "figures.json"
+    parindex(
+        instance, "rounds", "aggregate", "1", "--wait", "--json", str(out), capture_output=True
+    )
+    wall = time.perf_counter() - t0
+    peaks = [peak_mb(p.pid) for p in procs]
+    for p in procs:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=30)
+    with psycopg.connect(URL.replace("+psycopg", "")) as conn:
+        timings, chunks = conn.execute(
+            "SELECT timings, chunks_total FROM aggregation_runs WHERE state = 'done'"
+        ).fetchone()
+    busy = sum(timings.values())
+    units = len(json.loads(out.read_text())["units"])
+    print(
+        f"{n_workers} worker(s): {wall:.2f} s wall for {chunks} chunks, {units} units; "
+        f"peak memory per process {', '.join(f'{p:.0f} MB' for p in peaks)}; "
+        f"worker time: load {timings.get('load', 0):.2f} s ({timings.get('load', 0) / busy:.0%})"
+        f", map {timings.get('map', 0):.2f} s, reduce {timings.get('reduce', 0):.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="skip loading (after --keep)")
+    args = parser.parse_args()
+    instance = Path("/tmp/parindex-bench")
+    instance.mkdir(exist_ok=True)
+    if not args.reuse:
+        setup(instance, args.responses)
+    for n_workers in (1, 2):
+        one_case(instance, n_workers)
+    if not args.keep:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
