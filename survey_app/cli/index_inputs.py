@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 import numpy as np
 import pandas as pd
-import yaml
 
 from aggregation.inputs import (
     Area,
@@ -33,114 +32,65 @@ def _fail(path, message: str) -> click.ClickException:
     return click.ClickException(f"{Path(path).name}: {message}")
 
 
-def _yaml(path) -> dict:
+def _parsed(path, parse):
+    """Run a validating parser of :mod:`survey_app.formats`; its problems → one line."""
+    from survey_app.formats.problems import InvalidFile
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise _fail(path, f"cannot read YAML ({exc.__class__.__name__})") from exc
-    if not isinstance(data, dict):
-        raise _fail(path, "expected a mapping at the top level")
-    return data
-
-
-def _key(path, mapping: dict, key: str, where: str = ""):
-    if not isinstance(mapping, dict) or key not in mapping:
-        raise _fail(path, f"missing key {key!r}{where}")
-    return mapping[key]
-
-
-def _code(path, value, what: str) -> str:
-    # Codes are strings (FORMATS.md); an unquoted 1.1 would already have lost "1.10".
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise _fail(path, f"{what} {value!r} must be a quoted string")
-
-
-def _number(path, value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(path, f"{what} is not a number: {value!r}")
-    return float(value)
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"cannot read ({exc.__class__.__name__})") from exc
+    try:
+        return parse(text, Path(path).name)
+    except InvalidFile as exc:
+        first, more = exc.problems[0], len(exc.problems) - 1
+        raise _fail(path, f"{first}" + (f" (and {more} more problems)" if more else "")) from None
 
 
 def load_criteria_set(path) -> CriteriaSet:
-    """A criteria set YAML (FORMATS.md) → :class:`CriteriaSet`."""
-    data = _yaml(path)
-    weights = _key(path, data, "group_weights")
-    if not isinstance(weights, dict):
-        raise _fail(path, "group_weights must map group → weight")
-    min_n = _number(path, _key(path, data, "min_group_respondents"), "min_group_respondents")
+    """A criteria set YAML (FORMATS.md), validated by the importer's parser → :class:`CriteriaSet`.
+
+    Items are checked against the questionnaire later (``validate_inputs``).
+    """
+    from survey_app.formats.criteria_yaml import parse_criteria_set
+
+    spec = _parsed(path, lambda text, name: parse_criteria_set(text, name, None))
     return CriteriaSet(
-        code=_code(path, _key(path, data, "code"), "code"),
-        unit_kind=_code(path, _key(path, data, "unit_kind"), "unit_kind"),
-        min_group_respondents=int(min_n),
-        group_weights={str(g): _number(path, w, f"weight of {g}") for g, w in weights.items()},
-        areas=tuple(_area(path, a) for a in _key(path, data, "areas")),
-        bonus_cap=_optional_number(path, data, "bonus_cap"),
-        penalty_cap=_optional_number(path, data, "penalty_cap"),
-    )
-
-
-def _optional_number(path, data: dict, key: str) -> float | None:
-    return None if data.get(key) is None else _number(path, data[key], key)
-
-
-def _area(path, data) -> Area:
-    code = _code(path, _key(path, data, "code", " in an area"), "area code")
-    crits = _key(path, data, "criteria", f" in area {code}")
-    return Area(code=code, criteria=tuple(_criterion(path, c) for c in crits))
-
-
-def _criterion(path, data) -> Criterion:
-    code = _code(path, _key(path, data, "code", " in a criterion"), "criterion code")
-    subs = _key(path, data, "subcriteria", f" in criterion {code}")
-    return Criterion(code=code, subcriteria=tuple(_subcriterion(path, s) for s in subs))
-
-
-def _subcriterion(path, data) -> Subcriterion:
-    code = _code(path, _key(path, data, "code", " in a sub-criterion"), "sub-criterion code")
-    where = f" in sub-criterion {code}"
-    items = data.get("items") or ()
-    return Subcriterion(
-        code=code,
-        source=str(_key(path, data, "source", where)),
-        max_points=_number(path, _key(path, data, "max_points", where), f"max_points of {code}"),
-        items=tuple(_code(path, i, f"item of {code}") for i in items),
+        code=spec.code,
+        unit_kind=spec.unit_kind,
+        min_group_respondents=spec.min_group_respondents,
+        group_weights=dict(spec.group_weights),
+        areas=tuple(
+            Area(
+                a.code,
+                tuple(
+                    Criterion(
+                        c.code,
+                        tuple(
+                            Subcriterion(s.code, s.source, s.max_points, s.items)
+                            for s in c.subcriteria
+                        ),
+                    )
+                    for c in a.criteria
+                ),
+            )
+            for a in spec.areas
+        ),
+        bonus_cap=spec.bonus_cap,
+        penalty_cap=spec.penalty_cap,
     )
 
 
 def load_questionnaire(path) -> dict[str, Scale]:
     """A questionnaire YAML → item code → :class:`Scale` (``missing`` levels → ``None``)."""
-    data = _yaml(path)
+    from survey_app.formats.questionnaire_yaml import parse_questionnaire
+
+    spec = _parsed(path, parse_questionnaire)
     scales = {
-        name: _scale(path, name, levels) for name, levels in _key(path, data, "scales").items()
+        name: Scale({float(lv.value): (None if lv.is_missing else lv.score) for lv in levels})
+        for name, levels in spec.scales.items()
     }
-    out = {}
-    for section in _key(path, data, "sections"):
-        for item in _key(path, section, "items", " in a section"):
-            code = _code(path, _key(path, item, "code", " in an item"), "item code")
-            scale = _key(path, item, "scale", f" in item {code}")
-            if scale not in scales:
-                raise _fail(path, f"item {code} uses unknown scale {scale!r}")
-            out[code] = scales[scale]
-    return out
-
-
-def _scale(path, name: str, levels) -> Scale:
-    scores = {}
-    for level in levels:
-        value = _number(path, _key(path, level, "value", f" in scale {name}"), f"value in {name}")
-        if level.get("missing"):
-            scores[value] = None
-        else:
-            scores[value] = _number(
-                path,
-                _key(path, level, "score", f" in scale {name}"),
-                f"score of {name} level {value:g}",
-            )
-    return Scale(scores=scores)
+    return {item.code: scales[item.scale] for item in spec.items()}
 
 
 def _csv(path, required) -> pd.DataFrame:

@@ -126,7 +126,8 @@ def _areas(c: Collector, data: dict) -> tuple[AreaSpec, ...]:
             c.add(at, "an area must be a mapping")
             continue
         vi, en = fields.bilingual(c, node, "name", at)
-        out.append(AreaSpec(fields.text(c, node, "code", at), vi, en, _criteria(c, node, at)))
+        code = fields.code(c, node, "code", at, "area code")
+        out.append(AreaSpec(code, vi, en, _criteria(c, node, at)))
     return tuple(out)
 
 
@@ -143,7 +144,12 @@ def _criteria(c: Collector, area: dict, area_at: str) -> tuple[CriterionSpec, ..
             for j, s in enumerate(fields.items_list(c, node, "subcriteria", at))
         )
         out.append(
-            CriterionSpec(fields.text(c, node, "code", at), vi, en, tuple(s for s in subs if s))
+            CriterionSpec(
+                fields.code(c, node, "code", at, "criterion code"),
+                vi,
+                en,
+                tuple(s for s in subs if s),
+            )
         )
     return tuple(out)
 
@@ -152,7 +158,7 @@ def _subcriterion(c: Collector, node, at: str) -> SubCriterionSpec | None:
     if not isinstance(node, dict):
         c.add(at, "a sub-criterion must be a mapping")
         return None
-    code = fields.text(c, node, "code", at)
+    code = fields.code(c, node, "code", at, "sub-criterion code")
     vi, en = fields.bilingual(c, node, "name", at)
     source = fields.text(c, node, "source", at)
     if source and source not in ("self", "survey"):

@@ -17,6 +17,22 @@ def text(c: Collector, node: dict, key: str, where: str, required: bool = True) 
     return str(value).strip()
 
 
+def code(c: Collector, node: dict, key: str, where: str, label: str) -> str:
+    """A code: text, or a whole number. A float is refused: YAML reads ``1.10`` as 1.1,
+    so an unquoted dotted code may already have lost a digit (FORMATS.md: codes are strings).
+    """
+    value = node.get(key)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if value is None or value == "":
+        c.add(where, f"'{key}' is missing")
+    else:
+        c.add(where, f"{label} {value!r} must be a quoted string")
+    return ""
+
+
 def bilingual(c: Collector, node: dict, key: str, where: str) -> tuple[str, str]:
     """A ``{vi: …, en: …}`` pair; both languages are required."""
     value = node.get(key)

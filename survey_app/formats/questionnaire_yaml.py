@@ -123,7 +123,7 @@ def _item(c: Collector, node, at: str, scales: dict) -> ItemSpec | None:
     if not isinstance(node, dict):
         c.add(at, "an item must be a mapping")
         return None
-    code = fields.text(c, node, "code", at)
+    code = fields.code(c, node, "code", at, "item code")
     vi, en = fields.bilingual(c, node, "text", at)
     scale = fields.text(c, node, "scale", at)
     if scale and scale not in scales:
@@ -168,6 +168,9 @@ def _conditions(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -> 
                 c.add(where(data, "sections"), f"item {item.code}: {exc}")
             else:
                 if unknown:
-                    c.add(where(data, "sections"), f"item {item.code}: relevant refers to "
-                          f"{', '.join(sorted(unknown))}, not an earlier item")
+                    c.add(
+                        where(data, "sections"),
+                        f"item {item.code}: relevant refers to "
+                        f"{', '.join(sorted(unknown))}, not an earlier item",
+                    )
         earlier.add(item.code)

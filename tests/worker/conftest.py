@@ -150,3 +150,18 @@ def wait_for(condition, timeout: float, what: str, logs=()) -> None:
         time.sleep(0.2)
     tails = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in logs if p.exists())
     raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{tails}")
+
+
+def parindex_index(responses: Path, out: Path):
+    """``parindex index`` on the example files with ``responses``; returns click's Result."""
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+    from tests.conftest import EXAMPLES
+
+    args = ["index", "--criteria-set", EXAMPLES / "criteria_set_cuc.yaml",
+            "--criteria-set", EXAMPLES / "criteria_set_vu.yaml",
+            "--questionnaire", EXAMPLES / "questionnaire.yaml", "--units", EXAMPLES / "units.csv",
+            "--self", EXAMPLES / "self_assessment.csv", "--responses", responses,
+            "--previous", EXAMPLES / "previous.csv", "--json", out]  # fmt: skip
+    return CliRunner().invoke(main, [str(a) for a in args])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from survey_app.cli import main
 from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
 from survey_app.results.models import AggregationRun, UnitResult
 from tests.conftest import EXAMPLES
+from tests.worker.conftest import parindex_index
 from worker.pipeline import aggregate_round
 from worker.store import run_payload
 
@@ -53,26 +52,7 @@ def test_rerun_on_same_inputs_returns_the_same_run_without_new_rows(sqlite_app):
 def test_pipeline_equals_parindex_index_on_the_same_inputs(sqlite_app, tmp_path):
     _, payload = _demo_run(sqlite_app)
     out = tmp_path / "index.json"
-    args = [
-        "index",
-        "--criteria-set",
-        EXAMPLES / "criteria_set_cuc.yaml",
-        "--criteria-set",
-        EXAMPLES / "criteria_set_vu.yaml",
-        "--questionnaire",
-        EXAMPLES / "questionnaire.yaml",
-        "--units",
-        EXAMPLES / "units.csv",
-        "--self",
-        EXAMPLES / "self_assessment.csv",
-        "--responses",
-        EXAMPLES / "responses.csv",
-        "--previous",
-        EXAMPLES / "previous.csv",
-        "--json",
-        out,
-    ]
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = parindex_index(EXAMPLES / "responses.csv", out)
     assert result.exit_code == 0, result.output
     cli = {(s["unit"], s["subcriterion"]): s for s in json.loads(out.read_text())["subcriteria"]}
     for row in payload["subcriteria"]:

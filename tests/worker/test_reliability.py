@@ -21,8 +21,7 @@ from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
 from survey_app.results.chunks import AggregationChunk
 from survey_app.results.models import AggregationRun
-from tests.conftest import EXAMPLES
-from tests.worker.conftest import wait_for
+from tests.worker.conftest import parindex_index, wait_for
 from worker.celery_app import celery_init_app
 from worker.outbox import dispatch_pending
 from worker.pipeline import aggregate_round
@@ -152,26 +151,7 @@ def test_pipeline_equals_parindex_index_on_the_rounds_exported_responses(
     )
     assert result.exit_code == 0, result.output
     out = tmp_path / "index.json"
-    args = [
-        "index",
-        "--criteria-set",
-        EXAMPLES / "criteria_set_cuc.yaml",
-        "--criteria-set",
-        EXAMPLES / "criteria_set_vu.yaml",
-        "--questionnaire",
-        EXAMPLES / "questionnaire.yaml",
-        "--units",
-        EXAMPLES / "units.csv",
-        "--self",
-        EXAMPLES / "self_assessment.csv",
-        "--responses",
-        exported,
-        "--previous",
-        EXAMPLES / "previous.csv",
-        "--json",
-        out,
-    ]
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = parindex_index(exported, out)
     assert result.exit_code == 0, result.output
     _assert_same_figures(app, _run(app).id, json.loads(out.read_text()))
 
