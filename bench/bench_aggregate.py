@@ -2,7 +2,7 @@
 
 Usage: ``PYTHONPATH=. python bench/bench_aggregate.py [--responses N] [--keep]``
 
-Creates the database ``parindex_bench`` on the local PostgreSQL (dropped at the end
+Creates the database ``parindex_bench_aggregate`` on the local PostgreSQL (dropped at the end
 unless ``--keep``), a round of 40 units and 12 items, loads N responses with COPY,
 then times the aggregation with one worker process and with two (Redis broker on
 127.0.0.1:6379, database 15), printing wall time, each worker's peak memory (VmHWM) and
@@ -27,7 +27,7 @@ import psycopg
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB = "parindex_bench"
+DB = "parindex_bench_aggregate"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
 REDIS = "redis://127.0.0.1:6379/15"
 N_UNITS, N_ITEMS, PSUS_PER_UNIT = 40, 12, 25

@@ -35,6 +35,7 @@ from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     CHUNK_SIZE,
     chunk_bounds,
     chunk_responses,
+    criteria_set,
     item_scales,
     load_context,
     read_chunk,
@@ -143,7 +144,8 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         items = tuple(scales)
         wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items)
         loaded = time.perf_counter()
-        sums = map_responses(load_context(rnd).criteria_sets, scales, chunk_responses(wide, items))
+        sets = tuple(criteria_set(cs) for cs in rnd.criteria_sets)
+        sums = map_responses(sets, scales, chunk_responses(wide, items))
         db.session.execute(
             update(AggregationChunk)
             .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
@@ -178,8 +180,15 @@ def _count_done(run_id: int) -> bool:
 
 
 def _digest(wide) -> str:
+    """SHA-256 of the chunk as read: ids and design columns, then the answers' bytes."""
     h = hashlib.sha256()
-    h.update(wide.to_csv(index=False, float_format="%.17g").encode())
+    for column in ("response_id", "unit", "group", "stratum", "psu"):
+        h.update("\x1f".join(wide[column].astype(str).tolist()).encode())
+    h.update(
+        wide.drop(columns=["response_id", "unit", "group", "stratum", "psu"])
+        .to_numpy(dtype=float)
+        .tobytes()
+    )
     return h.hexdigest()
 
 

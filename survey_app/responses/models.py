@@ -15,6 +15,11 @@ from survey_app.extensions import db
 CHANNELS = ("online", "import", "open_link")
 
 
+#: Response ids compare byte by byte on PostgreSQL: the worker reads responses in id
+#: ranges, and a locale collation makes every sort and range test several times slower.
+RESPONSE_ID = String(32).with_variant(String(32, collation="C"), "postgresql")
+
+
 def new_response_id() -> str:
     """A random id: it says nothing about who answered, or when, or in what order."""
     return secrets.token_hex(16)
@@ -30,7 +35,7 @@ class Response(db.Model):
     )
 
     #: random id (see :func:`new_response_id`)
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_response_id)
+    id: Mapped[str] = mapped_column(RESPONSE_ID, primary_key=True, default=new_response_id)
     #: the round
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     #: the unit rated
@@ -61,7 +66,7 @@ class Answer(db.Model):
 
     #: the response
     response_id: Mapped[str] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+        RESPONSE_ID, ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
     #: the item's code in the round's questionnaire
     item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
