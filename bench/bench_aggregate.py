@@ -235,17 +235,18 @@ def one_case(instance: Path, n_workers: int) -> None:
         )
         for i in range(n_workers)
     ]
-    time.sleep(4)  # let the workers connect
-    t0 = time.perf_counter()
-    out = instance / "figures.json"
-    parindex(
-        instance, "rounds", "aggregate", "1", "--wait", "--json", str(out), capture_output=True
-    )
-    wall = time.perf_counter() - t0
-    peaks = [peak_mb(p.pid) for p in procs]
-    for p in procs:
-        os.killpg(p.pid, signal.SIGTERM)
-        p.wait(timeout=30)
+    try:
+        time.sleep(4)  # let the workers connect
+        t0 = time.perf_counter()
+        out = instance / "figures.json"
+        parindex(instance, "rounds", "aggregate", "1", "--wait", "--json", str(out),
+                 capture_output=True)
+        wall = time.perf_counter() - t0
+        peaks = [peak_mb(p.pid) for p in procs]
+    finally:  # a failed run must not leave workers behind on the bench queue
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+            p.wait(timeout=30)
     with psycopg.connect(URL.replace("+psycopg", "")) as conn:
         timings, chunks = conn.execute(
             "SELECT timings, chunks_total FROM aggregation_runs WHERE state = 'done'"
