@@ -28,12 +28,27 @@ def serve(host: str, port: int) -> None:
         embedded.start()
         click.echo("embedded worker started (no broker needed)")
     click.echo(f"ParIndex on http://{host}:{port}/  (Ctrl-C stops)")
+    _stop_on_signals()
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    except KeyboardInterrupt:
+        pass
     finally:
         if embedded:
             embedded.stop()
         click.echo("stopped")
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (a service manager, a container stop) end the server the same way,
+    even when started from a script that ignores SIGINT for background jobs."""
+    import signal
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 @click.command("worker")
