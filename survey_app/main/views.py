@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, jsonify, render_template, request
 
 from survey_app.main.queries import list_rounds
 
@@ -19,8 +19,16 @@ def health():
     return {"status": "ok"}
 
 
+def _api_error(code: int, message: str):
+    """Under /api/ every error is JSON, in the shape of the API's ``Error`` schema, even
+    for a path that matches no route (those never reach the API blueprint's handlers)."""
+    return jsonify({"error": {"status": code, "message": message}}), code
+
+
 @bp.app_errorhandler(404)
 def not_found(_error):
+    if request.path.startswith("/api/"):
+        return _api_error(404, "No such resource.")
     return render_template(
         "main/error.html", title="Page not found", message="The page you asked for does not exist."
     ), 404
