@@ -6,14 +6,24 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from survey_app.config import load_config
 from survey_app.extensions import csrf, db, migrate
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in our routes: an id that cannot be in an INTEGER column (above
+    2³¹ − 1) matches no route (404) instead of failing in the database (500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app from ``PARINDEX_*`` variables, then ``config_overrides`` (tests)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseId
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
