@@ -10,8 +10,7 @@ from typing import Any
 
 from openpyxl.cell.cell import Cell
 
-#: A text cell starting with one of these is a formula (or becomes one) in Excel/LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from survey_app.formats.safe_cells import FORMULA_STARTS, safe_cell
 
 
 def is_risky(value: Any) -> bool:
@@ -19,12 +18,11 @@ def is_risky(value: Any) -> bool:
 
 
 def csv_cell(value: Any) -> Any:
-    """A CSV cell: risky text gets a leading ``'``; None and NaN become empty."""
+    """A CSV cell: risky text gets a leading ``'`` (:func:`safe_cell`); None and NaN become
+    empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if is_risky(value):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
