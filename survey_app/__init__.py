@@ -23,6 +23,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # FLASK_DEBUG in the environment must not turn a production server into a
+        # debugging one; only an explicit override (a developer's own script) can.
+        DEBUG=False,
     )
     app.config.update(overrides)
     app.instance_path = app.config["INSTANCE_PATH"]
@@ -34,8 +37,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
-    from survey_app.core import sqlite
+    from survey_app.core import ratelimits, security, sqlite
 
+    security.init_app(app)
+    ratelimits.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

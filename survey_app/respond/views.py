@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
+from survey_app.core.ratelimits import link_limit
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.openlinks.operations import flag_burst
@@ -30,11 +31,13 @@ def _private(response):
 
 
 @bp.get("/r/<token>")
+@link_limit
 def invitation_link(token: str):
     return _enter(*resolve_invitation(token))
 
 
 @bp.get("/o/<token>")
+@link_limit
 def open_link(token: str):
     status, entry = resolve_open_link(token)
     if entry is not None and entry.id in session.get(ANSWERED, []):
