@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.core.notices import notice
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         )
     app.before_request(refuse_nul)
     app.after_request(add_headers)
+    app.register_error_handler(CSRFError, refused_form)
 
 
 def add_headers(response: Response) -> Response:
@@ -81,3 +83,13 @@ def _has_nul(req) -> bool:
     if any(NUL in k or NUL in v for k, v in req.form.items(multi=True)):
         return True
     return any(NUL in (f.filename or "") for f in req.files.values())
+
+
+def refused_form(_error: CSRFError):
+    """A forged request, or a form from another (or an earlier) session: nothing changes."""
+    return notice(
+        "This form could not be accepted",
+        "It was opened in another browser session, or before you signed in or out. Nothing "
+        "was saved: go back, reload the page and try again.",
+        400,
+    )
