@@ -37,8 +37,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
-    from survey_app.core import ratelimits, security, sqlite
+    from survey_app.core import ratelimits, security, sqlite, storable
 
+    storable.install()
     security.init_app(app)
     ratelimits.init_app(app)
     db.init_app(app)

@@ -65,23 +65,10 @@ def build_site(app, text_: str = "Nguyễn Văn An") -> Site:
     )
     admin.post(f"/admin/rounds/{round_id}/open")
     site.ids.update(round_id=round_id, unit_id=site.world.units["C01"])
-    listed = admin.post(
-        f"/admin/rounds/{round_id}/invitations",
-        data={
-            "respondents": (
-                io.BytesIO(
-                    (
-                        RESPONDENTS
-                        + f"an@x.vn,{csv_cell(text_)},leader,C01,C01-leader,C01-D1,F\n"
-                        + "binh@x.vn,Bình,leader,C01,C01-leader,C01-D1,M\n"
-                    ).encode()
-                ),
-                "list.csv",
-            ),
-            "download": "y",
-        },
-    )
+    listed = _invite(admin, round_id, text_)
     site.statuses["respondents"] = listed.status_code
+    if listed.status_code == 400:  # refused: invite plain names to have links to open
+        listed = _invite(admin, round_id, "Nguyễn Văn An")
     site.ids["tokens"] = re.findall(r"/r/([A-Za-z0-9_-]{20,})", listed.text)
     opened = admin.post(
         f"/admin/rounds/{round_id}/open-links",
@@ -95,8 +82,21 @@ def build_site(app, text_: str = "Nguyễn Văn An") -> Site:
         | {k: text_ for k in site.world.full_sheet() if k.startswith("note_")},
     )
     site.statuses["notes"] = saved.status_code
+    if saved.status_code == 400:  # refused: save a plain draft to have a score page
+        focal.post(site.world.sheet_url(), data=site.world.full_sheet(action="save"))
     _evidence(site, focal, text_)
     return site
+
+
+def _invite(admin, round_id: int, name: str):
+    listed = RESPONDENTS + (
+        f"an@x.vn,{csv_cell(name)},leader,C01,C01-leader,C01-D1,F\n"
+        "binh@x.vn,Bình,leader,C01,C01-leader,C01-D1,M\n"
+    )
+    return admin.post(
+        f"/admin/rounds/{round_id}/invitations",
+        data={"respondents": (io.BytesIO(listed.encode()), "list.csv"), "download": "y"},
+    )
 
 
 def _upload_questionnaire(admin, text_: str):
@@ -132,6 +132,11 @@ def _evidence(site: Site, focal, text_: str) -> None:
         data={"file": (io.BytesIO(PNG), f"{text_[:150]}.png")},
     )
     site.statuses["evidence"] = uploaded.status_code
+    if uploaded.status_code == 400:  # refused: keep a download page to visit anyway
+        focal.post(
+            f"/assessments/items/{site.ids['assessment_id']}/evidence",
+            data={"file": (io.BytesIO(PNG), "scan.png")},
+        )
     with site.app.app_context():
         site.ids["evidence_id"] = db.session.scalar(select(Evidence.id))
 
