@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--db", choices=("sqlite", "pg"), default="sqlite")
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--profile", choices=("link", "form", "submit"))
+    ap.add_argument("--sort", default="cumulative")
     args = ap.parse_args()
     from bench.respond_seed import seed_round
 
@@ -86,7 +87,7 @@ def main() -> None:
             print(f"{name:7s} {1000 * total / args.n:6.3f} ms")
         print(f"flow    {1000 * sum(timings.values()) / args.n:6.3f} ms")
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(45)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def page():
     spec = get_form_spec(entry.questionnaire_id, entry.group)
     saved, index = drafts.load(entry)
     index = _clamp(request.args.get("s", index), spec)
-    form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
+    form = make_section_form(page_items(spec, index, saved), data=saved)
     return _render(entry, spec, index, form, saved)
 
 
@@ -93,8 +93,8 @@ def page_post():
     items = list(spec.sections[index].items)
     posted = raw_answers(request.form, items)
     required = required_codes(spec, items, posted) if action in ("next", "submit") else set()
-    form = make_section_form(items, get_language(), required)
-    if not form.validate():
+    form = make_section_form(items)
+    if not form.validate(request.form, get_language(), required):
         saved, _index = drafts.load(entry)
         return _render(entry, spec, index, form, drafts.merge(saved, posted))
     if action == "submit":
