@@ -17,8 +17,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
-        # hide_parameters: no token hash, answer or address in SQL logs or error messages
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        # hide_parameters: no token hash, answer or address in SQL logs or error messages.
+        # No pool_pre_ping (a round trip per request): connections are recycled instead,
+        # and a connection the server dropped fails one request, which stores nothing
+        # (its transaction never commits) and invalidates the pool.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800, "hide_parameters": True},
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
