@@ -14,4 +14,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 #: Storage comes from ``RATELIMIT_STORAGE_URI`` (see ``survey_app/core/ratelimits.py``).
-limiter = Limiter(get_remote_address, key_prefix="parindex-limits", strategy="moving-window")
+limiter = Limiter(get_remote_address, key_prefix="parindex-limits", strategy="fixed-window")

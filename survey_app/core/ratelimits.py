@@ -39,15 +39,20 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # X-RateLimit-* on every link would cost a storage round trip per request; the 429
+    # page carries Retry-After itself.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
     app.register_error_handler(429, too_many)
 
 
-def too_many(_error):
-    return notice(
+def too_many(error):
+    page, status = notice(
         "Too many attempts",
         "Too many attempts came from this connection. Please wait a few minutes and try "
         "again; if you were sent a link, copy the whole link from your message.",
         429,
     )
+    limit = getattr(error, "limit", None)
+    seconds = limit.limit.get_expiry() if limit is not None else 60
+    return page, status, {"Retry-After": str(seconds)}
