@@ -27,12 +27,18 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
-        # hide_parameters: no token hash, answer or address in SQL logs or error messages
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "hide_parameters": True},
+        # hide_parameters: no token hash, answer or address in SQL logs or error messages.
+        # No pool_pre_ping (a round trip per request): connections are recycled instead,
+        # and a connection the server dropped fails one request, which stores nothing
+        # (its transaction never commits) and invalidates the pool.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800, "hide_parameters": True},
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # FLASK_DEBUG in the environment must not turn a production server into a
+        # debugging one; only an explicit override (a developer's own script) can.
+        DEBUG=False,
     )
     app.config.update(overrides)
     app.instance_path = app.config["INSTANCE_PATH"]
@@ -44,8 +50,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
-    from survey_app.core import sqlite
+    from survey_app.core import ratelimits, security, sqlite, storable
 
+    storable.install()
+    security.init_app(app)
+    ratelimits.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -31,6 +31,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_JOB_LEASE_SECONDS": "seconds a worker holds a job without renewing it before "
     "it is presumed dead (default 30)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else memory)",
+    "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
     "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
     "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
     "PARINDEX_TEST_REDIS_URL": "tests: Redis server for the broker tests",
@@ -70,6 +72,8 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
+        "RATELIMIT_STORAGE_URI": _ratelimit_storage(env),
+        "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
         **_mail(env, instance),
     }
 
@@ -103,6 +107,25 @@ def _broker_url(env: dict) -> str:
             "for the embedded broker"
         )
     return raw
+
+
+def _ratelimit_storage(env: dict) -> str:
+    """Counters shared by every worker process: the broker's Redis unless told otherwise;
+    in the embedded mode (one process) memory is enough."""
+    raw = env.get("PARINDEX_RATELIMIT_STORAGE_URL")
+    if not raw:
+        broker = _broker_url(env)
+        return "memory://" if broker == EMBEDDED_BROKER else broker
+    if raw != "memory://" and urlparse(raw).scheme not in {"redis", "rediss"}:
+        raise ConfigError("PARINDEX_RATELIMIT_STORAGE_URL: use redis://HOST:PORT/DB or memory://")
+    return raw
+
+
+def _count(env: dict, name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) > 10:
+        raise ConfigError(f"{name}: a whole number from 0 to 10")
+    return int(raw)
 
 
 def _secret_key(env: dict, instance: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -11,3 +13,5 @@ from survey_app.core.db import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+#: Storage comes from ``RATELIMIT_STORAGE_URI`` (see ``survey_app/core/ratelimits.py``).
+limiter = Limiter(get_remote_address, key_prefix="parindex-limits", strategy="fixed-window")

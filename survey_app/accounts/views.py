@@ -8,12 +8,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from survey_app.accounts.auth import authenticate, login_user, logout_user
 from survey_app.accounts.forms import LoginForm
+from survey_app.core.ratelimits import login_limit
 from survey_app.i18n import gettext as _
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -27,6 +27,10 @@ def read_rows(text: str, name: str, required: tuple[str, ...]) -> Iterator[tuple
             ],
         )
     for number, row in enumerate(reader, start=2):
+        if any("\x00" in v for v in row.values() if isinstance(v, str)):
+            raise InvalidFile(
+                name, [Problem(f"row {number}", "contains a NUL character (U+0000); remove it")]
+            )
         if None in row:
             row.pop(None)
             row["__extra__"] = True

@@ -16,7 +16,7 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # a line break in a name adds no header
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="parindex")
     msg.set_content(body)

@@ -24,8 +24,11 @@ def token_hash(token: str) -> bytes:
 
 
 def _token_key() -> bytes:
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
+    secret = current_app.config["SECRET_KEY"]
+    keys = current_app.extensions.setdefault("parindex_token_keys", {})
+    if secret not in keys:  # derived once per key, not per link opened
+        keys[secret] = hmac.new(secret.encode("utf-8"), _KEY_LABEL, hashlib.sha256).digest()
+    return keys[secret]
 
 
 def looks_like_token(token: str) -> bool:

@@ -4,17 +4,59 @@ on another day or device), in the session cookie for an open link (no resume).""
 from __future__ import annotations
 
 from flask import session
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
+from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
 from survey_app.respond.answers import merge
-from survey_app.respond.links import CLOSED, OK, Entry, invitation_status
+from survey_app.respond.links import (
+    CLOSED,
+    OK,
+    REVOKED,
+    UNKNOWN,
+    USED,
+    Entry,
+    invitation_status,
+    round_status,
+)
 from survey_app.respond.operations import load_draft, save_draft
 from survey_app.rounds.models import Round
 
-__all__ = ["link_state", "load", "merge", "save"]
+__all__ = ["link_state", "load", "merge", "open_page", "save"]
+
+_inv, _drafts, _rounds = Invitation.__table__, ResponseDraft.__table__, Round.__table__
+#: An invitation's state and its draft, in one query (the form page's only one).
+_PAGE = (
+    select(
+        _inv.c.is_used,
+        _inv.c.is_revoked,
+        _inv.c.token_hash,
+        _rounds.c.state,
+        _rounds.c.opens_at,
+        _rounds.c.closes_at,
+        _drafts.c.answers,
+        _drafts.c.section,
+    )
+    .join(_rounds, _rounds.c.id == _inv.c.round_id)
+    .outerjoin(_drafts, _drafts.c.invitation_id == _inv.c.id)
+    .where(_inv.c.id == bindparam("invitation_id"))
+)
+
+
+def open_page(entry: Entry) -> tuple[str, dict[str, int], int]:
+    """The link's state, and the answers and page saved so far (one query)."""
+    if entry.kind != "i":
+        status = link_state(entry)
+        return (status, *load(entry)) if status == OK else (status, {}, 0)
+    row = db.session.execute(_PAGE, {"invitation_id": entry.id}).one_or_none()
+    if row is None or row.token_hash.hex() != entry.h:
+        return UNKNOWN, {}, 0
+    if row.is_used or row.is_revoked:
+        return (USED if row.is_used else REVOKED), {}, 0
+    status = round_status(row.state, row.opens_at, row.closes_at)
+    return status, merge(row.answers, {}), row.section or 0
 
 
 def link_state(entry: Entry) -> str:

@@ -1,7 +1,15 @@
-"""The respondent's form, built at run time from the questionnaire (like Indico's
-``make_survey_form``): one radio group per item of one section."""
+"""The respondent's form, built at run time from the questionnaire with WTForms (like
+Indico's ``make_survey_form``): one radio group per item of one section.
+
+Building a form class is what costs on the hot path of a survey, so classes are cached
+per page (items), language and set of required items: questionnaires never change once
+imported. Each request only instantiates the cached class. CSRF is checked for every POST
+by ``CSRFProtect`` before the view runs, so the form itself carries no token.
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired, Optional
@@ -15,17 +23,27 @@ REQUIRED_MESSAGE = "Please choose an answer."
 
 
 def make_section_form(
-    items: list[FormItem], lang: str, required: set[str] = frozenset(), **kwargs
+    items: list[FormItem],
+    lang: str,
+    *,
+    required: frozenset[str] = frozenset(),
+    formdata=None,
+    data: dict[str, int] | None = None,
 ) -> I18nForm:
-    """A form for the ``items`` of one page; those in ``required`` must be answered (the
-    required items that apply, on next and submit; none on save and back)."""
+    """The form of one page: ``formdata`` (a POST) or saved ``data`` (a GET)."""
+    cls = _form_class(tuple(items), lang, frozenset(required))
+    return cls(formdata=formdata, data=data or {})
 
+
+@lru_cache(maxsize=2048)
+def _form_class(items: tuple[FormItem, ...], lang: str, required: frozenset[str]) -> type:
     class SectionForm(I18nForm):
-        pass
+        class Meta:
+            csrf = False  # checked by CSRFProtect for every POST
 
     for item in items:
         setattr(SectionForm, item.code, _radio(item, lang, item.code in required))
-    return SectionForm(**kwargs)
+    return SectionForm
 
 
 def _radio(item: FormItem, lang: str, require: bool) -> RadioField:
@@ -45,7 +63,14 @@ def raw_answers(formdata, items: list[FormItem]) -> dict[str, int]:
     which conditional items apply (values off the scale are left out)."""
     out = {}
     for item in items:
-        raw = formdata.get(item.code, "")
-        if raw.lstrip("-").isdigit() and int(raw) in item.values():
-            out[item.code] = int(raw)
+        value = _as_int(formdata.get(item.code, ""))
+        if value is not None and value in item.values():
+            out[item.code] = value
     return out
+
+
+def _as_int(raw: str) -> int | None:
+    raw = raw.strip()
+    if raw.lstrip("-").isdecimal() and len(raw) < 12:  # "²" is a digit but not decimal
+        return int(raw)
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
@@ -60,26 +60,43 @@ def round_status(state: str, opens_at, closes_at, now: dt.datetime | None = None
     return OK
 
 
+_inv, _rounds = Invitation.__table__, Round.__table__
+#: Built once (Core, on the tables): the one query of ``GET /r/<token>``.
+_BY_TOKEN = (
+    select(
+        _inv.c.id,
+        _inv.c.round_id,
+        _inv.c.group_code,
+        _inv.c.is_used,
+        _inv.c.is_revoked,
+        _rounds.c.state,
+        _rounds.c.opens_at,
+        _rounds.c.closes_at,
+        _rounds.c.questionnaire_id,
+    )
+    .join(_rounds, _rounds.c.id == _inv.c.round_id)
+    .where(_inv.c.token_hash == bindparam("digest"))
+)
+_BY_ID = (
+    select(
+        _inv.c.is_used,
+        _inv.c.is_revoked,
+        _inv.c.token_hash,
+        _rounds.c.state,
+        _rounds.c.opens_at,
+        _rounds.c.closes_at,
+    )
+    .join(_rounds, _rounds.c.id == _inv.c.round_id)
+    .where(_inv.c.id == bindparam("invitation_id"))
+)
+
+
 def resolve_invitation(token: str) -> tuple[str, Entry | None]:
     """The state of an invitation link, and the session entry if it can be answered."""
     if not looks_like_token(token):
         return UNKNOWN, None
     digest = token_hash(token)
-    row = db.session.execute(
-        select(
-            Invitation.id,
-            Invitation.round_id,
-            Invitation.group_code,
-            Invitation.is_used,
-            Invitation.is_revoked,
-            Round.state,
-            Round.opens_at,
-            Round.closes_at,
-            Round.questionnaire_id,
-        )
-        .join(Round, Round.id == Invitation.round_id)
-        .where(Invitation.token_hash == digest)
-    ).one_or_none()
+    row = db.session.execute(_BY_TOKEN, {"digest": digest}).one_or_none()
     if row is None:
         return UNKNOWN, None
     status = USED if row.is_used else REVOKED if row.is_revoked else OK
@@ -119,18 +136,7 @@ def resolve_open_link(token: str) -> tuple[str, Entry | None]:
 
 def invitation_status(entry: Entry) -> str:
     """Why an invitation can no longer be answered (after a refused save or submit)."""
-    row = db.session.execute(
-        select(
-            Invitation.is_used,
-            Invitation.is_revoked,
-            Invitation.token_hash,
-            Round.state,
-            Round.opens_at,
-            Round.closes_at,
-        )
-        .join(Round, Round.id == Invitation.round_id)
-        .where(Invitation.id == entry.id)
-    ).one_or_none()
+    row = db.session.execute(_BY_ID, {"invitation_id": entry.id}).one_or_none()
     if row is None or row.token_hash.hex() != entry.h:
         return UNKNOWN
     if row.is_used:

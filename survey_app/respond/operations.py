@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
 
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
 from survey_app.respond.answers import check_answers, merge
+from survey_app.respond.driversql import DriverStatement, loaded
 from survey_app.respond.links import CLOSED, OK, Entry, invitation_status
 from survey_app.respond.structure import FormSpec
 from survey_app.responses.models import Answer, Response, new_response_id
@@ -29,6 +30,9 @@ from survey_app.rounds.models import Round
 
 _inv = Invitation.__table__
 _drafts = ResponseDraft.__table__
+_rounds = Round.__table__
+_responses = Response.__table__
+_answers = Answer.__table__
 
 
 @dataclass(frozen=True)
@@ -40,21 +44,62 @@ class Outcome:
     section: int | None = None
 
 
-def _usable_invitation(entry: Entry):
-    """WHERE clause: this invitation, with this link, unanswered, unrevoked, round open."""
-    now = utcnow()
-    round_open = exists().where(
-        Round.id == _inv.c.round_id,
-        Round.state == "open",
-        or_(Round.closes_at.is_(None), Round.closes_at > now),
+#: This invitation, with this link, unanswered, unrevoked, its round open at ``now``.
+_USABLE = and_(
+    _inv.c.id == bindparam("b_invitation_id"),
+    _inv.c.token_hash == bindparam("b_token_hash"),
+    ~_inv.c.is_used,
+    ~_inv.c.is_revoked,
+    exists().where(
+        _rounds.c.id == _inv.c.round_id,
+        _rounds.c.state == "open",
+        or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
+    ),
+)
+#: The statements of the submit, built once (SQLAlchemy then reuses their compiled form).
+_USE_INVITATION = DriverStatement(
+    update(_inv)
+    .where(_USABLE)
+    .values(is_used=True)
+    .returning(
+        _inv.c.round_id,
+        _inv.c.unit_id,
+        _inv.c.group_code,
+        _inv.c.stratum,
+        _inv.c.psu,
+        _inv.c.attributes,
     )
-    return and_(
-        _inv.c.id == entry.id,
-        _inv.c.token_hash == bytes.fromhex(entry.h),
-        ~_inv.c.is_used,
-        ~_inv.c.is_revoked,
-        round_open,
-    )
+)
+_LOCK_INVITATION = select(_inv.c.id).where(_USABLE).with_for_update()
+_TAKE_DRAFT = DriverStatement(
+    delete(_drafts)
+    .where(_drafts.c.invitation_id == bindparam("b_invitation_id"))
+    .returning(_drafts.c.answers)
+)
+_INSERT_RESPONSE = DriverStatement(
+    insert(_responses).values({c.name: bindparam(f"b_{c.name}") for c in _responses.columns})
+)
+_INSERT_ANSWERS: dict[int, DriverStatement] = {}
+
+
+def _usable(entry: Entry) -> dict:
+    return {"b_invitation_id": entry.id, "b_token_hash": bytes.fromhex(entry.h), "now": utcnow()}
+
+
+def _insert_answers(n: int):
+    """One multi-row INSERT of ``n`` answers (one round trip, no per-row executemany)."""
+    stmt = _INSERT_ANSWERS.get(n)
+    if stmt is None:
+        rows = [
+            {
+                "response_id": bindparam("response_id"),
+                "item_code": bindparam(f"c{i}"),
+                "value": bindparam(f"v{i}"),
+            }
+            for i in range(n)
+        ]
+        stmt = _INSERT_ANSWERS[n] = DriverStatement(insert(_answers).values(rows))
+    return stmt
 
 
 def load_draft(entry: Entry) -> tuple[dict[str, int], int]:
@@ -67,9 +112,7 @@ def save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
     """Store answers so far; refused (with the link state) once the link is unusable, so
     no draft can outlive the submit that deletes it."""
     try:
-        locked = db.session.execute(
-            select(_inv.c.id).where(_usable_invitation(entry)).with_for_update()
-        ).first()
+        locked = db.session.execute(_LOCK_INVITATION, _usable(entry)).first()
         if locked is None:
             status = invitation_status(entry)
             db.session.rollback()
@@ -95,27 +138,13 @@ def _upsert_draft(invitation_id: int, answers: dict[str, int], section: int):
 def submit_invitation(entry: Entry, spec: FormSpec, posted: dict[str, int]) -> Outcome:
     """Store the response of an invitation exactly once (see the module docstring)."""
     try:
-        design = db.session.execute(
-            update(_inv)
-            .where(_usable_invitation(entry))
-            .values(is_used=True)
-            .returning(
-                _inv.c.round_id,
-                _inv.c.unit_id,
-                _inv.c.group_code,
-                _inv.c.stratum,
-                _inv.c.psu,
-                _inv.c.attributes,
-            )
-        ).one_or_none()
+        design = _USE_INVITATION.execute(_usable(entry)).one_or_none()
         if design is None:
             status = invitation_status(entry)
             db.session.rollback()
             return Outcome(status)
-        saved = db.session.execute(
-            delete(_drafts).where(_drafts.c.invitation_id == entry.id).returning(_drafts.c.answers)
-        ).scalar_one_or_none()
-        outcome = _store(spec, merge(saved, posted), design._mapping, "online")
+        saved = _TAKE_DRAFT.execute({"b_invitation_id": entry.id}).scalar_one_or_none()
+        outcome = _store(spec, merge(loaded(saved), posted), design._mapping, "online")
         db.session.commit() if outcome.status == "stored" else db.session.rollback()
         return outcome
     except BaseException:
@@ -162,24 +191,21 @@ def _store(spec: FormSpec, given: dict[str, int], design, channel: str) -> Outco
     if not checked.answers:
         return Outcome("empty", 0)
     response_id = new_response_id()
-    db.session.execute(
-        insert(Response.__table__).values(
-            id=response_id,
-            round_id=design["round_id"],
-            unit_id=design["unit_id"],
-            group_code=design["group_code"],
-            stratum=design["stratum"],
-            psu=design["psu"],
-            attributes=design["attributes"],
-            submitted_on=utcnow().date(),
-            channel=channel,
-        )
+    _INSERT_RESPONSE.execute(
+        {
+            "b_id": response_id,
+            "b_round_id": design["round_id"],
+            "b_unit_id": design["unit_id"],
+            "b_group_code": design["group_code"],
+            "b_stratum": design["stratum"],
+            "b_psu": design["psu"],
+            "b_attributes": loaded(design["attributes"]),
+            "b_submitted_on": utcnow().date(),
+            "b_channel": channel,
+        }
     )
-    db.session.execute(
-        insert(Answer.__table__),
-        [
-            {"response_id": response_id, "item_code": k, "value": v}
-            for k, v in checked.answers.items()
-        ],
-    )
+    params = {"response_id": response_id}
+    for i, (code, value) in enumerate(checked.answers.items()):
+        params[f"c{i}"], params[f"v{i}"] = code, value
+    _insert_answers(len(checked.answers)).execute(params)
     return Outcome("stored")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy.orm import selectinload
@@ -44,11 +45,19 @@ class FormItem:
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" else self.text_vi
 
-    def values(self) -> set[int]:
-        return {lv.value for lv in self.levels}
+    def values(self) -> frozenset[int]:
+        return self._values
 
-    def missing_values(self) -> set[int]:
-        return {lv.value for lv in self.levels if lv.is_missing}
+    def missing_values(self) -> frozenset[int]:
+        return self._missing
+
+    @cached_property
+    def _values(self) -> frozenset[int]:
+        return frozenset(lv.value for lv in self.levels)
+
+    @cached_property
+    def _missing(self) -> frozenset[int]:
+        return frozenset(lv.value for lv in self.levels if lv.is_missing)
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,12 @@ class FormSpec:
         return item.condition is None or holds(item.condition, self.known(answers))
 
     def known(self, answers: dict[str, int]) -> dict[str, int]:
-        dont_know = {i.code: i.missing_values() for i in self.items()}
+        dont_know = self._dont_know
         return {k: v for k, v in answers.items() if v not in dont_know.get(k, ())}
+
+    @cached_property
+    def _dont_know(self) -> dict[str, frozenset[int]]:
+        return {i.code: i.missing_values() for i in self.items()}
 
 
 def get_form_spec(questionnaire_id: int, group: str) -> FormSpec:

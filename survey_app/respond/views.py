@@ -3,8 +3,19 @@ clean ``/respond`` URL, so the token is in no address bar, Referer header or lat
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from markupsafe import Markup
 
+from survey_app.core.ratelimits import link_limit
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.openlinks.operations import flag_burst
@@ -30,11 +41,13 @@ def _private(response):
 
 
 @bp.get("/r/<token>")
+@link_limit
 def invitation_link(token: str):
     return _enter(*resolve_invitation(token))
 
 
 @bp.get("/o/<token>")
+@link_limit
 def open_link(token: str):
     status, entry = resolve_open_link(token)
     if entry is not None and entry.id in session.get(ANSWERED, []):
@@ -69,11 +82,10 @@ def page():
     entry = _entry()
     if entry is None:
         return _no_entry()
-    status = drafts.link_state(entry)
+    status, saved, index = drafts.open_page(entry)
     if status != OK:
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
-    saved, index = drafts.load(entry)
     index = _clamp(request.args.get("s", index), spec)
     form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
     return _render(entry, spec, index, form, saved)
@@ -90,7 +102,7 @@ def page_post():
     items = list(spec.sections[index].items)
     posted = raw_answers(request.form, items)
     required = required_codes(spec, items, posted) if action in ("next", "submit") else set()
-    form = make_section_form(items, get_language(), required)
+    form = make_section_form(items, get_language(), required=required, formdata=request.form)
     if not form.validate():
         saved, _index = drafts.load(entry)
         return _render(entry, spec, index, form, drafts.merge(saved, posted))
@@ -174,6 +186,20 @@ def _render(entry: Entry, spec, index: int, form, saved: dict):
         index=index,
         section=spec.sections[index],
         items=items,
+        items_html=_items_html(entry, index, items, form),
         form=form,
         can_save=entry.kind == "i",
     )
+
+
+def _items_html(entry: Entry, index: int, items, form) -> Markup:
+    """The page's radio groups. Empty ones (a first visit) are the same for everyone who
+    sees this page of this questionnaire in this language, so they are rendered once
+    (questionnaires never change once imported)."""
+    if form.errors or any(form[i.code].data is not None for i in items):
+        return Markup(render_template("respond/_items.html", items=items, form=form))
+    cache = current_app.extensions.setdefault("parindex_form_html", {})
+    key = (entry.questionnaire_id, entry.group, index, get_language(), tuple(i.code for i in items))
+    if key not in cache:
+        cache[key] = Markup(render_template("respond/_items.html", items=items, form=form))
+    return cache[key]

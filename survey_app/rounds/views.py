@@ -40,7 +40,7 @@ def index():
 def new():
     form = _round_form()
     if not form.validate_on_submit():
-        return render_template("rounds/new.html", form=form)
+        return render_template("rounds/new.html", form=form), 400 if form.is_submitted() else 200
     try:
         frame = actions.read_frame(form.frame.data)
         rnd = create_round(

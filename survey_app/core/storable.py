@@ -1,0 +1,66 @@
+"""A last check before any ORM write: text the database cannot hold as given is refused
+with a clear problem, the same on SQLite as on PostgreSQL.
+
+PostgreSQL refuses NUL (U+0000) in text and JSON, and text longer than a ``String(n)``
+column (SQLite stores both silently). File parsers and forms check what they know; this
+catches what any path (web, CLI, a new importer) would otherwise turn into a server error.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, String, event
+from sqlalchemy.orm import Session
+
+from survey_app.formats.problems import InvalidFile, Problem
+
+
+class UnstorableText(InvalidFile):
+    """Raised from ``before_flush``; the session must be rolled back (views do)."""
+
+
+def install() -> None:
+    if not event.contains(Session, "before_flush", check_session):
+        event.listen(Session, "before_flush", check_session)
+
+
+def check_session(session: Session, _context, _instances) -> None:
+    problems = [p for obj in [*session.new, *session.dirty] for p in _problems(obj)]
+    if problems:
+        raise UnstorableText("input", problems)
+
+
+def _problems(obj) -> list[Problem]:
+    table = getattr(obj, "__table__", None)
+    if table is None:
+        return []
+    out = []
+    for column in table.columns:
+        value = getattr(obj, column.key, None) if hasattr(obj, column.key) else None
+        where = f"{table.name}.{column.name}"
+        if isinstance(column.type, String) and isinstance(value, str):
+            out += _text_problems(where, value, column.type.length)
+        elif isinstance(column.type, JSON) and _has_nul(value):
+            out.append(Problem(where, _NUL_MESSAGE))
+    return out
+
+
+_NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored"
+
+
+def _text_problems(where: str, value: str, length: int | None) -> list[Problem]:
+    out = []
+    if "\x00" in value:
+        out.append(Problem(where, _NUL_MESSAGE))
+    if length is not None and len(value) > length:
+        out.append(Problem(where, f"{len(value)} characters; at most {length} are allowed"))
+    return out
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False

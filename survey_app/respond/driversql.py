@@ -1,0 +1,55 @@
+"""The submit's statements run as the database driver's own SQL.
+
+SQLAlchemy spends more CPU preparing each execution of a Core statement than the driver
+spends sending it (about 0.5 ms against 0.1 ms here). The submit is the hot path of a
+survey, so its statements are written as Core statements (from the models' tables) and
+compiled once per dialect; each request then only fills in and converts its values the
+way the column types would, and hands the SQL to the driver in the session's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from survey_app.extensions import db
+
+#: How SQLAlchemy's SQLite ``DateTime`` stores a timestamp (text, UTC, no offset).
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect, executed with ``exec_driver_sql``."""
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, object] = {}
+
+    def execute(self, params: dict):
+        conn = db.session.connection()
+        dialect = conn.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self.statement.compile(dialect=dialect)
+        full = compiled.construct_params(params)
+        values = {k: _adapt(v, dialect.name) for k, v in full.items()}
+        if compiled.positiontup:  # SQLite's qmark style
+            values = tuple(values[name] for name in compiled.positiontup)
+        return conn.exec_driver_sql(compiled.string, values)
+
+
+def _adapt(value, dialect: str):
+    """What the column types would send: JSON as text; SQLite dates and times as text."""
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if dialect == "sqlite":
+        if isinstance(value, dt.datetime):
+            return value.astimezone(dt.UTC).strftime(_SQLITE_DATETIME)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+    return value
+
+
+def loaded(value):
+    """A JSON column as read back: psycopg parses it, sqlite3 returns the text."""
+    return json.loads(value) if isinstance(value, str) else value

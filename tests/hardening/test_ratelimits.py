@@ -1,0 +1,114 @@
+"""Rate limits: failed sign-ins and unknown links, per address, counted apart; Redis
+holds the counters in production, memory in the embedded mode."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from survey_app.config import load_config
+from tests.assessments.conftest import EMAILS, PASSWORD
+from tests.rounds.conftest import RESPONDENTS_HEADER, invite
+
+A, B = "198.51.100.7", "198.51.100.8"
+ADMIN = EMAILS["admin"]
+
+
+def _client(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _login(client, password: str):
+    return client.post("/login?lang=en", data={"email": ADMIN, "password": password})
+
+
+def _tokens(app, round_id: int, n: int) -> list[str]:
+    rows = "".join(f"p{i}@x.vn,P{i},leader,C01,C01-leader,C01-D{i},F\n" for i in range(n))
+    with app.app_context():
+        return invite(round_id, RESPONDENTS_HEADER + rows)
+
+
+def test_a_valid_respondent_link_does_not_unlock_a_locked_admin(world):
+    attacker = _client(world.app, A)
+    tokens = _tokens(world.app, world.round_id, 2)
+    for _ in range(5):
+        assert _login(attacker, "wrong password").status_code == 401
+    assert attacker.get(f"/r/{tokens[0]}").status_code == 303  # its own counter
+    refused = _login(attacker, PASSWORD)
+    assert refused.status_code == 401 and "Too many failed attempts" in refused.text
+    elsewhere = _login(_client(world.app, B), PASSWORD)  # the lock is the account's
+    assert elsewhere.status_code == 401 and "Too many failed attempts" in elsewhere.text
+
+
+def test_failed_sign_ins_from_one_address_are_limited_apart_from_links(world):
+    attacker = _client(world.app, A)
+    tokens = _tokens(world.app, world.round_id, 2)
+    statuses = [_login(attacker, f"guess {i}").status_code for i in range(11)]
+    assert statuses == [401] * 10 + [429]
+    limited = _login(attacker, PASSWORD)
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.text and "Quá nhiều lần thử" in limited.text
+    assert limited.headers["Retry-After"]
+    assert attacker.get(f"/r/{tokens[0]}").status_code == 303  # respondents unaffected
+    assert _login(attacker, PASSWORD).status_code == 429  # … and no reset by a valid link
+    assert attacker.get("/login").status_code == 200  # only attempts are limited
+    assert _login(_client(world.app, B), "wrong").status_code == 401  # other addresses
+
+
+def test_unknown_links_are_limited_but_valid_links_are_never_counted(world):
+    tokens = _tokens(world.app, world.round_id, 40)
+    office = _client(world.app, A)  # forty colleagues behind one address
+    assert {office.get(f"/r/{t}").status_code for t in tokens} == {303}
+    guesser = _client(world.app, B)
+    guesses = [guesser.get(f"/r/{secrets.token_urlsafe(24)}").status_code for _ in range(30)]
+    guesses += [guesser.get(f"/o/{secrets.token_urlsafe(24)}").status_code]
+    assert guesses == [404] * 30 + [429]  # /r/ and /o/ share one counter
+    limited = guesser.get(f"/r/{tokens[0]}")
+    assert limited.status_code == 429 and "Quá nhiều lần thử" in limited.text
+    assert _login(guesser, PASSWORD).status_code == 302  # sign-in is counted apart
+
+
+def test_the_storage_is_the_broker_redis_in_production_and_memory_embedded(tmp_path):
+    embedded = load_config({}, str(tmp_path))
+    assert embedded["RATELIMIT_STORAGE_URI"] == "memory://"
+    production = load_config({"PARINDEX_BROKER_URL": "redis://r:6379/0"}, str(tmp_path))
+    assert production["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"
+    own = load_config(
+        {
+            "PARINDEX_BROKER_URL": "redis://r:6379/0",
+            "PARINDEX_RATELIMIT_STORAGE_URL": "redis://l/2",
+        },
+        str(tmp_path),
+    )
+    assert own["RATELIMIT_STORAGE_URI"] == "redis://l/2"
+
+
+@pytest.mark.redis
+def test_counters_live_in_redis_shared_by_every_worker(sqlite_app, redis_url):
+    import redis
+
+    from survey_app import create_app
+
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    config = {**sqlite_app.config, "RATELIMIT_STORAGE_URI": redis_url}
+    worker_one, worker_two = create_app(config), create_app(config)
+    with worker_one.app_context():
+        from survey_app.accounts.operations import create_user
+        from survey_app.extensions import db
+
+        create_user(ADMIN, "admin", PASSWORD)
+        db.session.commit()
+    store = redis.Redis.from_url(redis_url)
+    try:
+        for _ in range(10):
+            assert _login(_client(worker_one, address), "wrong").status_code == 401
+        keys = [k for k in store.scan_iter("*parindex-limits*") if address.encode() in k]
+        assert keys  # the counter is in Redis …
+        assert _login(_client(worker_two, address), PASSWORD).status_code == 429  # … shared
+    finally:
+        for key in store.scan_iter("*parindex-limits*"):
+            if address.encode() in key:
+                store.delete(key)
