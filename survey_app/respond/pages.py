@@ -53,4 +53,4 @@ def state_page(state: str):
         {"lang": lang, "title": gettext(title, lang=lang), "text": gettext(text, lang=lang)}
         for lang in ("vi", "en")
     ]
-    return render_template("respond/state.html", state=state, versions=versions), status
+    return render_template("notice.html", css_class=f"state-{state}", versions=versions), status
