@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from survey_app.core.audit import log_change
+from survey_app.core.versioned import refuse_existing_code
 from survey_app.criteria.models import (
     Area,
     CriteriaSet,
@@ -15,23 +14,12 @@ from survey_app.criteria.models import (
 )
 from survey_app.extensions import db
 from survey_app.formats.criteria_yaml import CriteriaSetSpec
-from survey_app.formats.problems import InvalidFile, Problem
 from survey_app.units.operations import get_or_create_kind
 
 
 def import_criteria_set(spec: CriteriaSetSpec, name: str) -> CriteriaSet:
     """Store a validated criteria set. Codes are versions: an existing code is refused."""
-    if db.session.scalar(select(CriteriaSet.id).where(CriteriaSet.code == spec.code)):
-        raise InvalidFile(
-            name,
-            [
-                Problem(
-                    "code",
-                    f"criteria set '{spec.code}' already exists; "
-                    "give a changed rule set a new code",
-                )
-            ],
-        )
+    refuse_existing_code(CriteriaSet, spec.code, "criteria set", name)
     cs = CriteriaSet(
         code=spec.code,
         name_vi=spec.name_vi,

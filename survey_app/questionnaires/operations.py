@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from survey_app.core.audit import log_change
+from survey_app.core.versioned import refuse_existing_code
 from survey_app.extensions import db
-from survey_app.formats.problems import InvalidFile, Problem
 from survey_app.formats.questionnaire_yaml import QuestionnaireSpec
 from survey_app.questionnaires.models import (
     Item,
@@ -20,17 +20,7 @@ from survey_app.questionnaires.models import (
 
 def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
     """Store a validated questionnaire. Codes are versions: an existing code is refused."""
-    if db.session.scalar(select(Questionnaire.id).where(Questionnaire.code == spec.code)):
-        raise InvalidFile(
-            name,
-            [
-                Problem(
-                    "code",
-                    f"questionnaire '{spec.code}' already exists; "
-                    "give a changed questionnaire a new code",
-                )
-            ],
-        )
+    refuse_existing_code(Questionnaire, spec.code, "questionnaire", name)
     q = Questionnaire(
         code=spec.code, title_vi=spec.title_vi, title_en=spec.title_en, source_text=spec.source_text
     )
