@@ -11,6 +11,7 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
 from survey_app.respond.answers import merge
+from survey_app.respond.driversql import DriverStatement
 from survey_app.respond.links import (
     CLOSED,
     OK,
@@ -28,7 +29,7 @@ __all__ = ["link_state", "load", "merge", "open_page", "save"]
 
 _inv, _drafts, _rounds = Invitation.__table__, ResponseDraft.__table__, Round.__table__
 #: An invitation's state and its draft, in one query (the form page's only one).
-_PAGE = (
+_PAGE = DriverStatement(
     select(
         _inv.c.is_used,
         _inv.c.is_revoked,
@@ -50,7 +51,7 @@ def open_page(entry: Entry) -> tuple[str, dict[str, int], int]:
     if entry.kind != "i":
         status = link_state(entry)
         return (status, *load(entry)) if status == OK else (status, {}, 0)
-    row = db.session.execute(_PAGE, {"invitation_id": entry.id}).one_or_none()
+    row = _PAGE.read_one({"invitation_id": entry.id})
     if row is None or row.token_hash.hex() != entry.h:
         return UNKNOWN, {}, 0
     if row.is_used or row.is_revoked:

@@ -12,6 +12,7 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation
 from survey_app.invitations.tokens import looks_like_token, token_hash
 from survey_app.openlinks.models import OpenLink
+from survey_app.respond.driversql import DriverStatement
 from survey_app.rounds.models import Round
 
 #: Link states, each with its own page; ``ok`` starts (or resumes) the questionnaire.
@@ -62,7 +63,7 @@ def round_status(state: str, opens_at, closes_at, now: dt.datetime | None = None
 
 _inv, _rounds = Invitation.__table__, Round.__table__
 #: Built once (Core, on the tables): the one query of ``GET /r/<token>``.
-_BY_TOKEN = (
+_BY_TOKEN = DriverStatement(
     select(
         _inv.c.id,
         _inv.c.round_id,
@@ -96,7 +97,7 @@ def resolve_invitation(token: str) -> tuple[str, Entry | None]:
     if not looks_like_token(token):
         return UNKNOWN, None
     digest = token_hash(token)
-    row = db.session.execute(_BY_TOKEN, {"digest": digest}).one_or_none()
+    row = _BY_TOKEN.read_one({"digest": digest})
     if row is None:
         return UNKNOWN, None
     status = USED if row.is_used else REVOKED if row.is_revoked else OK

@@ -7,13 +7,15 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from survey_app.core.ratelimits import link_limit
 from survey_app.i18n import get_language
@@ -87,8 +89,30 @@ def page():
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
     index = _clamp(request.args.get("s", index), spec)
+    if not saved and g.user is None and "_flashes" not in session:
+        return _first_visit(entry, spec, index)
     form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
     return _render(entry, spec, index, form, saved)
+
+
+#: Stands in for the CSRF token while a first-visit page is rendered for the cache.
+_TOKEN_SLOT = "\x00csrf\x00"
+
+
+def _first_visit(entry: Entry, spec, index: int) -> str:
+    """A page with nothing answered yet, for a respondent who is not signed in, is the
+    same for everyone who sees this page of this questionnaire in this language, except
+    for the CSRF token: it is rendered once per process and the token filled in
+    (questionnaires never change once imported). Most respondents only ever see this."""
+    lang = get_language()
+    key = (entry.questionnaire_id, entry.group, index, lang, entry.kind)
+    cache = current_app.extensions.setdefault("parindex_first_pages", {})
+    parts = cache.get(key)
+    if parts is None:
+        form = make_section_form(page_items(spec, index, {}), lang, data={})
+        page = _render(entry, spec, index, form, {}, csrf_token=lambda: _TOKEN_SLOT)
+        parts = cache[key] = tuple(page.split(_TOKEN_SLOT))
+    return str(escape(generate_csrf())).join(parts)
 
 
 @bp.post("/respond")
@@ -178,7 +202,7 @@ def _clamp(raw, spec) -> int:
     return max(0, min(value, len(spec.sections) - 1))
 
 
-def _render(entry: Entry, spec, index: int, form, saved: dict):
+def _render(entry: Entry, spec, index: int, form, saved: dict, **context):
     items = page_items(spec, index, saved)
     return render_template(
         "respond/form.html",
@@ -189,6 +213,7 @@ def _render(entry: Entry, spec, index: int, form, saved: dict):
         items_html=_items_html(entry, index, items, form),
         form=form,
         can_save=entry.kind == "i",
+        **context,
     )
 
 
