@@ -18,6 +18,8 @@ import time
 
 import psycopg
 
+import json as _j, os as _o
+EXTRA = _j.loads(_o.environ.get("PROFILE_EXTRA", "{}"))
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ANSWERS = {f"Q{i:02d}": str(1 + i % 4) for i in range(1, 13)}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -34,7 +36,7 @@ def make_app(db: str, folder: str):
     else:
         url = f"sqlite:///{folder}/profile.sqlite"
     return create_app(
-        {"INSTANCE_PATH": folder, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 40}
+        {"INSTANCE_PATH": folder, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 40, **EXTRA}
     )
 
 

@@ -62,6 +62,7 @@ def _enter(status: str, entry: Entry | None):
         return state_page(status)
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
+    generate_csrf()  # now, so the form page leaves the session (and its cookie) as it is
     return redirect(url_for(".page", **_lang_arg()), 303)
 
 
