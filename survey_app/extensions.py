@@ -14,4 +14,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 #: Storage comes from ``RATELIMIT_STORAGE_URI`` (see ``survey_app/core/ratelimits.py``).
-limiter = Limiter(get_remote_address, key_prefix="parindex-limits", strategy="fixed-window")
+LIMITS_KEY_PREFIX = "parindex-limits"
+limiter = Limiter(get_remote_address, key_prefix=LIMITS_KEY_PREFIX, strategy="fixed-window")

@@ -11,10 +11,21 @@ respondents.
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
+
 from flask import Flask, Response, current_app, request
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from survey_app.core.notices import notice
+from survey_app.extensions import LIMITS_KEY_PREFIX as _KEY_PREFIX
 from survey_app.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 #: Failed sign-ins per client address (accounts also lock after 5 failures each).
 LOGIN_LIMITS = "10 per minute;50 per hour"
@@ -30,8 +41,8 @@ def unknown_link(response: Response) -> bool:
     return response.status_code == 404
 
 
-def _limited(decorator):
-    """Flask-Limiter's decorator, and a mark on the view that it carries a limit."""
+def _marked(decorator):
+    """A Flask-Limiter decorator that also marks the view as carrying a limit."""
 
     def apply(view):
         wrapped = decorator(view)
@@ -41,19 +52,80 @@ def _limited(decorator):
     return apply
 
 
-#: Decorators for the views (one shared ``link`` counter for ``/r/`` and ``/o/``).
-login_limit = _limited(
+#: Failed sign-ins: Flask-Limiter's decorator (only failures are deducted).
+login_limit = _marked(
     limiter.limit(LOGIN_LIMITS, scope="login", methods=["POST"], deduct_when=failed_login)
 )
-link_limit = _limited(limiter.shared_limit(LINK_LIMITS, scope="link", deduct_when=unknown_link))
 
 
 def _unlimited() -> bool:
     """Flask-Limiter's request filter: a view without a limit of its own is skipped at
     once. There are no default limits, so this changes nothing but the cost: Flask-Limiter
-    otherwise resolves (empty) limits for every request, a tenth of a form page's CPU."""
+    otherwise resolves (empty) limits for every request."""
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "parindex_limited", False)
+
+
+class LinkAttempts:
+    """Link tokens that matched nothing, per client address (``/r/`` and ``/o/`` share
+    the counter): tested before a token is looked up, counted when it matched nothing.
+
+    The counters are Flask-Limiter's own (its configured storage and strategy, under its
+    key prefix), called directly rather than through its decorator: every respondent
+    opens a link, and the decorator's per-request bookkeeping cost more CPU than the
+    rest of that request. If the storage cannot be reached, counting continues in this
+    process's memory for a while, as Flask-Limiter's own fallback does.
+    """
+
+    RETRY_STORAGE_AFTER = 30.0
+
+    def __init__(self, limits: str) -> None:
+        self.limits = parse_many(limits)
+        self._memory = FixedWindowRateLimiter(MemoryStorage())
+        self._storage_down_until = 0.0
+
+    def _call(self, method: str, item, address: str) -> bool:
+        if time.monotonic() >= self._storage_down_until:
+            try:
+                return getattr(limiter.limiter, method)(item, _KEY_PREFIX, "link", address)
+            except Exception:  # noqa: BLE001 (any storage failure: count in memory)
+                log.warning("Rate-limit storage unreachable; counting link attempts in memory")
+                self._storage_down_until = time.monotonic() + self.RETRY_STORAGE_AFTER
+        return getattr(self._memory, method)(item, _KEY_PREFIX, "link", address)
+
+    def refused_for(self, address: str) -> int | None:
+        """Seconds to wait if ``address`` has used up an allowance, else None."""
+        for item in self.limits:
+            if not self._call("test", item, address):
+                return item.get_expiry()
+        return None
+
+    def failed(self, address: str) -> None:
+        for item in self.limits:
+            self._call("hit", item, address)
+
+
+link_attempts = LinkAttempts(LINK_LIMITS)
+
+
+def link_limit(view):
+    """Views that take a link token: refused (429) once the address has guessed too
+    often; a response of 404 (no such link) counts as a guess."""
+
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        if not limiter.enabled:
+            return view(*args, **kwargs)
+        address = get_remote_address()
+        wait = link_attempts.refused_for(address)
+        if wait is not None:
+            return too_many_attempts(wait)
+        response = current_app.make_response(view(*args, **kwargs))
+        if unknown_link(response):
+            link_attempts.failed(address)
+        return response
+
+    return limited
 
 
 def init_app(app: Flask) -> None:
@@ -70,12 +142,15 @@ def init_app(app: Flask) -> None:
 
 
 def too_many(error):
+    limit = getattr(error, "limit", None)
+    return too_many_attempts(limit.limit.get_expiry() if limit is not None else 60)
+
+
+def too_many_attempts(seconds: int):
     page, status = notice(
         "Too many attempts",
         "Too many attempts came from this connection. Please wait a few minutes and try "
         "again; if you were sent a link, copy the whole link from your message.",
         429,
     )
-    limit = getattr(error, "limit", None)
-    seconds = limit.limit.get_expiry() if limit is not None else 60
     return page, status, {"Retry-After": str(seconds)}

@@ -112,3 +112,25 @@ def test_counters_live_in_redis_shared_by_every_worker(sqlite_app, redis_url):
         for key in store.scan_iter("*parindex-limits*"):
             if address.encode() in key:
                 store.delete(key)
+
+
+def test_link_guesses_are_still_counted_when_the_storage_is_down(sqlite_app):
+    """A rate-limit Redis that does not answer: links keep working and guessing is still
+    limited (in this process's memory), rather than every respondent being refused."""
+    import socket
+
+    from survey_app import create_app
+    from tests.hardening.conftest import build_world
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    app = create_app({**sqlite_app.config, "RATELIMIT_STORAGE_URI": dead})
+    world = build_world(app)
+    tokens = _tokens(app, world.round_id, 2)
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+    guesser = _client(app, address)
+    assert guesser.get(f"/r/{tokens[0]}").status_code == 303
+    guesses = [guesser.get(f"/r/{secrets.token_urlsafe(24)}").status_code for _ in range(31)]
+    assert guesses == [404] * 30 + [429]
+    assert _client(app, B).get(f"/r/{tokens[1]}").status_code == 303
