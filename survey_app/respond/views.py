@@ -23,7 +23,7 @@ from survey_app.i18n import gettext as _
 from survey_app.openlinks.operations import flag_burst
 from survey_app.openlinks.ratelimit import OpenLinkLimiter
 from survey_app.respond import drafts
-from survey_app.respond.forms import make_section_form, raw_answers
+from survey_app.respond.forms import make_section_form, plainly_valid, raw_answers
 from survey_app.respond.links import OK, USED, Entry, resolve_invitation, resolve_open_link
 from survey_app.respond.operations import submit_invitation, submit_open_link
 from survey_app.respond.pages import state_page
@@ -127,10 +127,11 @@ def page_post():
     items = list(spec.sections[index].items)
     posted = raw_answers(request.form, items)
     required = required_codes(spec, items, posted) if action in ("next", "submit") else set()
-    form = make_section_form(items, get_language(), required=required, formdata=request.form)
-    if not form.validate():
-        saved, _index = drafts.load(entry)
-        return _render(entry, spec, index, form, drafts.merge(saved, posted))
+    if not plainly_valid(request.form, items, required):
+        form = make_section_form(items, get_language(), required=required, formdata=request.form)
+        if not form.validate():
+            saved, _index = drafts.load(entry)
+            return _render(entry, spec, index, form, drafts.merge(saved, posted))
     if action == "submit":
         return _submit(entry, spec, index, posted)
     return _move(entry, index, posted, action)

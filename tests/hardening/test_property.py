@@ -137,3 +137,44 @@ def test_no_upload_gives_a_5xx_and_no_refused_one_changes_the_database(uploads, 
 
     check()
     assert 400 in seen  # the refusals were exercised
+
+
+# ---------------------------------------------------------------- the form's pre-check
+_raw_value = st.one_of(
+    st.sampled_from(["", "1", "2", "3", "9", " 3", "3 ", "+3", "-1", "03", "３", "٣", "1e1"]),
+    st.text(max_size=6),
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    values=st.lists(st.sampled_from([-1, 0, 1, 2, 3, 4, 9]), min_size=1, max_size=5, unique=True),
+    flags=st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=4),
+    posted=st.lists(st.lists(_raw_value, max_size=2), min_size=4, max_size=4),
+)
+def test_the_pre_check_never_vouches_for_a_post_the_form_refuses(sqlite_app, values, flags, posted):
+    """``plainly_valid`` lets a post skip the WTForms validation: it must only do so
+    when WTForms would accept the post too (in both languages)."""
+    from werkzeug.datastructures import MultiDict
+
+    from survey_app.respond.forms import make_section_form, plainly_valid
+    from survey_app.respond.structure import FormItem, Level
+
+    levels = tuple(Level(v, f"v{v}", f"e{v}", v == 9) for v in values)
+    items = [
+        FormItem(f"Q{i}", f"Câu {i}", f"Item {i}", required, None, levels, frozenset({"g"}))
+        for i, (required, _) in enumerate(flags)
+    ]
+    required = frozenset(item.code for item, (_, req) in zip(items, flags, strict=True) if req)
+    formdata = MultiDict(
+        [(item.code, raw) for item, raws in zip(items, posted, strict=False) for raw in raws]
+    )
+    with sqlite_app.test_request_context("/respond", method="POST"):
+        for lang in ("vi", "en"):
+            form = make_section_form(items, lang, required=required, formdata=formdata)
+            if plainly_valid(formdata, items, required):
+                assert form.validate(), (dict(formdata.lists()), form.errors)
