@@ -239,8 +239,9 @@ def one_case(instance: Path, n_workers: int) -> None:
         time.sleep(4)  # let the workers connect
         t0 = time.perf_counter()
         out = instance / "figures.json"
-        parindex(instance, "rounds", "aggregate", "1", "--wait", "--json", str(out),
-                 capture_output=True)
+        parindex(
+            instance, "rounds", "aggregate", "1", "--wait", "--json", str(out), capture_output=True
+        )
         wall = time.perf_counter() - t0
         peaks = [peak_mb(p.pid) for p in procs]
     finally:  # a failed run must not leave workers behind on the bench queue

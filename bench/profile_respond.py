@@ -2,6 +2,7 @@
 GET /r/<token> → GET /respond → POST /respond (submit), on SQLite or PostgreSQL.
 
     python bench/profile_respond.py [--db sqlite|pg] [-n 2000] [--profile submit|form|link]
+                                    [--set NAME=JSON ...]
 
 Prints the mean CPU time of each step in ms (the app and the test client). Not a test;
 see load_submit.py for the load benchmark through gunicorn.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import re
 import tempfile
@@ -18,14 +20,12 @@ import time
 
 import psycopg
 
-import json as _j, os as _o
-EXTRA = _j.loads(_o.environ.get("PROFILE_EXTRA", "{}"))
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ANSWERS = {f"Q{i:02d}": str(1 + i % 4) for i in range(1, 13)}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def make_app(db: str, folder: str):
+def make_app(db: str, folder: str, extra: dict | None = None):
     from survey_app import create_app
 
     if db == "pg":
@@ -36,7 +36,12 @@ def make_app(db: str, folder: str):
     else:
         url = f"sqlite:///{folder}/profile.sqlite"
     return create_app(
-        {"INSTANCE_PATH": folder, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 40, **EXTRA}
+        {
+            "INSTANCE_PATH": folder,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "b" * 40,
+            **(extra or {}),
+        }
     )
 
 
@@ -72,11 +77,19 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=2000)
     ap.add_argument("--profile", choices=("link", "form", "submit"))
     ap.add_argument("--sort", default="cumulative")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="override an app setting, e.g. RATELIMIT_ENABLED=false (a layer's cost)",
+    )
     args = ap.parse_args()
     from bench.respond_seed import seed_round
 
     with tempfile.TemporaryDirectory() as folder:
-        app = make_app(args.db, folder)
+        extra = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+        app = make_app(args.db, folder, extra)
         _, tokens = seed_round(app, args.n + 50)
         timings = dict.fromkeys(("link", "form", "submit"), 0.0)
         for token in tokens[:50]:  # warm up: caches, pool
