@@ -22,7 +22,7 @@ from survey_app.rounds.models import Round
 from survey_app.units.models import PreviousResult, Unit
 
 #: Responses per chunk read from the database.
-CHUNK_SIZE = 50_000
+CHUNK_SIZE = 100_000
 
 #: The design columns of a chunk, before one column per item.
 DESIGN = ("response_id", "unit", "group", "stratum", "psu")
