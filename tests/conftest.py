@@ -181,5 +181,3 @@ def cli(sqlite_app):
 def reference() -> dict:
     """What R's survey package computed for the reference case."""
     return json.loads((REFERENCE_DIR / "reference_2k.json").read_text(encoding="utf-8"))
-
-

@@ -62,5 +62,3 @@ def _caps(rnd) -> dict[str, tuple[float | None, float | None]]:
         for u in rnd.units
         if u.kind_id in sets
     }
-
-
