@@ -12,11 +12,11 @@ per-connection state, so cookies, CSRF tokens and per-step latencies would need 
 thread per connection. Its CPU use is reported beside the server's.
 
 At the end it checks the database: stored responses == successful submits == used
-invitations (every flow started before the deadline is finished, so nothing is in flight),
-and prints flows/s, p50/p95/p99 of the submit, the error rate, and the ratio to the floor's
-flow rate, 1 / (1/submits per s + 1/forms per s), measured in the same run with the
-floor's own ``bench.py one`` (same gunicorn settings). Tokens and invitations are made with
-the app's own keyed hash (``bench/respond_seed.py``).
+invitations == responses with answers (every flow started before the deadline is
+finished, so nothing is in flight), and prints flows/s, p50/p95/p99 of the submit, the
+error rate, and the ratio to the floor's flow rate, 1 / (1/submits per s + 1/forms per s),
+measured in the same run with the floor's own ``bench.py one`` (same gunicorn settings).
+Tokens and invitations are made with the app's own keyed hash (``bench/respond_seed.py``).
 """
 
 from __future__ import annotations
@@ -264,11 +264,13 @@ def db_counts(db: str, folder: str) -> dict[str, int]:
     from sqlalchemy import create_engine, text
 
     url = PG_BENCH if db == "pg" else f"sqlite:///{folder}/bench.sqlite"
+    keys = "jsonb_object_keys(r.answers)" if db == "pg" else "json_each(r.answers)"
     engine = create_engine(url)
     with engine.connect() as conn:
         out = {
             "responses": conn.scalar(text("SELECT count(*) FROM responses")),
-            "answers": conn.scalar(text("SELECT count(*) FROM answers")),
+            "answers": conn.scalar(text(f"SELECT count(*) FROM responses r, {keys}")),
+            "answered": conn.scalar(text(f"SELECT count(DISTINCT r.id) FROM responses r, {keys}")),
             "used": conn.scalar(text("SELECT count(*) FROM invitations WHERE is_used")),
             "duplicate_hashes": conn.scalar(
                 text(
@@ -327,7 +329,8 @@ def report(db: str, phases: list[Tally], elapsed: float, counts: dict, s0, s1) -
         "cpu_cores": cores,
     }
     rec["db_check"] = (
-        counts["responses"] == submits == counts["used"] and counts["duplicate_hashes"] == 0
+        counts["responses"] == submits == counts["used"] == counts["answered"]
+        and counts["duplicate_hashes"] == 0
     )
     return rec
 
@@ -422,7 +425,8 @@ def print_table(results, args) -> None:
         c = ours["cpu_cores"]
         check = (
             f"{'ok' if ours['db_check'] else 'FAILED'} (responses {ours['responses']}, "
-            f"used {ours['used']}, 303s {ours['successful_submits']})"
+            f"used {ours['used']}, answered {ours['answered']}, "
+            f"303s {ours['successful_submits']})"
         )
         print(
             f"| {ours['db']} | {ours['flows_per_s']} | {ours['phase_flows_per_s']} | "

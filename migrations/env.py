@@ -25,8 +25,9 @@ def _options() -> dict:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=str(_db().engine.url), target_metadata=_db().metadata,
-                      literal_binds=True, **_options())
+    context.configure(
+        url=str(_db().engine.url), target_metadata=_db().metadata, literal_binds=True, **_options()
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -27,7 +27,7 @@ from survey_app.questionnaires.models import (  # noqa: F401
     ScaleLevel,
     Section,
 )
-from survey_app.responses.models import Answer, Response  # noqa: F401
+from survey_app.responses.models import Response  # noqa: F401
 from survey_app.results.chunks import AggregationChunk  # noqa: F401
 from survey_app.results.models import AggregationRun, SubCriterionResult, UnitResult  # noqa: F401
 from survey_app.rounds.models import FrameStratum, PopulationMargin, Round  # noqa: F401

@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +35,7 @@ from survey_app.rounds.models import Round
 from worker import store
 from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     CHUNK_SIZE,
+    DESIGN,
     chunk_bounds,
     chunk_responses,
     criteria_set,
@@ -182,14 +185,20 @@ def _count_done(run_id: int) -> bool:
 def _digest(wide) -> str:
     """SHA-256 of the chunk as read: ids and design columns, then the answers' bytes."""
     h = hashlib.sha256()
-    for column in ("response_id", "unit", "group", "stratum", "psu"):
-        h.update("\x1f".join(wide[column].astype(str).tolist()).encode())
-    h.update(
-        wide.drop(columns=["response_id", "unit", "group", "stratum", "psu"])
-        .to_numpy(dtype=float)
-        .tobytes()
-    )
+    for column in DESIGN:
+        h.update(_joined(wide[column]))
+    h.update(wide.drop(columns=list(DESIGN)).to_numpy(dtype=float).tobytes())
     return h.hexdigest()
+
+
+def _joined(column) -> bytes:
+    """The column's values joined by "\\x1f", in UTF-8; joined by Arrow, so that a chunk
+    costs no Python string per value."""
+    values = pa.array(column, type=pa.string())  # a ChunkedArray if Arrow holds the column
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    whole = pa.ListArray.from_arrays([0, len(values)], values)
+    return pc.binary_join(whole, "\x1f")[0].as_py().encode()
 
 
 def _add_timing(run_id: int, **seconds: float) -> None:

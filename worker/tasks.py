@@ -1,11 +1,16 @@
-"""Celery tasks: thin wrappers that receive ids and call the pipeline or an operation."""
+"""Celery tasks: thin wrappers that receive ids and call the pipeline or an operation.
+
+The pipeline (numpy, scipy, pandas: a second and more to import) is imported by the tasks
+that run it, so that a process that only sends tasks (``parindex rounds aggregate``) starts
+quickly; ``parindex worker`` imports it before it takes its first task.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from survey_app.core import jobs
-from worker import outbox, pipeline
+from worker import outbox
 from worker.jobs import run_job
 
 
@@ -23,6 +28,7 @@ def aggregate_round_task(
     chunk_size: int | None = None,
 ) -> dict:
     """Plan a run of the round in chunks; the map jobs follow through the outbox."""
+    from worker import pipeline
 
     def work() -> dict:
         size = chunk_size or pipeline.CHUNK_SIZE
@@ -37,6 +43,8 @@ def aggregate_round_task(
 @shared_task(name=jobs.MAP_CHUNK)
 def map_chunk_task(job_id: int | None = None, run_id: int = 0, chunk_no: int = 0) -> dict:
     """Partial sums of one chunk of a run; the last chunk enqueues the reduce."""
+    from worker import pipeline
+
     result = run_job(job_id, lambda: {"last": pipeline.map_chunk(run_id, chunk_no)})
     if result and result.get("last"):
         outbox.dispatch_soon()
@@ -46,6 +54,7 @@ def map_chunk_task(job_id: int | None = None, run_id: int = 0, chunk_no: int = 0
 @shared_task(name=jobs.REDUCE_RUN)
 def reduce_run_task(job_id: int | None = None, run_id: int = 0) -> dict:
     """Merge a run's chunks, compute the index and store it."""
+    from worker import pipeline
 
     def work() -> dict:
         run = pipeline.reduce_run(run_id)

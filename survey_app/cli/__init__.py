@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from survey_app.cli import admin, aggregate, assessments, estimate, index, results, rounds, runtime
+from survey_app.cli import admin, aggregate, assessments, results, rounds, runtime
+
+#: Commands whose modules import the statistics (numpy, scipy, pyarrow: a second or more),
+#: loaded only when called or listed, so that the other commands start quickly.
+_LAZY = {
+    "estimate": "survey_app.cli.estimate:estimate",
+    "index": "survey_app.cli.index:index_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """A click group that imports the modules of :data:`_LAZY` commands on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _LAZY and name not in self.commands:
+            module, attribute = _LAZY[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="parindex")
 def main() -> None:
     """ParIndex: PAR index surveys, appraisal and design-based aggregation."""
 
 
-main.add_command(estimate.estimate)
-main.add_command(index.index_command)
 main.add_command(admin.db_group)
 main.add_command(admin.import_group)
 main.add_command(admin.users_group)

@@ -73,7 +73,7 @@ def _follow(celery, embedded: bool, job_id: int, timeout: int):
             if embedded:
                 _pump(celery, embedded)
             else:
-                time.sleep(0.5)
+                time.sleep(0.1)
     raise click.ClickException(
         f"no result after {timeout} s (job {job_id}); the run goes on in the background"
     )

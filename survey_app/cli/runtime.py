@@ -58,6 +58,7 @@ def _stop_on_signals() -> None:
 @click.option("--hostname", default=None, help="node name, e.g. w1@%h (several on one host)")
 def worker_cmd(beat: bool, concurrency: int | None, loglevel: str, hostname: str | None) -> None:
     """A Celery worker on PARINDEX_BROKER_URL (Redis)."""
+    import worker.pipeline  # noqa: F401  (imported once here, not by the first task)
     from worker.celery_app import celery_init_app
 
     app = make_app()

@@ -94,6 +94,11 @@ def _adapt(value, dialect: str):
     return value
 
 
+def compact_json(value) -> str:
+    """JSON text with sorted keys and no spaces: the same answers give the same text."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def loaded(value):
     """A JSON column as read back: psycopg parses it, sqlite3 returns the text."""
     return json.loads(value) if isinstance(value, str) else value

@@ -3,10 +3,11 @@
 Submitting an invitation is the one place where exactly-once matters. It is a single
 transaction (as lean as ``../shared/bench/web_floor``): a conditional UPDATE of the
 invitation ``… AND NOT is_used AND NOT is_revoked … RETURNING`` its design variables;
-only if a row came back, the draft is deleted (returning its answers), the response and
-its answers are inserted, and the transaction commits. A second submit of the same link
-finds ``is_used`` already true (PostgreSQL re-checks it after waiting on the row lock;
-SQLite serialises writers with BEGIN IMMEDIATE) and stores nothing.
+only if a row came back, the draft is deleted (returning its answers), the response is
+inserted with its answers (one JSON object on the row), and the transaction commits. A
+second submit of the same link finds ``is_used`` already true (PostgreSQL re-checks it
+after waiting on the row lock; SQLite serialises writers with BEGIN IMMEDIATE) and
+stores nothing.
 
 Nothing here logs: no token, hash, name or answer reaches a log line.
 """
@@ -22,17 +23,16 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
 from survey_app.respond.answers import check_answers, merge
-from survey_app.respond.driversql import DriverStatement, loaded
+from survey_app.respond.driversql import DriverStatement, compact_json, loaded
 from survey_app.respond.links import CLOSED, OK, Entry, invitation_status
 from survey_app.respond.structure import FormSpec
-from survey_app.responses.models import Answer, Response, new_response_id
+from survey_app.responses.models import Response, new_response_id
 from survey_app.rounds.models import Round
 
 _inv = Invitation.__table__
 _drafts = ResponseDraft.__table__
 _rounds = Round.__table__
 _responses = Response.__table__
-_answers = Answer.__table__
 
 
 @dataclass(frozen=True)
@@ -79,27 +79,10 @@ _TAKE_DRAFT = DriverStatement(
 _INSERT_RESPONSE = DriverStatement(
     insert(_responses).values({c.name: bindparam(f"b_{c.name}") for c in _responses.columns})
 )
-_INSERT_ANSWERS: dict[int, DriverStatement] = {}
 
 
 def _usable(entry: Entry) -> dict:
     return {"b_invitation_id": entry.id, "b_token_hash": bytes.fromhex(entry.h), "now": utcnow()}
-
-
-def _insert_answers(n: int):
-    """One multi-row INSERT of ``n`` answers (one round trip, no per-row executemany)."""
-    stmt = _INSERT_ANSWERS.get(n)
-    if stmt is None:
-        rows = [
-            {
-                "response_id": bindparam("response_id"),
-                "item_code": bindparam(f"c{i}"),
-                "value": bindparam(f"v{i}"),
-            }
-            for i in range(n)
-        ]
-        stmt = _INSERT_ANSWERS[n] = DriverStatement(insert(_answers).values(rows))
-    return stmt
 
 
 def load_draft(entry: Entry) -> tuple[dict[str, int], int]:
@@ -190,10 +173,9 @@ def _store(spec: FormSpec, given: dict[str, int], design, channel: str) -> Outco
         return Outcome("incomplete", checked.incomplete_section)
     if not checked.answers:
         return Outcome("empty", 0)
-    response_id = new_response_id()
     _INSERT_RESPONSE.execute(
         {
-            "b_id": response_id,
+            "b_id": new_response_id(),
             "b_round_id": design["round_id"],
             "b_unit_id": design["unit_id"],
             "b_group_code": design["group_code"],
@@ -202,10 +184,7 @@ def _store(spec: FormSpec, given: dict[str, int], design, channel: str) -> Outco
             "b_attributes": loaded(design["attributes"]),
             "b_submitted_on": utcnow().date(),
             "b_channel": channel,
+            "b_answers": compact_json(checked.answers),
         }
     )
-    params = {"response_id": response_id}
-    for i, (code, value) in enumerate(checked.answers.items()):
-        params[f"c{i}"], params[f"v{i}"] = code, value
-    _insert_answers(len(checked.answers)).execute(params)
     return Outcome("stored")

@@ -7,7 +7,7 @@ import datetime as dt
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
 from survey_app.formats.responses_csv import QuestionnaireRules, ResponseRow
-from survey_app.responses.models import Answer, Response
+from survey_app.responses.models import Response
 from survey_app.rounds.models import Round
 
 
@@ -36,7 +36,7 @@ def import_responses(rnd: Round, rows: list[ResponseRow], channel: str = "import
                 attributes=row.attributes,
                 submitted_on=today,
                 channel=channel,
-                answers=[Answer(item_code=k, value=v) for k, v in row.answers.items()],
+                answers=dict(sorted(row.answers.items())),
             )
         )
     db.session.flush()

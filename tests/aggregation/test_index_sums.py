@@ -9,7 +9,7 @@ import pytest
 
 from aggregation.index import compute_index
 from aggregation.inputs import Responses
-from aggregation.sums import IndexSums, map_responses, merge
+from aggregation.sums import IndexSums, _row_codes, map_responses, merge
 from survey_app.cli import index_inputs as load
 from tests.conftest import EXAMPLES
 
@@ -81,3 +81,11 @@ def test_partial_sums_survive_serialisation(inputs):
     np.testing.assert_array_equal(back.sum_wy, sums.sum_wy)
     np.testing.assert_array_equal(back.keys["psu"], sums.keys["psu"])
     np.testing.assert_array_equal(back.psus, sums.psus)
+
+
+@pytest.mark.parametrize(("n_rows", "seed"), [(1, 1), (40, 2), (5000, 3)])
+def test_merge_codes_key_rows_as_a_sort_of_whole_rows_would(n_rows, seed):
+    rng = np.random.default_rng(seed)
+    columns = [rng.integers(0, k, n_rows) for k in (1, 3, 40, 2, 7, 900)]
+    rows = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1]
+    np.testing.assert_array_equal(_row_codes(columns), rows.reshape(-1))

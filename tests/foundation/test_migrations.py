@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -48,3 +50,67 @@ def test_postgres_upgrade_downgrade_upgrade_leaves_no_autogenerate_difference(
     assert _diff(app) == []
     with app.app_context():
         db.engine.dispose()
+
+
+#: A round with three responses at revision 0401: two answered (one "don't know", 9),
+#: one with no answer rows.
+_AT_0401 = [
+    "INSERT INTO questionnaires (id, code, title_vi, title_en, source_text, created_at) "
+    "VALUES (1, 'Q', 'q', 'q', '', '2026-11-26 00:00:00')",
+    "INSERT INTO rounds (id, name, questionnaire_id, state, created_at) "
+    "VALUES (1, 'r', 1, 'open', '2026-11-26 00:00:00')",
+    "INSERT INTO unit_kinds (id, code, name_vi, name_en) VALUES (1, 'dept', 'd', 'd')",
+    "INSERT INTO units (id, code, kind_id, name_vi, name_en) VALUES (1, 'U1', 1, 'u', 'u')",
+    *(
+        "INSERT INTO responses (id, round_id, unit_id, group_code, stratum, psu, attributes, "
+        f"submitted_on, channel) VALUES ('{rid}', 1, 1, 'g', 's', 'p', '{{}}', '2026-11-26', "
+        "'import')"
+        for rid in ("a" * 32, "b" * 32, "c" * 32)
+    ),
+    "INSERT INTO answers (response_id, item_code, value) VALUES "
+    f"('{'a' * 32}', 'Q01', 4), ('{'a' * 32}', 'Q02', 9), ('{'b' * 32}', 'Q01', 1)",
+]
+_ROWS = [("a" * 32, "Q01", 4), ("a" * 32, "Q02", 9), ("b" * 32, "Q01", 1)]
+_OBJECTS = {"a" * 32: {"Q01": 4, "Q02": 9}, "b" * 32: {"Q01": 1}, "c" * 32: {}}
+
+
+def _answers_roundtrip(app) -> None:
+    with app.app_context():
+        upgrade(revision="0401")
+        as_0401 = _answers_schema()
+        with db.engine.begin() as conn:
+            for statement in _AT_0401:
+                conn.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, answers FROM responses").all()
+        assert {rid: _loaded(a) for rid, a in rows} == _OBJECTS
+        assert "answers" not in inspect(db.engine).get_table_names()
+        downgrade(revision="0401")
+        assert _answers_schema() == as_0401
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT response_id, item_code, value FROM answers")
+            assert sorted(tuple(r) for r in rows) == _ROWS
+        columns = {c["name"] for c in inspect(db.engine).get_columns("responses")}
+        assert "answers" not in columns
+        db.engine.dispose()
+
+
+def _answers_schema() -> tuple:
+    """Columns (with the PostgreSQL collation), primary key and foreign keys of answers."""
+    found = inspect(db.engine)
+    columns = [(c["name"], repr(c["type"]), c["nullable"]) for c in found.get_columns("answers")]
+    return columns, found.get_pk_constraint("answers"), found.get_foreign_keys("answers")
+
+
+def _loaded(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_sqlite_answers_move_to_the_response_row_and_back(tmp_path):
+    _answers_roundtrip(_fresh_app(f"sqlite:///{tmp_path / 'm.sqlite'}", tmp_path))
+
+
+@pytest.mark.postgres
+def test_postgres_answers_move_to_the_response_row_and_back(pg_empty_database, tmp_path):
+    _answers_roundtrip(_fresh_app(pg_empty_database, tmp_path))

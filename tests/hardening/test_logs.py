@@ -103,7 +103,7 @@ def test_a_whole_flow_at_debug_level_logs_no_secret(world, caplog):
         hashes = list(db.session.scalars(select(Invitation.token_hash)))
     logged = caplog.text + "\n".join(repr(r.args) for r in caplog.records)
     assert "/r/[redacted]" in logged and "POST /login" in logged and "/evidence" in logged
-    assert "INSERT INTO answers" in logged and "self_assessments" in logged
+    assert "INSERT INTO responses" in logged and "self_assessments" in logged
     secrets_ = [*tokens, *(h.hex() for h in hashes), *(repr(h) for h in hashes)]
     secrets_ += [PASSWORD, WRONG, NAME, MAIL, NOTE, "ngoc.bui"]
     for secret in secrets_:

@@ -34,6 +34,7 @@ def test_response_rows_hold_design_variables_answers_and_a_day_only(round_app):
         "attributes",
         "submitted_on",
         "channel",
+        "answers",
     }
     assert {fk["referred_table"] for fk in foreign} == {"rounds", "units"}
     assert not any(isinstance(c["type"], DateTime) for c in columns.values())
@@ -115,7 +116,7 @@ def test_logs_hold_no_token_hash_name_address_or_response_id(round_app, caplog):
         digest = db.session.scalar(select(Invitation.token_hash))
         response_id = db.session.scalar(select(Response.id))
     logged = caplog.text
-    assert "/r/[redacted]" in logged and "INSERT INTO answers" in logged
+    assert "/r/[redacted]" in logged and "INSERT INTO responses" in logged
     for secret in (token, digest.hex(), repr(digest), "Bùi Thu Ngọc", "ngoc.bui", response_id):
         assert secret not in logged
 

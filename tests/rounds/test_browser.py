@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.responses.models import Answer, Response
+from survey_app.responses.models import Response
 from tests.rounds.conftest import RESPONDENTS_HEADER, invite
 from tests.rounds.httpserver import serving
 from tests.services import require_or_skip
@@ -78,5 +78,5 @@ def test_a_respondent_answers_saves_resumes_and_submits_on_a_phone(sqlite_round,
         second.close()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
-        assert db.session.scalar(select(func.count()).select_from(Answer)) == 7
+        assert len(db.session.scalar(select(Response.answers))) == 7
     assert (ARTIFACTS / "respond-phone-360.png").stat().st_size > 10_000

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
-from sqlalchemy import func, select
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
 
 from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
+from survey_app.responses.models import Response
 from survey_app.results.models import AggregationRun, UnitResult
+from survey_app.rounds.models import Round
 from tests.conftest import EXAMPLES
 from tests.worker.conftest import parindex_index
-from worker.pipeline import aggregate_round
+from worker.loading import DESIGN, chunk_bounds, item_scales, read_chunk
+from worker.pipeline import _digest, aggregate_round
 from worker.store import run_payload
 
 
@@ -75,3 +81,54 @@ def test_many_small_chunks_give_the_same_figures_as_one(sqlite_app):
         assert (a["rank_low"], a["rank_high"]) == (b["rank_low"], b["rank_high"])
         for key in ("index", "index_se", "survey_points", "survey_se"):
             assert _close(a[key], b[key])
+
+
+def _chunks_read(app, rows=None) -> tuple[list, list[pd.DataFrame]]:
+    """The demo round's chunk bounds and chunks (of 100), with ``rows`` as its responses."""
+    with app.app_context():
+        load_demo("admin@x.vn")
+        if rows is not None:
+            db.session.execute(delete(Response))
+            db.session.execute(insert(Response), rows)
+        db.session.commit()
+        items = tuple(item_scales(db.session.get(Round, 1)))
+        bounds = chunk_bounds(1, 100)
+        ends = [*bounds[1:], None]
+        return bounds, [read_chunk(1, a, b, items) for a, b in zip(bounds, ends, strict=True)]
+
+
+def test_postgres_and_sqlite_read_the_same_responses_into_the_same_chunks(sqlite_app, pg_app):
+    with sqlite_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        rows = [dict(r._mapping) for r in db.session.execute(select(Response.__table__))]
+    assert any(9 in r["answers"].values() for r in rows)  # "don't know", kept as given
+    assert any(len(r["answers"]) < 12 for r in rows)  # items left unanswered
+    lite_bounds, lite = _chunks_read(sqlite_app)
+    pg_bounds, pg = _chunks_read(pg_app, rows)
+    assert lite_bounds == pg_bounds and len(lite) == 6
+    for a, b in zip(lite, pg, strict=True):
+        pd.testing.assert_frame_equal(a.astype(str), b.astype(str))
+        assert _digest(a) == _digest(b)
+    by_id = {r["id"]: r["answers"] for r in rows}
+    for _, row in lite[0].iterrows():
+        given = {k: v for k, v in row.drop(list(DESIGN)).items() if not np.isnan(v)}
+        assert given == by_id[row["response_id"]]
+
+
+def test_a_chunk_digest_is_the_hash_of_its_columns_joined_as_text():
+    frame = pd.DataFrame(
+        {
+            "response_id": ["a1", "b2"],
+            "unit": ["U1", "U2"],
+            "group": ["citizen", "leader"],
+            "stratum": ["Đông Hòa", "x"],
+            "psu": ["Pé", "p"],
+            "Q01": [4.0, np.nan],
+        }
+    )
+    h = hashlib.sha256()
+    for column in DESIGN:
+        h.update("\x1f".join(frame[column]).encode())
+    h.update(np.array([4.0, np.nan]).tobytes())
+    assert _digest(frame) == _digest(frame.astype(dict.fromkeys(DESIGN, object))) == h.hexdigest()

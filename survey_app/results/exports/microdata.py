@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.i18n import gettext
-from survey_app.responses.models import Answer, Response
+from survey_app.responses.models import Response
 from survey_app.rounds.models import Round
 from survey_app.units.models import Unit
 
@@ -70,8 +70,8 @@ def load_microdata(rnd: Round, lang: str = "vi") -> Microdata:
     frame["weight"] = base_weights(rnd, frame["stratum"].tolist())
     for name in attributes:
         frame[name] = [attrs.get(name) for attrs in design["attributes"]]
-    answers = _answers(rnd.id).reindex(index=frame["response_id"], columns=codes).astype("Int64")
-    frame = pd.concat([frame.reset_index(drop=True), answers.reset_index(drop=True)], axis=1)
+    answers = pd.DataFrame(design["answers"].tolist(), columns=codes).astype("Int64")
+    frame = pd.concat([frame.reset_index(drop=True), answers], axis=1)
     data = Microdata(frame, codes, attributes)
     data.variable_labels = {k: gettext(v, lang) for k, v in DESIGN_LABELS.items()}
     data.variable_labels |= {a: a for a in attributes} | {i.code: i.text(lang) for i in items}
@@ -93,26 +93,13 @@ def _design(rnd: Round) -> pd.DataFrame:
             Response.stratum,
             Response.psu,
             Response.attributes,
+            Response.answers,
         )
         .join(Unit, Unit.id == Response.unit_id)
         .where(Response.round_id == rnd.id)
         .order_by(Response.id)
     )
     rows = db.session.execute(stmt).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=[*DESIGN[:-1], "attributes"]).astype(
-        {"attributes": object}
-    )
-
-
-def _answers(round_id: int) -> pd.DataFrame:
-    stmt = (
-        select(Answer.response_id, Answer.item_code, Answer.value)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == round_id)
-    )
-    long = pd.DataFrame(
-        [tuple(r) for r in db.session.execute(stmt)], columns=["response_id", "item", "value"]
-    )
-    if long.empty:
-        return pd.DataFrame()
-    return long.pivot(index="response_id", columns="item", values="value")
+    return pd.DataFrame(
+        [tuple(r) for r in rows], columns=[*DESIGN[:-1], "attributes", "answers"]
+    ).astype({"attributes": object, "answers": object})
