@@ -202,7 +202,9 @@ def _joined(column) -> bytes:
 
 
 def _add_timing(run_id: int, **seconds: float) -> None:
-    run = db.session.get(AggregationRun, run_id)
+    """Add to the run's timings. Workers mapping chunks at the same time each add theirs,
+    so the row is locked and re-read first (the lock is held until the chunk commits)."""
+    run = db.session.get(AggregationRun, run_id, with_for_update=True, populate_existing=True)
     timings = dict(run.timings or {})
     for key, value in seconds.items():
         timings[key] = timings.get(key, 0.0) + value
