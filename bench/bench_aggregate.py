@@ -137,7 +137,8 @@ def load_responses(n: int) -> None:
     unit = rng.integers(0, N_UNITS, n)
     group = rng.integers(0, len(GROUPS), n)
     psu = rng.integers(0, PSUS_PER_UNIT, n)
-    ids = [f"{x:032x}" for x in rng.integers(0, 2**63, size=(n,), dtype=np.int64)]
+    raw = rng.bytes(16 * n)  # 128 random bits each, as the app's new_response_id
+    ids = [raw[16 * i : 16 * (i + 1)].hex() for i in range(n)]
     base = np.clip(np.round(1 + 3 * rng.beta(2 + unit / 20, 2, n)), 1, 4).astype(int)
     answers = np.clip(base[:, None] + rng.integers(-1, 2, (n, N_ITEMS)), 1, 4)
     answers[rng.random((n, N_ITEMS)) < 0.05] = 9
