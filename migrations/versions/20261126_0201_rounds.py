@@ -1,7 +1,7 @@
 """Rounds: open links per round, unit and respondent group.
 
 Revision ID: 0201
-Revises: 0001
+Revises: 0101
 Create Date: 2026-11-26
 """
 from alembic import op

@@ -1,7 +1,7 @@
 """results: at most one published aggregation run per round
 
 Revision ID: 0301
-Revises: 0001
+Revises: 0201
 Create Date: 2026-11-26 12:00:00
 """
 

@@ -1,7 +1,7 @@
 """Worker: job leases, the chunks of a distributed run, one active run per round.
 
 Revision ID: 0401
-Revises: 0201
+Revises: 0301
 Create Date: 2026-11-26 07:38:41.047715
 """
 
