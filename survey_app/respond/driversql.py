@@ -58,7 +58,9 @@ class DriverStatement:
         if reader is None:
             columns = self.statement.selected_columns
             make = namedtuple("Row", list(columns.keys()))  # noqa: PYI024 (rows are tuples)
-            processors = [c.type._cached_result_processor(dialect, None) for c in columns]
+            processors = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+            ]
             reader = self._readers[dialect.name] = (make, processors)
         make, processors = reader
         pooled = engine.raw_connection()
