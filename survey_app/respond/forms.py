@@ -58,9 +58,12 @@ def _radio(item: FormItem, lang: str, require: bool) -> RadioField:
     )
 
 
-def plainly_valid(formdata, items: list[FormItem], required: frozenset[str]) -> bool:
+def plainly_valid(
+    formdata, items: list[FormItem], required: frozenset[str], posted: dict[str, int]
+) -> bool:
     """True only when the section form would certainly validate: every answer given is
-    a decimal number on its item's scale, and every required item is answered.
+    one that :func:`raw_answers` read as on its item's scale (``posted``), and every
+    required item is answered.
 
     Most posts are like that, and the section form's 12-odd radio fields cost more to
     bind and validate than the rest of the request; any post this does not vouch for
@@ -69,13 +72,10 @@ def plainly_valid(formdata, items: list[FormItem], required: frozenset[str]) -> 
     never vouches for a post the form refuses.
     """
     for item in items:
-        raw = formdata.get(item.code, "")
-        if raw == "":
+        if formdata.get(item.code, "") == "":
             if item.code in required:
                 return False
-            continue
-        value = _as_int(raw)
-        if value is None or value not in item.values():
+        elif item.code not in posted:
             return False
     return True
 

@@ -127,7 +127,7 @@ def page_post():
     items = list(spec.sections[index].items)
     posted = raw_answers(request.form, items)
     required = required_codes(spec, items, posted) if action in ("next", "submit") else set()
-    if not plainly_valid(request.form, items, required):
+    if not plainly_valid(request.form, items, required, posted):
         form = make_section_form(items, get_language(), required=required, formdata=request.form)
         if not form.validate():
             saved, _index = drafts.load(entry)

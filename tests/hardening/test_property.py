@@ -161,7 +161,7 @@ def test_the_pre_check_never_vouches_for_a_post_the_form_refuses(sqlite_app, val
     when WTForms would accept the post too (in both languages)."""
     from werkzeug.datastructures import MultiDict
 
-    from survey_app.respond.forms import make_section_form, plainly_valid
+    from survey_app.respond.forms import make_section_form, plainly_valid, raw_answers
     from survey_app.respond.structure import FormItem, Level
 
     levels = tuple(Level(v, f"v{v}", f"e{v}", v == 9) for v in values)
@@ -176,5 +176,5 @@ def test_the_pre_check_never_vouches_for_a_post_the_form_refuses(sqlite_app, val
     with sqlite_app.test_request_context("/respond", method="POST"):
         for lang in ("vi", "en"):
             form = make_section_form(items, lang, required=required, formdata=formdata)
-            if plainly_valid(formdata, items, required):
+            if plainly_valid(formdata, items, required, raw_answers(formdata, items)):
                 assert form.validate(), (dict(formdata.lists()), form.errors)
