@@ -146,19 +146,15 @@ def _read_chunk_copy(
     with raw.cursor() as cur, cur.copy(sql, params) as copy:
         for block in copy:
             buf += block
-    names = [*DESIGN, *items]
-    if not buf:  # a range holding no response (pyarrow refuses an empty file)
-        import pyarrow as pa
+    import pyarrow as pa
 
-        fields = [(n, pa.string()) for n in DESIGN] + [(n, pa.float64()) for n in items]
-        return pa.schema(fields).empty_table().to_pandas()
+    schema = pa.schema([(n, pa.string()) for n in DESIGN] + [(n, pa.float64()) for n in items])
+    if not buf:  # a range holding no response (pyarrow refuses an empty file)
+        return schema.empty_table().to_pandas()
     table = pacsv.read_csv(
         pa_buffer(buf),
-        read_options=pacsv.ReadOptions(column_names=names),
-        convert_options=pacsv.ConvertOptions(
-            column_types={**dict.fromkeys(DESIGN, "string"), **dict.fromkeys(items, "float64")},
-            strings_can_be_null=False,
-        ),
+        read_options=pacsv.ReadOptions(column_names=schema.names),
+        convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=False),
     )
     return table.to_pandas()
 
