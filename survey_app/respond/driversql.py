@@ -1,19 +1,30 @@
-"""The submit's statements run as the database driver's own SQL.
+"""The respondent path's statements run as the database driver's own SQL.
 
 SQLAlchemy spends more CPU preparing each execution of a Core statement than the driver
-spends sending it (about 0.5 ms against 0.1 ms here). The submit is the hot path of a
-survey, so its statements are written as Core statements (from the models' tables) and
-compiled once per dialect; each request then only fills in and converts its values the
-way the column types would, and hands the SQL to the driver in the session's transaction.
+spends sending it (about 0.5 ms against 0.1 ms here), and its ORM session costs about as
+much again to begin, commit and close a transaction. The link, the form page and the
+submit are the hot path of a survey, so their statements are written as Core statements
+(from the models' tables) and compiled once per dialect; each request then only fills in
+and converts its values the way the column types would, and hands the SQL to a driver
+connection borrowed from the engine's pool: outside any transaction for a one-row read
+(:meth:`DriverStatement.read_one`), or in one transaction of its own for the submit
+(:func:`driver_transaction`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from survey_app.extensions import db
+
+#: Where the engine logs its SQL (``echo``, or an admin's logging setup): these statements
+#: are logged there too, and never with their parameters (see ``hide_parameters``).
+sql_log = logging.getLogger("sqlalchemy.engine.Engine")
 
 #: How SQLAlchemy's SQLite ``DateTime`` stores a timestamp (text, UTC, no offset).
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -26,11 +37,6 @@ class DriverStatement:
         self.statement = statement
         self._compiled: dict[str, object] = {}
         self._readers: dict[str, tuple] = {}
-
-    def execute(self, params: dict):
-        conn = db.session.connection()
-        compiled, values = self._bind(conn.dialect, params)
-        return conn.exec_driver_sql(compiled.string, values)
 
     def _bind(self, dialect, params: dict):
         compiled = self._compiled.get(dialect.name)
@@ -53,16 +59,6 @@ class DriverStatement:
         """
         engine = db.engine
         dialect = engine.dialect
-        compiled, values = self._bind(dialect, params)
-        reader = self._readers.get(dialect.name)
-        if reader is None:
-            columns = self.statement.selected_columns
-            make = namedtuple("Row", list(columns.keys()))  # noqa: PYI024 (rows are tuples)
-            processors = [
-                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
-            ]
-            reader = self._readers[dialect.name] = (make, processors)
-        make, processors = reader
         pooled = engine.raw_connection()
         try:
             driver = pooled.driver_connection
@@ -71,17 +67,102 @@ class DriverStatement:
                 driver.autocommit = True
             try:
                 cursor = pooled.cursor()
-                cursor.execute(compiled.string, values)
-                row = cursor.fetchone()
+                row = self.first(cursor, dialect, params)
                 cursor.close()
             finally:
                 if postgres:
                     driver.autocommit = False
         finally:
             pooled.close()  # back to the pool
+        return row
+
+    def run(self, cursor, dialect, params: dict) -> None:
+        """Execute on a driver cursor (see :func:`driver_transaction`)."""
+        compiled, values = self._bind(dialect, params)
+        if sql_log.isEnabledFor(logging.INFO):
+            sql_log.info("%s\n[driver SQL] [SQL parameters hidden]", compiled.string)
+        cursor.execute(compiled.string, values)
+
+    def first(self, cursor, dialect, params: dict):
+        """Execute on a driver cursor; the first row it returns (or None), its values
+        converted by the columns' own types, as a Core result would."""
+        self.run(cursor, dialect, params)
+        row = cursor.fetchone()
         if row is None:
             return None
+        make, processors = self._reader(dialect)
         return make(*(v if p is None else p(v) for p, v in zip(processors, row, strict=True)))
+
+    def _reader(self, dialect) -> tuple:
+        reader = self._readers.get(dialect.name)
+        if reader is None:
+            columns = self.statement.exported_columns  # selected, or RETURNING
+            make = namedtuple("Row", list(columns.keys()))  # noqa: PYI024 (rows are tuples)
+            processors = [
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+            ]
+            reader = self._readers[dialect.name] = (make, processors)
+        return reader
+
+
+class DriverTransaction:
+    """The statements of one :func:`driver_transaction`. It commits when the block ends,
+    unless :meth:`rollback` was called or an exception left the block."""
+
+    def __init__(self, cursor, dialect) -> None:
+        self.cursor, self.dialect = cursor, dialect
+        self.rolled_back = False
+
+    def run(self, statement: DriverStatement, params: dict) -> None:
+        statement.run(self.cursor, self.dialect, params)
+
+    def first(self, statement: DriverStatement, params: dict):
+        return statement.first(self.cursor, self.dialect, params)
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+@contextmanager
+def driver_transaction() -> Iterator[DriverTransaction]:
+    """One short transaction on a driver connection from the engine's pool, outside the
+    ORM session. SQLite's begins with ``BEGIN IMMEDIATE``, as the engine's own do (see
+    :mod:`survey_app.core.sqlite`); psycopg begins one at the first statement.
+
+    A transaction that the request's ORM session has open (a read on a cold cache, say)
+    is ended first: on SQLite it holds the write lock this one needs.
+    """
+    if db.session.registry.has():
+        session = db.session()
+        if session.in_transaction():
+            session.commit()
+    engine = db.engine
+    dialect = engine.dialect
+    logged = sql_log.isEnabledFor(logging.INFO)
+    pooled = engine.raw_connection()
+    try:
+        cursor = pooled.cursor()
+        try:
+            if logged:
+                sql_log.info("BEGIN (driver SQL)")
+            if dialect.name == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            tx = DriverTransaction(cursor, dialect)
+            yield tx
+        except BaseException:
+            _end(pooled, "ROLLBACK", logged)
+            raise
+        finally:
+            cursor.close()
+        _end(pooled, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
+    finally:
+        pooled.close()  # back to the pool (which rolls back whatever is left open)
+
+
+def _end(pooled, how: str, logged: bool) -> None:
+    if logged:
+        sql_log.info("%s (driver SQL)", how)
+    pooled.commit() if how == "COMMIT" else pooled.rollback()
 
 
 def _adapt(value, dialect: str):

@@ -23,7 +23,13 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
 from survey_app.respond.answers import check_answers, merge
-from survey_app.respond.driversql import DriverStatement, compact_json, loaded
+from survey_app.respond.driversql import (
+    DriverStatement,
+    DriverTransaction,
+    compact_json,
+    driver_transaction,
+    loaded,
+)
 from survey_app.respond.links import CLOSED, OK, Entry, invitation_status
 from survey_app.respond.structure import FormSpec
 from survey_app.responses.models import Response, new_response_id
@@ -33,6 +39,7 @@ _inv = Invitation.__table__
 _drafts = ResponseDraft.__table__
 _rounds = Round.__table__
 _responses = Response.__table__
+_links = OpenLink.__table__
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,16 @@ _TAKE_DRAFT = DriverStatement(
 _INSERT_RESPONSE = DriverStatement(
     insert(_responses).values({c.name: bindparam(f"b_{c.name}") for c in _responses.columns})
 )
+_OPEN_LINK_DESIGN = DriverStatement(
+    select(_links.c.round_id, _links.c.unit_id, _links.c.group_code, _links.c.stratum, _links.c.psu)
+    .join(_rounds, _rounds.c.id == _links.c.round_id)
+    .where(
+        _links.c.id == bindparam("b_open_link_id"),
+        _links.c.is_active,
+        _rounds.c.state == "open",
+        or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
+    )
+)
 
 
 def _usable(entry: Entry) -> dict:
@@ -120,60 +137,40 @@ def _upsert_draft(invitation_id: int, answers: dict[str, int], section: int):
 
 def submit_invitation(entry: Entry, spec: FormSpec, posted: dict[str, int]) -> Outcome:
     """Store the response of an invitation exactly once (see the module docstring)."""
-    try:
-        design = _USE_INVITATION.execute(_usable(entry)).one_or_none()
-        if design is None:
-            status = invitation_status(entry)
-            db.session.rollback()
-            return Outcome(status)
-        saved = _TAKE_DRAFT.execute({"b_invitation_id": entry.id}).scalar_one_or_none()
-        outcome = _store(spec, merge(loaded(saved), posted), design._mapping, "online")
-        db.session.commit() if outcome.status == "stored" else db.session.rollback()
-        return outcome
-    except BaseException:
-        db.session.rollback()
-        raise
+    with driver_transaction() as tx:
+        design = tx.first(_USE_INVITATION, _usable(entry))
+        if design is not None:
+            saved = tx.first(_TAKE_DRAFT, {"b_invitation_id": entry.id})
+            given = merge(loaded(saved.answers) if saved else None, posted)
+            outcome = _store(tx, spec, given, design._asdict(), "online")
+            if outcome.status != "stored":
+                tx.rollback()
+            return outcome
+        tx.rollback()
+    return Outcome(invitation_status(entry))
 
 
 def submit_open_link(entry: Entry, spec: FormSpec, given: dict[str, int]) -> Outcome:
     """Store a response that came through an open link (no invitation to use up)."""
-    try:
-        now = utcnow()
-        design = db.session.execute(
-            select(
-                OpenLink.round_id,
-                OpenLink.unit_id,
-                OpenLink.group_code,
-                OpenLink.stratum,
-                OpenLink.psu,
-            )
-            .join(Round, Round.id == OpenLink.round_id)
-            .where(
-                OpenLink.id == entry.id,
-                OpenLink.is_active,
-                Round.state == "open",
-                or_(Round.closes_at.is_(None), Round.closes_at > now),
-            )
-        ).one_or_none()
+    with driver_transaction() as tx:
+        design = tx.first(_OPEN_LINK_DESIGN, {"b_open_link_id": entry.id, "now": utcnow()})
         if design is None:
-            db.session.rollback()
+            tx.rollback()
             return Outcome(CLOSED)
-        values = {**design._mapping, "attributes": {}}
-        outcome = _store(spec, given, values, "open_link")
-        db.session.commit() if outcome.status == "stored" else db.session.rollback()
+        outcome = _store(tx, spec, given, {**design._asdict(), "attributes": {}}, "open_link")
+        if outcome.status != "stored":
+            tx.rollback()
         return outcome
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
-def _store(spec: FormSpec, given: dict[str, int], design, channel: str) -> Outcome:
+def _store(tx: DriverTransaction, spec: FormSpec, given: dict, design: dict, channel: str):
     checked = check_answers(spec, given)
     if checked.incomplete_section is not None:
         return Outcome("incomplete", checked.incomplete_section)
     if not checked.answers:
         return Outcome("empty", 0)
-    _INSERT_RESPONSE.execute(
+    tx.run(
+        _INSERT_RESPONSE,
         {
             "b_id": new_response_id(),
             "b_round_id": design["round_id"],
@@ -185,6 +182,6 @@ def _store(spec: FormSpec, given: dict[str, int], design, channel: str) -> Outco
             "b_submitted_on": utcnow().date(),
             "b_channel": channel,
             "b_answers": compact_json(checked.answers),
-        }
+        },
     )
     return Outcome("stored")
