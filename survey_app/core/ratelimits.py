@@ -118,9 +118,25 @@ def init_app(app: Flask) -> None:
     # Every limit here is on a view, checked by its decorator; there are no default or
     # application limits. Flask-Limiter's check before every request would only resolve
     # an empty list, about 4% of the server's CPU under respondent load, so it is taken
-    # out. Its after-request hook, which deducts failed sign-ins, stays.
+    # out.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Its after-request hook deducts failed sign-ins and its teardown clears what the
+    # decorator noted; only the sign-in view (blueprint "accounts") is decorated, so
+    # they run for that blueprint's requests only rather than for every respondent's.
+    for hooks in (app.after_request_funcs, app.teardown_request_funcs):
+        for hook in [h for h in hooks[None] if _limiter_hook(h)]:
+            hooks[None].remove(hook)
+            hooks[SIGN_IN_BLUEPRINT].append(hook)
     app.register_error_handler(429, too_many)
+
+
+#: The blueprint of the one view decorated with a Flask-Limiter limit (``login_limit``).
+SIGN_IN_BLUEPRINT = "accounts"
+
+
+def _limiter_hook(hook) -> bool:
+    owner = hook.args[0] if isinstance(hook, functools.partial) and hook.args else None
+    return getattr(hook, "__self__", owner) is limiter
 
 
 def too_many(error):

@@ -1,17 +1,25 @@
-"""Security headers on every response, session cookies, trusted proxies, NUL-free input.
+"""Security headers on every response, session cookies, trusted proxies, NUL-free input,
+and CSRF checks on every state-changing request.
 
 The Content-Security-Policy allows no inline script or style, so every template keeps its
 scripts and styles in ``static/`` files (``tests/hardening/test_headers.py`` checks each page).
+
+CSRF: Flask-WTF's token, bound to the session, is required on every POST, PUT, PATCH and
+DELETE (its check runs only for those methods, not on every GET). Its "SSL strict" check
+is off: it demands a same-origin ``Referer`` on every HTTPS form post, and no browser
+sends one, because every page says ``Referrer-Policy: no-referrer``. A browser's own
+``Sec-Fetch-Site: cross-site`` is refused instead; the token does the rest.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.core.notices import notice
+from survey_app.extensions import csrf
 
 CSP = "; ".join(
     (
@@ -26,6 +34,15 @@ CSP = "; ".join(
     )
 )
 HSTS = "max-age=31536000; includeSubDomains"
+#: Set on every response unless the view set its own (evidence downloads do).
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+_HEADER_NAMES = tuple(name.lower() for name, _ in HEADERS)
+UNSAFE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 #: PostgreSQL cannot store U+0000 in text; refusing it at the door keeps every path alike.
 NUL = "\x00"
 
@@ -48,6 +65,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
+    """Before :func:`csrf.init_app <flask_wtf.csrf.CSRFProtect.init_app>`."""
+    app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_SSL_STRICT=False)
     app.session_interface = SessionInterface()
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
@@ -55,6 +74,7 @@ def init_app(app: Flask) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
     app.before_request(refuse_nul)
+    app.before_request(check_csrf)
     app.after_request(add_headers)
     app.register_error_handler(CSRFError, refused_form)
 
@@ -62,13 +82,24 @@ def init_app(app: Flask) -> None:
 def add_headers(response: Response) -> Response:
     """A view may set a stricter policy of its own (evidence downloads do)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers, not dict)
+    headers.extend(
+        [pair for pair, name in zip(HEADERS, _HEADER_NAMES, strict=True) if name not in present]
+    )
+    if request.is_secure and "strict-transport-security" not in present:
+        headers["Strict-Transport-Security"] = HSTS
     return response
+
+
+def check_csrf():
+    """``before_request``: a state-changing request needs the session's CSRF token (in
+    the form, or an ``X-CSRFToken`` header) and must not come from another site."""
+    if request.method not in UNSAFE_METHODS or not current_app.config["WTF_CSRF_ENABLED"]:
+        return None
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return refused_form(None)
+    csrf.protect(apply_exemptions=True)  # raises CSRFError (see refused_form)
+    return None
 
 
 def refuse_nul():
@@ -85,7 +116,12 @@ def refuse_nul():
 
 
 def _has_nul(req) -> bool:
-    if NUL in req.path or any(NUL in k or NUL in v for k, v in req.args.items(multi=True)):
+    # A NUL can only reach the query through "%00": no need to parse it when it has none.
+    query = req.environ.get("QUERY_STRING", "")
+    if NUL in req.path or (
+        ("%00" in query or NUL in query)
+        and any(NUL in k or NUL in v for k, v in req.args.items(multi=True))
+    ):
         return True
     if req.method in ("GET", "HEAD", "OPTIONS"):
         return False
@@ -94,7 +130,7 @@ def _has_nul(req) -> bool:
     return any(NUL in (f.filename or "") for f in req.files.values())
 
 
-def refused_form(_error: CSRFError):
+def refused_form(_error: CSRFError | None):
     """A forged request, or a form from another (or an earlier) session: nothing changes."""
     return notice(
         "This form could not be accepted",

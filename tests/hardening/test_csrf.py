@@ -94,3 +94,24 @@ def test_the_same_requests_with_the_current_token_are_accepted(site, endpoint):
     response = client.post(_url(site, endpoint), data=_data(site, endpoint) | {"csrf_token": token})
     assert response.status_code in (302, 303)
     assert fingerprint(site.app) != before  # a login is audited; a submit stores a response
+
+
+def test_over_https_a_form_is_accepted_without_a_referer_and_refused_from_another_site(site):
+    """Every page says ``Referrer-Policy: no-referrer``, so a browser posts its forms over
+    HTTPS with no ``Referer``: that must not be taken for forgery (Flask-WTF's "SSL strict"
+    check would refuse every one). A browser's ``Sec-Fetch-Site: cross-site`` is refused,
+    even with a valid token, and changes nothing."""
+    site.app.config["WTF_CSRF_ENABLED"] = True
+    client = site.app.test_client()
+    https = {"base_url": "https://par.example.vn"}
+    assert client.get(f"/r/{site.ids['tokens'][1]}", **https).status_code == 303
+    page = client.get("/respond", **https)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    data = _data(site, "respond.page_post") | {"csrf_token": csrf_token(page.text)}
+    before = fingerprint(site.app)
+    forged = client.post("/respond", data=data, headers={"Sec-Fetch-Site": "cross-site"}, **https)
+    assert forged.status_code == 400 and "This form could not be accepted" in forged.text
+    assert fingerprint(site.app) == before
+    stored = client.post("/respond", data=data, headers={"Sec-Fetch-Site": "same-origin"}, **https)
+    assert stored.status_code == 303, stored.text
+    assert fingerprint(site.app) != before
