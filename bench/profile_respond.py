@@ -1,10 +1,11 @@
-"""Time (and optionally profile) the respondent path in-process, with Flask's test client:
+"""Time (and optionally profile) the respondent path in-process:
 GET /r/<token> → GET /respond → POST /respond (submit), on SQLite or PostgreSQL.
 
     python bench/profile_respond.py [--db sqlite|pg] [-n 2000] [--profile submit|form|link]
                                     [--set NAME=JSON ...]
 
-Prints the mean CPU time of each step in ms (the app and the test client). Not a test;
+Prints the mean CPU time of each step in ms: the app's, called as a WSGI application the
+way gunicorn calls it (the HTTP server's own work is not included). Not a test;
 see load_submit.py for the load benchmark through gunicorn.
 """
 
@@ -12,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import json
 import pstats
 import re
+import sys
 import tempfile
 import time
+from urllib.parse import urlencode
 
 import psycopg
 
@@ -40,30 +44,82 @@ def make_app(db: str, folder: str, extra: dict | None = None):
             "INSTANCE_PATH": folder,
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "b" * 40,
+            # as in production: PostgreSQL with Redis, the embedded mode in memory
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0" if db == "pg" else "memory://",
             **(extra or {}),
         }
     )
 
 
+class Browser:
+    """Calls the WSGI app directly, as gunicorn would (no test client), with one cookie."""
+
+    def __init__(self, app) -> None:
+        self.app, self.cookie = app, ""
+
+    def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, str]:
+        environ = {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8078",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8078",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+        if body:
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if self.cookie:
+            environ["HTTP_COOKIE"] = self.cookie
+        seen = {}
+
+        def start_response(status, headers, exc_info=None):
+            seen["status"] = int(status.split()[0])
+            for name, value in headers:
+                if name.lower() == "set-cookie":
+                    self.cookie = value.split(";", 1)[0]
+
+        chunks = self.app(environ, start_response)
+        try:
+            data = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        return seen["status"], data.decode()
+
+
 def flow(app, token: str, timings: dict, profiler=None, which=None):
-    client = app.test_client()
+    browser = Browser(app)
     steps = (
-        ("link", lambda: client.get(f"/r/{token}")),
-        ("form", lambda: client.get("/respond")),
-        ("submit", lambda: client.post("/respond", data={**ANSWERS, **_form_fields(page)})),
+        ("link", lambda: browser.request("GET", f"/r/{token}")),
+        ("form", lambda: browser.request("GET", "/respond")),
+        ("submit", lambda: browser.request("POST", "/respond", _submit_body(page))),
     )
     page = None
     for name, call in steps:
         if profiler and name == which:
             profiler.enable()
         t0 = time.process_time()  # CPU of this process: the app's work, not waiting
-        response = call()
+        status, text = call()
         timings[name] += time.process_time() - t0
         if profiler and name == which:
             profiler.disable()
         if name == "form":
-            page = response.text
-        assert response.status_code in (200, 303), (name, response.status_code)
+            page = text
+        assert status in (200, 303), (name, status)
+
+
+def _submit_body(page: str) -> bytes:
+    return urlencode({**ANSWERS, **_form_fields(page)}).encode()
 
 
 def _form_fields(page: str) -> dict:
