@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, utcnow
@@ -54,6 +54,9 @@ class Invitation(db.Model):
     is_used: Mapped[bool] = mapped_column(Boolean, default=False)
     #: withdrawn by an admin; the link stops working
     is_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a draft was saved (set with the draft, under this row's lock; the submit reads it
+    #: from the row it locks, and deletes the draft only if it is set)
+    has_draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit = relationship("Unit")
 

@@ -114,3 +114,47 @@ def test_sqlite_answers_move_to_the_response_row_and_back(tmp_path):
 @pytest.mark.postgres
 def test_postgres_answers_move_to_the_response_row_and_back(pg_empty_database, tmp_path):
     _answers_roundtrip(_fresh_app(pg_empty_database, tmp_path))
+
+
+#: Two invitations at revision 0501, the first with a saved draft.
+_AT_0501 = [
+    *_AT_0401[:4],  # questionnaire, round, unit kind, unit
+    *(
+        "INSERT INTO invitations (id, round_id, token_hash, name, group_code, unit_id, stratum, "
+        f"psu, attributes, created_at, is_used, is_revoked) VALUES ({i}, 1, {digest}, 'n', 'g', "
+        "1, 's', 'p', '{}', '2026-11-26 00:00:00', false, false)"
+        for i, digest in ((1, "'\\x01'::bytea"), (2, "'\\x02'::bytea"))
+    ),
+    "INSERT INTO response_drafts (invitation_id, answers, section, updated_at) "
+    "VALUES (1, '{\"Q01\": 4}', 0, '2026-11-26 00:00:00')",
+]
+
+
+def _draft_flags(app, statements) -> None:
+    with app.app_context():
+        upgrade(revision="0501")
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, has_draft FROM invitations ORDER BY id")
+            assert [(i, bool(flag)) for i, flag in rows] == [(1, True), (2, False)]
+        downgrade(revision="0501")
+        assert "has_draft" not in {c["name"] for c in inspect(db.engine).get_columns("invitations")}
+        db.engine.dispose()
+
+
+def test_sqlite_invitations_with_a_draft_are_flagged(tmp_path):
+    sqlite = [
+        s.replace("'\\x01'::bytea", "x'01'")
+        .replace("'\\x02'::bytea", "x'02'")
+        .replace("false", "0")
+        for s in _AT_0501
+    ]
+    _draft_flags(_fresh_app(f"sqlite:///{tmp_path / 'm.sqlite'}", tmp_path), sqlite)
+
+
+@pytest.mark.postgres
+def test_postgres_invitations_with_a_draft_are_flagged(pg_empty_database, tmp_path):
+    _draft_flags(_fresh_app(pg_empty_database, tmp_path), _AT_0501)

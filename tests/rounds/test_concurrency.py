@@ -57,3 +57,41 @@ def _submit_together(browsers) -> Counter:
     for t in threads:
         t.join(timeout=120)
     return Counter(results)
+
+
+PAIRS = 20
+
+
+def test_a_save_racing_a_submit_never_leaves_a_draft_behind(round_app):
+    """Each link is saved (one answer) and submitted (all of them) at the same moment, from
+    two browsers. Whichever comes first, the result is one response and no draft: a save
+    that lost is refused, and a submit that lost the race reads the saved draft."""
+    app, round_id = round_app
+    people = "".join(f"p{i}@x.vn,P{i},leader,C03,C03-leader,C03-D1,F\n" for i in range(PAIRS))
+    with app.app_context():
+        tokens = invite(round_id, RESPONDENTS_HEADER + people)
+    statuses: Counter = Counter()
+    with serving(app) as port:
+        for token in tokens:
+            saver, submitter = Browser(port), Browser(port)
+            for browser in (saver, submitter):
+                assert browser.request("GET", f"/r/{token}")[0] == 303
+            barrier = threading.Barrier(2)
+
+            def post(browser, data, barrier=barrier):
+                barrier.wait()
+                statuses[browser.request("POST", "/respond", {"s": "0", **data})[0]] += 1
+
+            threads = [
+                threading.Thread(target=post, args=(saver, {"action": "save", "Q01": "1"})),
+                threading.Thread(target=post, args=(submitter, {"action": "submit", **answers(3)})),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+    assert not [s for s in statuses if s >= 500], statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == PAIRS
+        assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+        assert all(db.session.scalars(select(Invitation.is_used)))
