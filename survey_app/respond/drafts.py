@@ -3,6 +3,8 @@ on another day or device), in the session cookie for an open link (no resume).""
 
 from __future__ import annotations
 
+import time
+
 from flask import session
 from sqlalchemy import bindparam, or_, select
 
@@ -46,8 +48,20 @@ _PAGE = DriverStatement(
 )
 
 
+#: How long after a link was opened with nothing saved its form page trusts that reading.
+BLANK_FOR_SECONDS = 30
+
+
 def open_page(entry: Entry) -> tuple[str, dict[str, int], int]:
-    """The link's state, and the answers and page saved so far (one query)."""
+    """The link's state, and the answers and page saved so far (one query).
+
+    None right after the link itself found the invitation usable with nothing saved (the
+    page it redirects to): nothing this page shows could be stale in a way that matters,
+    because every save and submit checks the invitation again as it writes, and a submit
+    merges any draft saved elsewhere meanwhile.
+    """
+    if entry.kind == "i" and 0 <= time.time() - entry.blank_at < BLANK_FOR_SECONDS:
+        return OK, {}, 0
     if entry.kind != "i":
         status = link_state(entry)
         return (status, *load(entry)) if status == OK else (status, {}, 0)

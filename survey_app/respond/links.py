@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import bindparam, select
@@ -32,6 +33,11 @@ class Entry:
 
     ``h`` is the hex of the link's stored hash: re-issuing the link changes it, so a
     session opened with an old link stops working too.
+
+    ``blank_at`` is when an invitation link was opened with nothing saved for it (Unix
+    seconds; 0 otherwise, and once this browser has posted anything): the form page that
+    the link redirects to, an instant later, can then be shown without reading again
+    what the link has just read (see :func:`survey_app.respond.drafts.open_page`).
     """
 
     kind: str  # "i" invitation, "o" open link
@@ -40,6 +46,7 @@ class Entry:
     round_id: int
     questionnaire_id: int
     group: str
+    blank_at: int = 0
 
     def as_session(self) -> dict:
         return asdict(self)
@@ -74,6 +81,7 @@ _BY_TOKEN = DriverStatement(
         _rounds.c.opens_at,
         _rounds.c.closes_at,
         _rounds.c.questionnaire_id,
+        _inv.c.has_draft,
     )
     .join(_rounds, _rounds.c.id == _inv.c.round_id)
     .where(_inv.c.token_hash == bindparam("digest"))
@@ -105,7 +113,10 @@ def resolve_invitation(token: str) -> tuple[str, Entry | None]:
         status = round_status(row.state, row.opens_at, row.closes_at)
     if status != OK:
         return status, None
-    return OK, Entry("i", row.id, digest.hex(), row.round_id, row.questionnaire_id, row.group_code)
+    blank_at = 0 if row.has_draft else int(time.time())
+    return OK, Entry(
+        "i", row.id, digest.hex(), row.round_id, row.questionnaire_id, row.group_code, blank_at
+    )
 
 
 def resolve_open_link(token: str) -> tuple[str, Entry | None]:

@@ -3,6 +3,8 @@ clean ``/respond`` URL, so the token is in no address bar, Referer header or lat
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     current_app,
@@ -121,6 +123,9 @@ def page_post():
     entry = _entry()
     if entry is None:
         return _no_entry()
+    if entry.blank_at:  # from now on the page shows what this browser saves
+        entry = replace(entry, blank_at=0)
+        session[ENTRY] = entry.as_session()
     spec = get_form_spec(entry.questionnaire_id, entry.group)
     index = _clamp(request.form.get("s", 0), spec)
     action = request.form.get("action", "save")

@@ -171,17 +171,24 @@ def test_a_session_opened_before_the_round_closed_cannot_submit(sqlite_round):
         assert db.session.scalar(select(Invitation.is_used)) is False
 
 
-def test_reissued_link_voids_the_old_link_and_its_sessions(sqlite_round):
+def test_reissued_link_voids_the_old_link_and_its_sessions(sqlite_round, monkeypatch):
+    """At once for the old link and for anything an old session writes; its form page
+    itself goes once the reading made when the link was opened is no longer trusted
+    (``BLANK_FOR_SECONDS``, set to 0 here)."""
     app, round_id = sqlite_round
     old = _link(app, round_id)
-    client = app.test_client()
+    client, other = app.test_client(), app.test_client()
     client.get(f"/r/{old}")
+    other.get(f"/r/{old}")
     with app.app_context():
         from survey_app.invitations.operations import reissue_round_links
 
         [(_, new)] = reissue_round_links(db.session.get(Round, round_id))
         db.session.commit()
     assert app.test_client().get(f"/r/{old}").status_code == 404
+    refused = other.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    assert refused.status_code == 404 and _count(app, Response) == 0
+    monkeypatch.setattr("survey_app.respond.drafts.BLANK_FOR_SECONDS", 0)
     assert client.get("/respond").status_code == 404
     fresh = app.test_client()
     fresh.get(f"/r/{new}")

@@ -54,3 +54,27 @@ def test_a_submit_runs_one_transaction_and_no_other_query(round_app, caplog, wit
         assert sorted(a["Q01"] for a in saved) == ([1, 3] if with_draft else [3, 4])
         assert db.session.scalar(select(ResponseDraft)) is None
         assert db.session.scalars(select(Invitation.is_used)).all().count(True) == 2
+
+
+def test_the_page_a_link_opens_reads_nothing_and_later_pages_show_what_was_saved(round_app, caplog):
+    """The link has just read the invitation (usable, nothing saved): the form page it
+    redirects to does not read it again. Once this browser has saved, every page does."""
+    app, round_id = round_app
+    with app.app_context():
+        first, second, _ = invite(round_id, RESPONDENTS_HEADER + PEOPLE)
+    warm = app.test_client()  # the questionnaire is read once per process
+    warm.get(f"/r/{first}")
+    warm.get("/respond")
+    client = app.test_client()
+    client.get(f"/r/{second}")
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        blank = client.get("/respond")
+    assert blank.status_code == 200 and " checked" not in blank.text
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy")] == []
+    client.post("/respond", data={"s": "0", "action": "save", "Q01": "2"})
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        saved = client.get("/respond")
+    words = [r.getMessage().split(maxsplit=1)[0].upper() for r in caplog.records]
+    assert [w for w in words if w in SQL] == ["SELECT"]
+    assert 'id="Q01-2" value="2" checked' in saved.text
