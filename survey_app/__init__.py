@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    security.use_fast_csrf_tokens(app)
     with app.app_context():
         sqlite.configure(db.engine)
     from survey_app import i18n

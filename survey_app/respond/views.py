@@ -16,10 +16,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from survey_app.core.ratelimits import link_limit
+from survey_app.core.signing import csrf_token
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.openlinks.operations import flag_burst
@@ -64,7 +64,7 @@ def _enter(status: str, entry: Entry | None):
         return state_page(status)
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
-    generate_csrf()  # now, so the form page leaves the session (and its cookie) as it is
+    csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
     return redirect(url_for(".page", **_lang_arg()), 303)
 
 
@@ -115,7 +115,7 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
         form = make_section_form(page_items(spec, index, {}), lang, data={})
         page = _render(entry, spec, index, form, {}, csrf_token=lambda: _TOKEN_SLOT)
         parts = cache[key] = tuple(page.split(_TOKEN_SLOT))
-    return str(escape(generate_csrf())).join(parts)
+    return str(escape(csrf_token())).join(parts)
 
 
 @bp.post("/respond")
