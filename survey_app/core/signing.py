@@ -18,7 +18,9 @@ What is here produces and accepts exactly what they do (tests check both directi
   tagged JSON otherwise; it reads both;
 - :func:`csrf_token` is Flask-WTF's ``generate_csrf`` on a cached serializer: the same
   session entry, the same token, cached on ``g`` where Flask-WTF looks for it, so Flask-WTF
-  (its form fields, its check on every POST) works on as before.
+  (its form fields, its check on every POST) works on as before;
+- :func:`csrf_token_matches` accepts exactly the tokens Flask-WTF's ``validate_csrf``
+  accepts; anything it does not accept still goes through Flask-WTF's own check.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from functools import lru_cache
 
 from flask import current_app, g, session
 from flask.json.tag import TaggedJSONSerializer
-from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, Serializer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.signer import HMACAlgorithm
 
@@ -129,6 +131,21 @@ class SessionJSON(TaggedJSONSerializer):
 @lru_cache(maxsize=16)
 def csrf_serializer(secret_key: str | bytes) -> FastURLSafeTimedSerializer:
     return FastURLSafeTimedSerializer(secret_key, salt=CSRF_SALT)
+
+
+def csrf_token_matches(token: str | None) -> bool:
+    """Whether ``token`` is this session's valid CSRF token, as Flask-WTF's
+    ``validate_csrf`` would find it (False where it would raise)."""
+    config = current_app.config
+    expected = session.get(config["WTF_CSRF_FIELD_NAME"])
+    if not token or not isinstance(expected, str):
+        return False
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    try:
+        value = csrf_serializer(secret).loads(token, max_age=config["WTF_CSRF_TIME_LIMIT"])
+    except BadData:
+        return False
+    return isinstance(value, str) and hmac.compare_digest(expected, value)
 
 
 def csrf_token() -> str:

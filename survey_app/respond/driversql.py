@@ -66,7 +66,7 @@ class DriverStatement:
             if postgres:
                 driver.autocommit = True
             try:
-                cursor = pooled.cursor()
+                cursor = driver.cursor()  # the driver's own: no SQLAlchemy wrapper
                 row = self.first(cursor, dialect, params)
                 cursor.close()
             finally:

@@ -69,6 +69,8 @@ def _enter(status: str, entry: Entry | None):
 
 
 def _lang_arg() -> dict:
+    if not request.query_string:  # most links: no need to parse the query
+        return {}
     return {"lang": request.args["lang"]} if request.args.get("lang") in ("vi", "en") else {}
 
 

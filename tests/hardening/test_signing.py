@@ -62,3 +62,21 @@ def test_csrf_tokens_are_flask_wtf_tokens(sqlite_app, monkeypatch):
         theirs = generate_csrf()  # Flask-WTF's own, for the same session at the same time
         g.pop("csrf_token")
         assert csrf_token() == theirs == token
+
+
+def test_the_quick_csrf_check_accepts_only_what_flask_wtf_accepts(sqlite_app):
+    from flask_wtf.csrf import ValidationError
+
+    from survey_app.core.signing import csrf_token_matches
+
+    with sqlite_app.test_request_context("/"):
+        token = csrf_token()
+        foreign = URLSafeTimedSerializer("another key", salt=CSRF_SALT).dumps(session["csrf_token"])
+        for candidate in (token, token + "x", token[:-2], foreign, "", None, "a.b.c"):
+            try:
+                validate_csrf(candidate)
+                accepted = True
+            except ValidationError:
+                accepted = False
+            assert csrf_token_matches(candidate) is accepted, candidate
+        assert csrf_token_matches(token)
