@@ -190,7 +190,7 @@ def start_gunicorn(env: dict, folder: str) -> subprocess.Popen:
     cmd = [
         sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{PORT}", "-k", "gthread",
         "-w", "4", "--threads", "4", "--backlog", "2048", "--timeout", "60",
-        "--log-level", "warning", *os.environ.get("BENCH_GUNICORN", "").split(), "survey_app.wsgi:app",
+        "--log-level", "warning", "survey_app.wsgi:app",
     ]  # fmt: skip
     log = open(Path(folder) / "gunicorn.log", "a")  # noqa: SIM115 (closed with the process)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
