@@ -13,9 +13,12 @@ connection borrowed from the engine's pool: outside any transaction for a one-ro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import threading
+import time
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,29 +52,25 @@ class DriverStatement:
         return compiled, values
 
     def read_one(self, params: dict):
-        """The first row of a SELECT, read outside any transaction (or None).
+        """The first row of one statement run on its own, outside any transaction (or
+        None): a read, or on PostgreSQL a statement that is its own transaction.
 
         A request that only reads one row needs no transaction: in one, PostgreSQL costs
         a BEGIN and a ROLLBACK round trip more, and SQLite's ``BEGIN IMMEDIATE`` (see
-        :mod:`survey_app.core.sqlite`) would queue the read behind every writer. The
-        driver connection is borrowed from the pool in autocommit mode and its values
-        are converted by the columns' own types, as a Core result would.
+        :mod:`survey_app.core.sqlite`) would queue the read behind every writer. Values
+        are converted by the columns' own types, as a Core result would. On PostgreSQL
+        the statement runs on this thread's own autocommit connection (see
+        :class:`_Autocommit`); on SQLite on a connection borrowed from the pool.
         """
         engine = db.engine
         dialect = engine.dialect
+        if dialect.name == "postgresql":
+            return _autocommit.run(engine, lambda cursor: self.first(cursor, dialect, params))
         pooled = engine.raw_connection()
         try:
-            driver = pooled.driver_connection
-            postgres = dialect.name == "postgresql"
-            if postgres:
-                driver.autocommit = True
-            try:
-                cursor = driver.cursor()  # the driver's own: no SQLAlchemy wrapper
-                row = self.first(cursor, dialect, params)
-                cursor.close()
-            finally:
-                if postgres:
-                    driver.autocommit = False
+            cursor = pooled.driver_connection.cursor()  # the driver's own: no wrapper
+            row = self.first(cursor, dialect, params)
+            cursor.close()
         finally:
             pooled.close()  # back to the pool
         return row
@@ -103,6 +102,75 @@ class DriverStatement:
             ]
             reader = self._readers[dialect.name] = (make, processors)
         return reader
+
+
+class _Held:
+    """A thread's autocommit connection; closed when the thread's locals go with it."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.since = engine, time.monotonic()
+        self.pooled = engine.raw_connection()
+        self.driver = self.pooled.driver_connection
+        self.pooled.detach()  # never back to the pool in autocommit mode
+        self.driver.autocommit = True
+
+    def close(self) -> None:
+        pooled, self.pooled = self.pooled, None
+        if pooled is not None:
+            pooled.close()  # detached: this closes the driver connection
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter exit, say
+            self.close()
+
+
+class _Autocommit(threading.local):
+    """Each thread's own PostgreSQL connection, in autocommit, for statements that run
+    alone (the link's and the form page's reads, the one-statement submit).
+
+    Borrowing a pool connection and switching it to autocommit and back cost about a
+    third as much CPU as the statement itself. The connection is taken from the engine's
+    pool and detached from it (the pool opens another when it needs one), so it never
+    returns to the pool in autocommit mode. It is replaced after ``pool_recycle``
+    seconds, when the app's engine changes, and when the server has closed it; in that
+    last case the statement is sent once more on a new connection: it cannot have run,
+    as the connection was already gone. It is closed when its thread ends.
+    """
+
+    held: _Held | None = None
+
+    def run(self, engine, use):
+        for attempt in (1, 2):
+            driver = self._connection(engine)
+            try:
+                cursor = driver.cursor()
+                try:
+                    return use(cursor)
+                finally:
+                    cursor.close()
+            except engine.dialect.dbapi.OperationalError:
+                if not driver.closed or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @property
+    def driver(self):
+        return self.held.driver if self.held is not None else None
+
+    def _connection(self, engine):
+        held = self.held
+        if held is not None:
+            recycle = engine.pool._recycle
+            stale = recycle > -1 and time.monotonic() - held.since > recycle
+            if held.engine is engine and not stale and not held.driver.closed:
+                return held.driver
+            self.held = None
+            held.close()
+        self.held = _Held(engine)
+        return self.held.driver
+
+
+_autocommit = _Autocommit()
 
 
 class DriverTransaction:
