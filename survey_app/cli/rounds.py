@@ -1,5 +1,5 @@
-"""``parindex rounds …``: create, open, invite, links, remind, import-responses, progress,
-close, open-link (FORMATS.md "Commands")."""
+"""``parindex rounds …``: create, open, invite, links, revoke, remind, import-responses,
+progress, close, open-link (FORMATS.md "Commands")."""
 
 from __future__ import annotations
 
@@ -162,6 +162,30 @@ def links_cmd(round_id: int, out: str) -> None:
     rnd = _round(round_id)
     issued = _commit_or_report(lambda: reissue_round_links(rnd))
     _links_and_mail(rnd, issued, False, out)
+
+
+@rounds_group.command("revoke")
+@click.argument("round_id", type=int)
+@click.option("--email", help="the invited person's e-mail address")
+@click.option("--link", help="their link, as in a links file (or its token alone)")
+@with_app
+def revoke_cmd(round_id: int, email: str | None, link: str | None) -> None:
+    """Withdraw one person's link (a wrong address, someone who left the unit): it then
+    shows a "withdrawn" page, and no reminder goes to them. An answered one cannot be."""
+    from survey_app.invitations.operations import find_invitation, revoke_invitation
+
+    if (email is None) == (link is None):
+        raise click.UsageError("give either --email or --link")
+    rnd = _round(round_id)
+    inv = find_invitation(rnd, email=email, link=link)
+    if inv is None:
+        what = "that address" if email is not None else "that link (re-issued since?)"
+        raise click.ClickException(f"round {round_id} has no invitation with {what}")
+    if inv.is_revoked:
+        click.echo("already withdrawn")
+        return
+    _commit_or_report(lambda: revoke_invitation(inv))
+    click.echo("withdrawn")
 
 
 @rounds_group.command("send")

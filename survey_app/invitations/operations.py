@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
 from survey_app.formats.respondents import ListRules, RespondentRow
 from survey_app.invitations.models import Invitation
-from survey_app.invitations.tokens import new_token, token_hash
+from survey_app.invitations.tokens import looks_like_token, new_token, token_hash
 from survey_app.rounds.models import Round
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,20 @@ def list_open_invitations(rnd: Round, *, email_only: bool = False) -> list[Invit
     if email_only:
         stmt = stmt.where(Invitation.email.is_not(None))
     return list(db.session.scalars(stmt.order_by(Invitation.id)))
+
+
+def find_invitation(rnd: Round, *, email: str | None = None, link: str | None = None):
+    """The invitation of ``rnd`` with this address (any case), or whose current link this
+    is (a full link ``…/r/TOKEN`` or the token alone); None if there is none."""
+    stmt = select(Invitation).where(Invitation.round_id == rnd.id)
+    if email is not None:
+        stmt = stmt.where(func.lower(Invitation.email) == email.strip().lower())
+    else:
+        token = (link or "").strip().rstrip("/").rsplit("/", 1)[-1]
+        if not looks_like_token(token):
+            return None
+        stmt = stmt.where(Invitation.token_hash == token_hash(token))
+    return db.session.scalars(stmt.order_by(Invitation.id)).first()
 
 
 def revoke_invitation(inv: Invitation) -> None:

@@ -98,6 +98,35 @@ def test_links_reissues_only_unanswered_and_old_links_stop_working(examples, sql
     assert sqlite_app.test_client().get(f"/r/{new[0]}").status_code == 303
 
 
+def test_revoke_withdraws_one_link_by_link_or_address(examples, sqlite_app, tmp_path):
+    rid = _create(examples, "--opens", "2020-01-01T00:00:00Z")
+    out = tmp_path / "links.csv"
+    examples("rounds", "invite", rid, EXAMPLES / "respondents.csv", "--links", out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    by_link = examples("rounds", "revoke", rid, "--link", rows[0]["link"])
+    assert by_link.exit_code == 0 and "withdrawn" in by_link.output
+    by_address = examples("rounds", "revoke", rid, "--email", rows[1]["email"].upper())
+    assert by_address.exit_code == 0 and "withdrawn" in by_address.output
+    assert (
+        "already withdrawn" in examples("rounds", "revoke", rid, "--link", rows[0]["link"]).output
+    )
+    for row in rows[:2]:
+        page = sqlite_app.test_client().get(row["link"].removeprefix("http://127.0.0.1:5000"))
+        assert page.status_code == 410
+    client = sqlite_app.test_client()  # an answered one stays answered
+    client.get(rows[2]["link"].removeprefix("http://127.0.0.1:5000"))
+    client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    answered = examples("rounds", "revoke", rid, "--email", rows[2]["email"])
+    assert answered.exit_code != 0 and "answered" in answered.output
+    unknown = examples("rounds", "revoke", rid, "--link", "http://x/r/" + "A" * 32)
+    assert unknown.exit_code != 0 and "no invitation" in unknown.output
+    assert examples("rounds", "revoke", rid).exit_code != 0  # neither --email nor --link
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(func.count()).where(Invitation.is_revoked)) == 2
+    progress = json.loads(examples("rounds", "progress", rid, "--json", "-").output)
+    assert progress["totals"]["invited"] == 58  # a withdrawn link is not counted
+
+
 def test_a_bad_respondent_list_is_rejected_whole_with_every_problem(examples, sqlite_app, tmp_path):
     rid = _create(examples, "--frame", EXAMPLES / "frame.csv")
     bad = tmp_path / "bad.csv"
