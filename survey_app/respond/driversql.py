@@ -115,9 +115,10 @@ class _Held:
         self.driver.autocommit = True
 
     def close(self) -> None:
-        pooled, self.pooled = self.pooled, None
-        if pooled is not None:
-            pooled.close()  # detached: this closes the driver connection
+        """Close the driver connection itself: it holds no transaction to roll back,
+        and at interpreter exit the pool's reset could no longer run."""
+        self.pooled = None
+        self.driver.close()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # at interpreter exit, say
