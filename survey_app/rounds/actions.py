@@ -15,9 +15,11 @@ from survey_app.i18n import gettext as _
 from survey_app.invitations.operations import (
     InvitationError,
     create_invitations,
+    find_invitation,
     links_rows,
     list_rules,
     reissue_round_links,
+    revoke_invitation,
 )
 from survey_app.openlinks.operations import OpenLinkError, create_open_link, list_open_links
 from survey_app.responses.operations import import_responses, questionnaire_rules
@@ -54,6 +56,32 @@ def change_state(rnd, operation, message: str) -> Response:
             return _refused(rnd, exc)
         db.session.commit()
         flash(_(message), "info")
+    return _back(rnd)
+
+
+def revoke(rnd, form) -> Response:
+    """Withdraw one person's link, found by their address or their current link."""
+    if not form.validate_on_submit():
+        return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+    who = form.who.data.strip()
+    by_email = "@" in who and "/" not in who
+    inv = find_invitation(rnd, email=who) if by_email else find_invitation(rnd, link=who)
+    if inv is None:
+        flash(
+            _(
+                "No invitation of this round has that address or link (links change when "
+                "they are re-issued)."
+            ),
+            "error",
+        )
+    elif inv.is_revoked:
+        flash(_("That link was already withdrawn."), "info")
+    elif inv.is_used:
+        flash(_("That invitation has been answered; it cannot be withdrawn."), "error")
+    else:
+        revoke_invitation(inv)
+        db.session.commit()
+        flash(_("The link is withdrawn: it now shows a “withdrawn” page."), "info")
     return _back(rnd)
 
 

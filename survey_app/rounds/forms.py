@@ -32,6 +32,10 @@ class InviteForm(I18nForm):
     download = BooleanField("Download the links (CSV) now")
 
 
+class RevokeForm(I18nForm):
+    who = StringField("E-mail address or link", validators=[DataRequired(), Length(max=2048)])
+
+
 class ResponsesForm(I18nForm):
     responses = FileField("Responses (CSV)", validators=[FileRequired(), FileAllowed(["csv"])])
 

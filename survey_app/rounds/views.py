@@ -1,4 +1,5 @@
-"""Round administration: list, create, invite, links, e-mail, progress, close (admins)."""
+"""Round administration: list, create, invite, links, revoke, e-mail, progress, close
+(admins)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from survey_app.i18n import gettext as _
 from survey_app.main.queries import list_rounds
 from survey_app.questionnaires.models import Questionnaire
 from survey_app.rounds import actions
-from survey_app.rounds.forms import ActionForm, InviteForm, ResponsesForm, RoundForm
+from survey_app.rounds.forms import ActionForm, InviteForm, ResponsesForm, RevokeForm, RoundForm
 from survey_app.rounds.operations import RoundError, close_round, create_round, open_round
 from survey_app.rounds.queries import get_progress, get_round, progress_totals
 
@@ -91,6 +92,7 @@ def detail(round_id: int):
         action=ActionForm(),
         invite=InviteForm(),
         responses=ResponsesForm(),
+        revoke=RevokeForm(),
         open_link=actions.open_link_form(rnd),
         open_links=actions.open_links(rnd),
     )
@@ -123,6 +125,11 @@ def links(round_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".detail", round_id=rnd.id), 303)
     return actions.links_download(rnd, actions.reissue(rnd))
+
+
+@bp.post("/<int:round_id>/revoke")
+def revoke(round_id: int):
+    return actions.revoke(get_round(round_id), RevokeForm())
 
 
 @bp.post("/<int:round_id>/send")

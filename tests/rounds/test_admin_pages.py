@@ -171,3 +171,36 @@ def test_a_questionnaire_upload_reports_problems_by_row(sqlite_app, admin, tmp_p
         content_type="multipart/form-data",
     )
     assert ok.status_code == 400 and "already exists" in ok.text
+
+
+def test_an_admin_withdraws_a_link_by_link_or_address_in_either_language(sqlite_app, admin):
+    round_id = _create(admin)
+    assert admin.post(f"/admin/rounds/{round_id}/open").status_code == 303
+    uploaded = admin.post(
+        f"/admin/rounds/{round_id}/invitations",
+        data={"respondents": _upload(EXAMPLES / "respondents.csv"), "download": "y"},
+        content_type="multipart/form-data",
+    )
+    rows = [line.split(",") for line in uploaded.text.splitlines()[1:]]
+    email, link = rows[0][0], rows[1][-1]
+    page = admin.get(f"/admin/rounds/{round_id}")
+    assert 'for="who"' in page.text and f"/admin/rounds/{round_id}/revoke" in page.text
+
+    def revoke(who, lang="en"):
+        answer = admin.post(f"/admin/rounds/{round_id}/revoke?lang={lang}", data={"who": who})
+        assert answer.status_code == 303
+        return admin.get(f"/admin/rounds/{round_id}").text
+
+    assert "The link is withdrawn" in revoke(link)
+    assert "The link is withdrawn" in revoke(email.upper())
+    assert "already withdrawn" in revoke(link)
+    assert "Không có thư mời nào" in revoke("someone@else.vn", lang="vi")
+    respondent = sqlite_app.test_client()
+    respondent.get(f"/r/{rows[2][-1].rsplit('/r/', 1)[1]}")
+    respondent.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    assert "cannot be withdrawn" in revoke(rows[2][0])
+    assert admin.post(f"/admin/rounds/{round_id}/revoke", data={"who": ""}).status_code == 400
+    for row in rows[:2]:
+        assert sqlite_app.test_client().get(f"/r/{row[-1].rsplit('/r/', 1)[1]}").status_code == 410
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(func.count()).where(Invitation.is_revoked)) == 2
