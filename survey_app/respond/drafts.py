@@ -65,7 +65,7 @@ def open_page(entry: Entry) -> tuple[str, dict[str, int], int]:
     if entry.kind != "i":
         status = link_state(entry)
         return (status, *load(entry)) if status == OK else (status, {}, 0)
-    row = _PAGE.read_one({"invitation_id": entry.id})
+    row = _PAGE.run_alone({"invitation_id": entry.id})
     if row is None or row.token_hash.hex() != entry.h:
         return UNKNOWN, {}, 0
     if row.is_used or row.is_revoked:

@@ -6,9 +6,9 @@ much again to begin, commit and close a transaction. The link, the form page and
 submit are the hot path of a survey, so their statements are written as Core statements
 (from the models' tables) and compiled once per dialect; each request then only fills in
 and converts its values the way the column types would, and hands the SQL to a driver
-connection borrowed from the engine's pool: outside any transaction for a one-row read
-(:meth:`DriverStatement.read_one`), or in one transaction of its own for the submit
-(:func:`driver_transaction`).
+connection: a statement that runs alone (a one-row read, or PostgreSQL's one-statement
+submit) outside any transaction (:meth:`DriverStatement.run_alone`), the statements of a
+submit in one transaction of their own (:func:`driver_transaction`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class DriverStatement:
             values = tuple(values[name] for name in compiled.positiontup)
         return compiled, values
 
-    def read_one(self, params: dict):
+    def run_alone(self, params: dict):
         """The first row of one statement run on its own, outside any transaction (or
         None): a read, or on PostgreSQL a statement that is its own transaction.
 
@@ -109,15 +109,14 @@ class _Held:
 
     def __init__(self, engine) -> None:
         self.engine, self.since = engine, time.monotonic()
-        self.pooled = engine.raw_connection()
-        self.driver = self.pooled.driver_connection
-        self.pooled.detach()  # never back to the pool in autocommit mode
+        pooled = engine.raw_connection()
+        self.driver = pooled.driver_connection
+        pooled.detach()  # never back to the pool in autocommit mode
         self.driver.autocommit = True
 
     def close(self) -> None:
         """Close the driver connection itself: it holds no transaction to roll back,
         and at interpreter exit the pool's reset could no longer run."""
-        self.pooled = None
         self.driver.close()
 
     def __del__(self) -> None:

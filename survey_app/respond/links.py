@@ -105,7 +105,7 @@ def resolve_invitation(token: str) -> tuple[str, Entry | None]:
     if not looks_like_token(token):
         return UNKNOWN, None
     digest = token_hash(token)
-    row = _BY_TOKEN.read_one({"digest": digest})
+    row = _BY_TOKEN.run_alone({"digest": digest})
     if row is None:
         return UNKNOWN, None
     status = USED if row.is_used else REVOKED if row.is_revoked else OK

@@ -168,7 +168,7 @@ def submit_invitation(entry: Entry, spec: FormSpec, posted: dict[str, int]) -> O
     if db.engine.dialect.name == "postgresql":
         checked = check_answers(spec, posted)
         if checked.incomplete_section is None and checked.answers:
-            stored = _SUBMIT_STATEMENT.read_one(_response_values(entry, checked.answers))
+            stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
             if stored is not None:
                 return Outcome("stored")
             # used, revoked, closed, or a draft to merge: the transaction below says which
