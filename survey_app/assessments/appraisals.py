@@ -16,6 +16,14 @@ from survey_app.assessments.rules import (
 )
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
+from survey_app.rounds.models import Round
+
+
+def _not_published(round_id: int) -> None:
+    """A published round's index is final: its scores, appraisals, explanations, bonus
+    and penalty no longer change (the published run's figures are frozen anyway)."""
+    if db.session.get(Round, round_id).state == "published":
+        raise AssessmentError("This round's results are published; its scores no longer change.")
 
 
 def _reason(sa: SelfAssessment, points: float, reason: str | None) -> str | None:
@@ -27,6 +35,7 @@ def _reason(sa: SelfAssessment, points: float, reason: str | None) -> str | None
 
 def appraise(sa: SelfAssessment, points, reason: str | None, appraiser) -> Appraisal:
     """Round 1: accept (same points) or adjust (a reason is required); revisable until explained."""
+    _not_published(sa.round_id)
     if not can_appraise_first(sa):
         raise AssessmentError("Round 1 is closed for this score.")
     value = check_points(points, sa.subcriterion.max_points)
@@ -46,6 +55,7 @@ def appraise(sa: SelfAssessment, points, reason: str | None, appraiser) -> Appra
 
 def explain(sa: SelfAssessment, text: str, author) -> Explanation:
     """The unit's answer (giải trình) to an adjustment of round 1."""
+    _not_published(sa.round_id)
     if not can_explain(sa):
         raise AssessmentError("Only an adjusted score can be explained, before round 2.")
     text = (text or "").strip()
@@ -63,6 +73,7 @@ def explain(sa: SelfAssessment, text: str, author) -> Explanation:
 
 def decide_round_two(sa: SelfAssessment, points, reason: str | None, appraiser) -> Appraisal:
     """Round 2: the final points of an adjusted score; a reason for any change from round 1."""
+    _not_published(sa.round_id)
     if not can_decide_second(sa):
         raise AssessmentError("Round 2 decides adjusted scores of round 1 only, once.")
     value = check_points(points, sa.subcriterion.max_points)
@@ -82,6 +93,7 @@ def decide_round_two(sa: SelfAssessment, points, reason: str | None, appraiser) 
 
 def set_bonus_penalty(rnd, unit, cs, bonus, bonus_reason, penalty, penalty_reason) -> BonusPenalty:
     """Bonus and penalty within the criteria set's caps (no cap: none allowed), with reasons."""
+    _not_published(rnd.id)
     b = _capped(bonus, cs.bonus_cap, "bonus")
     p = _capped(penalty, cs.penalty_cap, "penalty")
     bonus_reason, penalty_reason = (bonus_reason or "").strip(), (penalty_reason or "").strip()

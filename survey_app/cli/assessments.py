@@ -42,6 +42,8 @@ def import_self_cmd(round_id: int, path: str, bonus_path: str | None) -> None:
     rnd = db.session.get(Round, round_id)
     if rnd is None:
         raise click.ClickException(f"round {round_id} does not exist")
+    if rnd.state == "published":
+        raise click.ClickException(f"round {round_id} is published; its scores no longer change")
 
     def action() -> str:
         rows = parse_self_assessment(_text(path), path, self_maxima(rnd))

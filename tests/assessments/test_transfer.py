@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from survey_app.assessments.models import BonusPenalty, SelfAssessment
 from survey_app.extensions import db
+from survey_app.rounds.models import Round
 from tests.assessments.conftest import count
 from tests.conftest import EXAMPLES
 
@@ -134,6 +135,12 @@ def test_import_self_command_with_a_bad_file_imports_nothing(cli, world, tmp_pat
     assert count(world.app, SelfAssessment) == 0 and count(world.app, BonusPenalty) == 0
     missing = cli("rounds", "import-self", 999, EXAMPLES / "self_assessment.csv")
     assert missing.exit_code == 1 and "round 999 does not exist" in missing.output
+    with world.app.app_context():
+        db.session.get(Round, world.round_id).state = "published"
+        db.session.commit()
+    frozen = cli("rounds", "import-self", world.round_id, EXAMPLES / "self_assessment.csv")
+    assert frozen.exit_code == 1 and "is published; its scores no longer change" in frozen.output
+    assert count(world.app, SelfAssessment) == 0
 
 
 def test_import_self_command_reads_the_xlsx_template(cli, world, tmp_path):

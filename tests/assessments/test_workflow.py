@@ -143,3 +143,32 @@ def test_round_one_for_a_whole_unit_at_once_needs_a_reason_for_each_adjustment(w
     assert len(_audit(world, "assessment.appraise")) == len(scores)
     appraiser.post(world.sheet_url() + "/appraise", data=data)  # unchanged: nothing logged
     assert len(_audit(world, "assessment.appraise")) == len(scores)
+
+
+def test_once_the_round_is_published_its_scores_no_longer_change(world):
+    """Appraisal, explanation, round 2 and bonus/penalty are refused with a clear message
+    (in Vietnamese by default), and nothing changes."""
+    from survey_app.rounds.models import Round
+
+    focal, appraiser = world.client("focal"), world.client("appraiser")
+    focal.post(world.sheet_url(), data=world.full_sheet(action="submit"))
+    scores = _scores(world)
+    cut, untouched = (f"/assessments/items/{scores[c].id}" for c in ("1.1.1", "1.1.2"))
+    appraiser.post(f"{cut}/appraise", data={"r1-points": "1", "r1-reason": "thiếu"})
+    with world.app.app_context():
+        db.session.get(Round, world.round_id).state = "published"
+        db.session.commit()
+    before = {c: (sa.appraised_points, sa.state) for c, sa in _scores(world).items()}
+    attempts = [
+        (appraiser, f"{untouched}/appraise", {"r1-points": "3"}),
+        (focal, f"{cut}/explain", {"text": "Có văn bản"}),
+        (appraiser, f"{cut}/decide", {"r2-points": "2", "r2-reason": "đủ"}),
+        (appraiser, world.sheet_url() + "/bonus-penalty", {"bonus": "1", "bonus_reason": "x"}),
+    ]
+    for client, url, data in attempts:
+        refused = client.post(url, data=data, follow_redirects=True)
+        assert "đã được công bố" in refused.text, url
+    after = {c: (sa.appraised_points, sa.state) for c, sa in _scores(world).items()}
+    assert after == before
+    with world.app.app_context():
+        assert db.session.scalar(select(BonusPenalty)) is None
