@@ -53,6 +53,18 @@ def _create(admin) -> int:
     return int(created.headers["Location"].rsplit("/", 1)[1])
 
 
+def _open_and_invite(admin):
+    """A new round, opened, with the example list invited and its links downloaded."""
+    round_id = _create(admin)
+    assert admin.post(f"/admin/rounds/{round_id}/open").status_code == 303
+    uploaded = admin.post(
+        f"/admin/rounds/{round_id}/invitations",
+        data={"respondents": _upload(EXAMPLES / "respondents.csv"), "download": "y"},
+        content_type="multipart/form-data",
+    )
+    return round_id, uploaded
+
+
 def test_only_admins_reach_the_round_pages(sqlite_app, admin):
     assert sqlite_app.test_client().get("/admin/rounds/").status_code == 302
     viewer = sqlite_app.test_client()
@@ -63,13 +75,7 @@ def test_only_admins_reach_the_round_pages(sqlite_app, admin):
 
 
 def test_an_admin_creates_opens_invites_tracks_and_closes_a_round(sqlite_app, admin):
-    round_id = _create(admin)
-    assert admin.post(f"/admin/rounds/{round_id}/open").status_code == 303
-    uploaded = admin.post(
-        f"/admin/rounds/{round_id}/invitations",
-        data={"respondents": _upload(EXAMPLES / "respondents.csv"), "download": "y"},
-        content_type="multipart/form-data",
-    )
+    round_id, uploaded = _open_and_invite(admin)
     assert uploaded.status_code == 200 and uploaded.mimetype == "text/csv"
     links = re.findall(r"/r/([A-Za-z0-9_-]+)", uploaded.text)
     assert len(links) == 60
@@ -174,13 +180,7 @@ def test_a_questionnaire_upload_reports_problems_by_row(sqlite_app, admin, tmp_p
 
 
 def test_an_admin_withdraws_a_link_by_link_or_address_in_either_language(sqlite_app, admin):
-    round_id = _create(admin)
-    assert admin.post(f"/admin/rounds/{round_id}/open").status_code == 303
-    uploaded = admin.post(
-        f"/admin/rounds/{round_id}/invitations",
-        data={"respondents": _upload(EXAMPLES / "respondents.csv"), "download": "y"},
-        content_type="multipart/form-data",
-    )
+    round_id, uploaded = _open_and_invite(admin)
     rows = [line.split(",") for line in uploaded.text.splitlines()[1:]]
     email, link = rows[0][0], rows[1][-1]
     page = admin.get(f"/admin/rounds/{round_id}")
