@@ -48,6 +48,11 @@ def _refused(rnd, exc: Exception):
     return render_template("rounds/problems.html", round=rnd, problems=problems(exc)), 400
 
 
+def _form_refused(rnd, form):
+    """The form's own messages (WTForms', in the request's language) on the problems page."""
+    return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+
+
 def change_state(rnd, operation, message: str) -> Response:
     if ActionForm().validate_on_submit():
         try:
@@ -62,7 +67,7 @@ def change_state(rnd, operation, message: str) -> Response:
 def revoke(rnd, form) -> Response:
     """Withdraw one person's link, found by their address or their current link."""
     if not form.validate_on_submit():
-        return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+        return _form_refused(rnd, form)
     who = form.who.data.strip()
     by_email = "@" in who and "/" not in who
     inv = find_invitation(rnd, email=who) if by_email else find_invitation(rnd, link=who)
@@ -87,7 +92,7 @@ def revoke(rnd, form) -> Response:
 
 def invite(rnd, form):
     if not form.validate_on_submit():
-        return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+        return _form_refused(rnd, form)
     upload = form.respondents.data
     try:
         rows = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
@@ -126,7 +131,7 @@ def links_download(rnd, issued) -> Response:
 
 def import_file(rnd, form):
     if not form.validate_on_submit():
-        return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+        return _form_refused(rnd, form)
     upload = form.responses.data
     try:
         text = upload.read().decode("utf-8-sig")
