@@ -62,14 +62,17 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         sqlite.configure(db.engine)
     from survey_app import i18n
+    from survey_app.core import times
 
     i18n.init_app(app)
+    times.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from survey_app.accounts.auth import load_user
     from survey_app.accounts.views import bp as accounts_bp
     from survey_app.assessments.views import bp as assessments_bp
+    from survey_app.main import navigation
     from survey_app.main.views import bp as main_bp
     from survey_app.questionnaires.views import bp as questionnaires_bp
     from survey_app.respond import logfilter
@@ -78,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.rounds.views import bp as rounds_bp
 
     app.before_request(load_user)
+    navigation.init_app(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(assessments_bp)

@@ -30,6 +30,8 @@ KNOWN_VARIABLES = {
     "sent again (default 120)",
     "PARINDEX_JOB_LEASE_SECONDS": "seconds a worker holds a job without renewing it before "
     "it is presumed dead (default 30)",
+    "PARINDEX_TIMEZONE": "the ministry's time zone, for times shown and typed "
+    "(IANA name, default Asia/Ho_Chi_Minh)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else memory)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
@@ -74,6 +76,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         ),
         "RATELIMIT_STORAGE_URI": _ratelimit_storage(env),
         "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
+        "TIMEZONE": _timezone(env),
         **_mail(env, instance),
     }
 
@@ -118,6 +121,15 @@ def _ratelimit_storage(env: dict) -> str:
         return "memory://" if broker == EMBEDDED_BROKER else broker
     if raw != "memory://" and urlparse(raw).scheme not in {"redis", "rediss"}:
         raise ConfigError("PARINDEX_RATELIMIT_STORAGE_URL: use redis://HOST:PORT/DB or memory://")
+    return raw
+
+
+def _timezone(env: dict) -> str:
+    from survey_app.core.times import DEFAULT_TIMEZONE, zone_or_none
+
+    raw = env.get("PARINDEX_TIMEZONE") or DEFAULT_TIMEZONE
+    if zone_or_none(raw) is None:
+        raise ConfigError(f"PARINDEX_TIMEZONE: {raw!r} is not a time zone (e.g. Asia/Ho_Chi_Minh)")
     return raw
 
 
