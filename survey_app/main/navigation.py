@@ -52,8 +52,13 @@ def menu_for(role: str | None) -> list[dict]:
 def _current(entries: list[MenuEntry], path: str) -> MenuEntry | None:
     """The entry with the longest prefix of ``path`` ("/" only for the home page itself)."""
     matching = [
-        e for e in entries
-        if (path == "/" if e.prefix == "/" else (path == e.prefix or path.startswith(e.prefix + "/")))
+        e
+        for e in entries
+        if (
+            path == "/"
+            if e.prefix == "/"
+            else (path == e.prefix or path.startswith(e.prefix + "/"))
+        )
     ]
     return max(matching, key=lambda e: len(e.prefix), default=None)
 
@@ -67,4 +72,6 @@ def init_app(app: Flask) -> None:
 
 def _account_url() -> str | None:
     """The signed-in user's own page (password change), where the feature provides one."""
-    return url_for("accounts.password") if "accounts.password" in current_app.view_functions else None
+    return (
+        url_for("accounts.password") if "accounts.password" in current_app.view_functions else None
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, render_template, request
 
+from survey_app.main.dashboard import list_round_cards, next_steps
 from survey_app.main.queries import list_rounds
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -11,7 +12,14 @@ bp = Blueprint("main", __name__, template_folder="templates")
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", rounds=list_rounds())
+    """The public sees the rounds; a signed-in user sees the overview of their role."""
+    user = g.get("user")
+    if user is None:
+        return render_template("main/home.html", rounds=list_rounds())
+    unit_id = user.unit_id if user.role == "focal" else None
+    cards = list_round_cards(unit_id)
+    steps = [(card, step) for card in cards for step in next_steps(card, user.role, unit_id)]
+    return render_template("main/dashboard.html", cards=cards, steps=steps)
 
 
 @bp.get("/healthz")
