@@ -24,9 +24,15 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-## Debian's Chromium for the browser test (Playwright drives it; no `playwright install`).
-browser:
+## Debian's Chromium for the browser tests (Playwright drives it; no `playwright install`)
+## and axe-core from npm, which they inject into every page they visit.
+browser: tests/browser/node_modules/axe-core/axe.min.js
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check survey_app aggregation worker tests
