@@ -114,11 +114,13 @@ def chromium():
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        pw.selectors.set_test_id_attribute("data-test")
         yield browser
         browser.close()
 
 
 def sign_in(context, base: str, email: str, password: str):
+    context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)
