@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from survey_app.accounts.auth import require_role
 from survey_app.assessments import queries as q
@@ -53,14 +53,6 @@ READERS = ("admin", "appraiser", "viewer")
 
 def flash_error(exc: AssessmentError) -> None:
     flash(_(exc.message, **exc.params), "error")
-
-
-def download(body, mimetype: str, filename: str) -> Response:
-    """A file to save, never to render (``filename`` is built from codes, not user input)."""
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.app_template_filter("points")

@@ -7,7 +7,8 @@ from flask import g, render_template
 from survey_app.accounts.auth import require_role
 from survey_app.assessments import queries as q
 from survey_app.assessments.audit import audit_csv, audit_rows
-from survey_app.assessments.views import EVERYONE, bp, download
+from survey_app.assessments.views import EVERYONE, bp
+from survey_app.core.downloads import csv_attachment
 
 
 @bp.get("/rounds/<int:round_id>/units/<int:unit_id>/audit")
@@ -23,7 +24,7 @@ def unit_audit(round_id: int, unit_id: int):
 def unit_audit_csv(round_id: int, unit_id: int):
     rnd, unit = q.get_round_unit(g.user, round_id, unit_id)
     body = audit_csv(q.list_unit_audit(rnd, unit))
-    return download(body, "text/csv; charset=utf-8", f"audit_{rnd.id}_{unit.code}.csv")
+    return csv_attachment(body, f"audit_{rnd.id}_{unit.code}.csv")
 
 
 @bp.get("/items/<int:assessment_id>/audit")
@@ -41,4 +42,4 @@ def item_audit_csv(assessment_id: int):
     sa = q.get_assessment(g.user, assessment_id)
     body = audit_csv(q.list_assessment_audit(sa))
     name = f"audit_{sa.round_id}_{sa.unit.code}_{sa.subcriterion.code}.csv"
-    return download(body, "text/csv; charset=utf-8", name)
+    return csv_attachment(body, name)

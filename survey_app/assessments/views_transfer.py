@@ -14,7 +14,8 @@ from survey_app.assessments.operations import (
 )
 from survey_app.assessments.rules import can_edit_self
 from survey_app.assessments.transfer import records, to_csv, to_xlsx, upload_text
-from survey_app.assessments.views import EVERYONE, bp, download
+from survey_app.assessments.views import EVERYONE, bp
+from survey_app.core.downloads import attachment, csv_attachment
 from survey_app.extensions import db
 from survey_app.formats.problems import InvalidFile
 from survey_app.formats.self_csv import parse_self_assessment
@@ -27,8 +28,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _export(rnd, units, fmt: str, stem: str) -> Response:
     rows = records(rnd, units, get_language())
     if fmt == "csv":
-        return download(to_csv(rows), "text/csv; charset=utf-8", f"{stem}.csv")
-    return download(to_xlsx(rows), XLSX_TYPE, f"{stem}.xlsx")
+        return csv_attachment(to_csv(rows), f"{stem}.csv")
+    return attachment(to_xlsx(rows), XLSX_TYPE, f"{stem}.xlsx")
 
 
 @bp.get("/rounds/<int:round_id>/units/<int:unit_id>/export.<any(csv, xlsx):fmt>")

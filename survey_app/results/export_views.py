@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, request, url_for
 
 from survey_app.accounts.auth import require_role
+from survey_app.core.downloads import attachment
 from survey_app.i18n import get_language
 from survey_app.results.access import Shown, shown_results
 from survey_app.results.exports.microdata import ExportError, load_microdata
@@ -33,14 +34,7 @@ def _shown(round_id: int) -> Shown:
 
 
 def _file(body: bytes, fmt: str, name: str) -> Response:
-    return Response(
-        body,
-        mimetype=MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return attachment(body, MEDIA_TYPES[fmt], name)
 
 
 def _name(shown: Shown, what: str, fmt: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from wtforms import SelectChoice
 
+from survey_app.core.downloads import csv_attachment
 from survey_app.extensions import db
 from survey_app.formats.frame_csv import parse_frame
 from survey_app.formats.links_csv import links_csv
@@ -119,14 +120,7 @@ def reissue(rnd):
 
 def links_download(rnd, issued) -> Response:
     text = links_csv(links_rows(issued, current_app.config["BASE_URL"]))
-    return Response(
-        text,
-        mimetype="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f"attachment; filename=round-{rnd.id}-links.csv",
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_attachment(text, f"round-{rnd.id}-links.csv", private=True)
 
 
 def import_file(rnd, form):

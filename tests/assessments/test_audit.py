@@ -69,7 +69,8 @@ def test_the_unit_trail_lists_each_change_and_exports_formulas_as_text(world):
     assert "self: 1.25" in page.text and "focal.c01@x.vn" in page.text
     exported = focal.get(world.sheet_url() + "/audit.csv")
     assert exported.headers["Content-Disposition"].startswith("attachment")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert exported.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert len(rows) == 2 * len(world.subs) - len(world.subs) + 1
     change = [r for r in rows if r["subcriterion"] == "1.1.1"][-1]
     assert change["old"].startswith("self: 3") and change["new"].startswith("self: 1.25")

@@ -92,7 +92,9 @@ def test_the_csv_export_is_the_documented_layout_with_formulas_quoted(world):
     sid = world.subs["1.1.1"][0]
     focal.post(world.sheet_url(), data=world.full_sheet(**{f"note_{sid}": "@SUM(A1)"}))
     exported = focal.get(world.sheet_url() + "/export.csv")
-    rows = list(csv.DictReader(io.StringIO(exported.text, newline="")))
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert exported.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"), newline="")))
     assert list(rows[0]) == ["unit", "subcriterion", "self_points", "appraised_points", "note"]
     assert rows[0] == {
         "unit": "C01",

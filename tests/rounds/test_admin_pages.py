@@ -130,8 +130,10 @@ def test_links_send_remind_import_and_open_link_buttons(sqlite_app, admin, tmp_p
     reissued = admin.post(f"/admin/rounds/{round_id}/links.csv")
     assert (
         reissued.headers["Content-Disposition"]
-        == f"attachment; filename=round-{round_id}-links.csv"
+        == f'attachment; filename="round-{round_id}-links.csv"'
     )
+    assert reissued.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert reissued.headers["Cache-Control"] == "no-store"
     assert reissued.text.count("/r/") == 60
     assert admin.post(f"/admin/rounds/{round_id}/send").status_code == 303
     assert admin.post(f"/admin/rounds/{round_id}/remind").status_code == 303
