@@ -111,6 +111,22 @@ def import_units_cmd(path: str) -> None:
     click.echo(_atomic(action))
 
 
+@import_group.command("previous")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_app
+def import_previous_cmd(path: str) -> None:
+    """Last year's published index (CSV: unit,year,index); a stored unit and year is replaced."""
+    from survey_app.formats.previous_csv import parse_previous
+    from survey_app.units.operations import import_previous_results
+    from survey_app.units.queries import list_unit_codes
+
+    def action():
+        n = import_previous_results(parse_previous(_read(path), path, list_unit_codes()))
+        return f"previous results: {n} stored"
+
+    click.echo(_atomic(action))
+
+
 @click.group("users")
 def users_group() -> None:
     """User accounts."""

@@ -27,7 +27,7 @@ def create_round(
     closes_at: dt.datetime | None = None,
     frame: dict[str, float] | None = None,
 ) -> Round:
-    """A draft round over every unit of the criteria sets' kinds."""
+    """A draft round over every active unit of the criteria sets' kinds."""
     sets = [_criteria_set(code) for code in criteria_set_codes]
     kinds = [cs.unit_kind_id for cs in sets]
     if len(set(kinds)) != len(kinds):
@@ -40,7 +40,9 @@ def create_round(
     if opens_at and closes_at and closes_at <= opens_at:
         raise RoundError("the round must close after it opens")
     units = list(
-        db.session.scalars(select(Unit).where(Unit.kind_id.in_(kinds)).order_by(Unit.code))
+        db.session.scalars(
+            select(Unit).where(Unit.kind_id.in_(kinds), Unit.is_active).order_by(Unit.code)
+        )
     )
     rnd = Round(
         name=name,

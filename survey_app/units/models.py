@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
@@ -38,6 +47,8 @@ class Unit(db.Model):
     name_vi: Mapped[str] = mapped_column(String(255))
     #: English name
     name_en: Mapped[str] = mapped_column(String(255))
+    #: offered for new rounds; a deactivated unit stays in past rounds and their results
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     kind: Mapped[UnitKind] = relationship(lazy="joined")
 

@@ -158,3 +158,29 @@ def test_sqlite_invitations_with_a_draft_are_flagged(tmp_path):
 @pytest.mark.postgres
 def test_postgres_invitations_with_a_draft_are_flagged(pg_empty_database, tmp_path):
     _draft_flags(_fresh_app(pg_empty_database, tmp_path), _AT_0501)
+
+
+def _units_stay_active(app) -> None:
+    with app.app_context():
+        upgrade(revision="0601")
+        with db.engine.begin() as conn:
+            for statement in _AT_0401[2:4]:  # unit kind, unit
+                conn.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT code, is_active FROM units").all()
+        assert [(code, bool(flag)) for code, flag in rows] == [("U1", True)]
+        downgrade(revision="0601")
+        assert "is_active" not in {c["name"] for c in inspect(db.engine).get_columns("units")}
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT code FROM units").all() == [("U1",)]
+        db.engine.dispose()
+
+
+def test_sqlite_existing_units_stay_active(tmp_path):
+    _units_stay_active(_fresh_app(f"sqlite:///{tmp_path / 'm.sqlite'}", tmp_path))
+
+
+@pytest.mark.postgres
+def test_postgres_existing_units_stay_active(pg_empty_database, tmp_path):
+    _units_stay_active(_fresh_app(pg_empty_database, tmp_path))
