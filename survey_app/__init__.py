@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.accounts.auth import load_user
     from survey_app.accounts.views import bp as accounts_bp
     from survey_app.assessments.views import bp as assessments_bp
+    from survey_app.criteria.views import bp as criteria_bp
     from survey_app.main import navigation
     from survey_app.main.views import bp as main_bp
     from survey_app.questionnaires.views import bp as questionnaires_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(units_bp)
+    app.register_blueprint(criteria_bp)
     logfilter.install()
     register_results(app)
 
