@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.respond.views import bp as respond_bp
     from survey_app.results.blueprints import register as register_results
     from survey_app.rounds.views import bp as rounds_bp
+    from survey_app.users.views import bp as users_bp
 
     app.before_request(load_user)
     navigation.init_app(app)
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(respond_bp)
     app.register_blueprint(rounds_bp)
     app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(users_bp)
     logfilter.install()
     register_results(app)
 
