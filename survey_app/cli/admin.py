@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -116,6 +117,16 @@ def users_group() -> None:
     """User accounts."""
 
 
+def _stdin_password() -> str:
+    """The first line of standard input, long enough (nothing echoed, nothing in ``ps``)."""
+    from survey_app.accounts.passwords import MIN_LENGTH
+
+    password = sys.stdin.readline().strip()
+    if len(password) < MIN_LENGTH:
+        raise click.ClickException(f"the password must have at least {MIN_LENGTH} characters")
+    return password
+
+
 @users_group.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "appraiser", "focal", "viewer"]), required=True)
@@ -125,11 +136,9 @@ def users_group() -> None:
 def users_create(email: str, role: str, unit_code: str | None, password_stdin: bool) -> None:
     """Create an account; without --password-stdin a password is generated and printed once."""
     from survey_app.accounts.operations import AccountError, create_user
-    from survey_app.accounts.passwords import MIN_LENGTH, generate_password
+    from survey_app.accounts.passwords import generate_password
 
-    password = click.get_text_stream("stdin").readline().strip() if password_stdin else None
-    if password_stdin and len(password) < MIN_LENGTH:
-        raise click.ClickException(f"the password must have at least {MIN_LENGTH} characters")
+    password = _stdin_password() if password_stdin else None
     try:
         create_user(email, role, password or (generated := generate_password()), unit_code)
     except AccountError as exc:
@@ -170,7 +179,6 @@ def users_reset_password(email: str, password_stdin: bool) -> None:
     """Print a one-time reset link (24 hours, on PARINDEX_BASE_URL); with --password-stdin,
     set the password directly (every session of the account ends)."""
     from survey_app.accounts.operations import set_password
-    from survey_app.accounts.passwords import MIN_LENGTH
     from survey_app.accounts.resets import issue_reset_link
 
     user = _user_or_fail(email)
@@ -181,10 +189,7 @@ def users_reset_password(email: str, password_stdin: bool) -> None:
         database.session.commit()
         click.echo(f"reset link for {user.email} (works once, for 24 hours): {link}")
         return
-    password = click.get_text_stream("stdin").readline().strip()
-    if len(password) < MIN_LENGTH:
-        raise click.ClickException(f"the password must have at least {MIN_LENGTH} characters")
-    set_password(user, password, "admin")
+    set_password(user, _stdin_password(), "admin")
     database.session.commit()
     click.echo(f"password of {user.email} set; its sessions have ended")
 
