@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import smtplib
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -19,6 +21,8 @@ from survey_app.accounts.models import User
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
 from survey_app.invitations.mail import Outbox, build_message
+
+log = logging.getLogger(__name__)
 
 SALT = "parindex.password-reset"
 #: A link works for 24 hours.
@@ -59,13 +63,23 @@ def user_for_token(token: str) -> User | None:
     return user if hmac.compare_digest(str(data.get("f")), _fingerprint(user)) else None
 
 
-def issue_reset_link(user: User, email: bool) -> str:
-    """A new link for ``user``, e-mailed to them when ``email``; audited (never the link)."""
+def issue_reset_link(user: User, email: bool) -> tuple[str, bool]:
+    """A new link for ``user``, e-mailed to them when ``email``; returns it and whether
+    the message went out (if the mail server fails, the admin still has the link to pass
+    on). Audited, never the link itself."""
     link = reset_url(user)
-    if email:
-        body = render_template("accounts/mail/password_reset.txt", user=user, link=link)
-        subject = "Đặt lại mật khẩu ParIndex / ParIndex password reset"
+    sent = email and _send(user, link)
+    log_change("user.reset_link", "user", user.id, new={"emailed": sent})
+    return link, sent
+
+
+def _send(user: User, link: str) -> bool:
+    body = render_template("accounts/mail/password_reset.txt", user=user, link=link)
+    subject = "Đặt lại mật khẩu ParIndex / ParIndex password reset"
+    try:
         with Outbox() as outbox:
             outbox.send(build_message(user.email, subject, body))
-    log_change("user.reset_link", "user", user.id, new={"emailed": email})
-    return link
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("password reset e-mail not sent: %s", type(exc).__name__)
+        return False
+    return True

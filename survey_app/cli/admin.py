@@ -185,7 +185,7 @@ def users_reset_password(email: str, password_stdin: bool) -> None:
     if not password_stdin:
         if not user.is_active:
             raise click.ClickException(f"{user.email} is deactivated: a link would not work")
-        link = issue_reset_link(user, email=False)
+        link, _ = issue_reset_link(user, email=False)
         database.session.commit()
         click.echo(f"reset link for {user.email} (works once, for 24 hours): {link}")
         return

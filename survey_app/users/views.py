@@ -74,6 +74,8 @@ def deactivate(user_id: int):
     if user.id == g.user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for(".detail", user_id=user.id), 303)
+    if not user.is_active:
+        return redirect(url_for(".detail", user_id=user.id), 303)
     if request.method == "POST" and request.form.get("confirmed") and ActionForm().validate():
         deactivate_user(user, by=g.user)
         db.session.commit()
@@ -109,9 +111,9 @@ def reset_link(user_id: int):
     form = ResetLinkForm()
     if not form.validate_on_submit() or not user.is_active:
         return redirect(url_for(".detail", user_id=user.id), 303)
-    link = issue_reset_link(user, email=form.send_email.data)
+    link, emailed = issue_reset_link(user, email=form.send_email.data)
     db.session.commit()
     page = render_template(
-        "users/reset_link.html", user=user, link=link, emailed=form.send_email.data
+        "users/reset_link.html", user=user, link=link, emailed=emailed, asked=form.send_email.data
     )
     return page, 200, NO_STORE

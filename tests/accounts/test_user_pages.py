@@ -170,3 +170,12 @@ def test_others_get_403_on_every_users_page_and_nothing_changes(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == count
     assert _audit(app) == before
+
+
+def test_when_the_mail_server_fails_the_admin_still_gets_the_link(app, admin):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    user_id = _user_id(app, "viewer@x.vn")
+    shown = admin.post(f"/admin/users/{user_id}/reset-link", data={"send_email": "y"})
+    assert shown.status_code == 200 and "/account/reset/" in shown.text
+    assert "Không gửi được e-mail" in shown.text
+    assert ("user.reset_link", {"emailed": False}) in [(a, new) for a, _, new in _audit(app)]
