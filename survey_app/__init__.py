@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.results.blueprints import register as register_results
     from survey_app.rounds.views import bp as rounds_bp
     from survey_app.units.views import bp as units_bp
+    from survey_app.users.views import bp as users_bp
 
     app.before_request(load_user)
     navigation.init_app(app)
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(criteria_bp)
+    app.register_blueprint(users_bp)
     logfilter.install()
     register_results(app)
 

@@ -60,14 +60,20 @@ def _record_failure(user: User, now: dt.datetime) -> None:
 
 
 def login_user(user: User) -> None:
-    """Start a fresh session (nothing from before sign-in survives: no fixation)."""
+    """Sign in: a fresh session, audited."""
+    start_session(user)
+    log_change("user.login", "user", user.id, user=user)
+    db.session.commit()
+
+
+def start_session(user: User) -> None:
+    """A fresh session for ``user`` at its current ``session_version`` (nothing from
+    before survives: no fixation); also after a password change, which voids the old one."""
     lang = session.get("lang")
     session.clear()
     session.update(user_id=user.id, user_version=user.session_version)
     if lang:
         session["lang"] = lang
-    log_change("user.login", "user", user.id, user=user)
-    db.session.commit()
 
 
 def logout_user() -> None:

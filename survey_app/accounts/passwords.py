@@ -7,6 +7,9 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+#: The shortest password a person may choose (web forms and the CLI).
+MIN_LENGTH = 12
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 

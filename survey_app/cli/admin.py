@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -132,6 +133,16 @@ def users_group() -> None:
     """User accounts."""
 
 
+def _stdin_password() -> str:
+    """The first line of standard input, long enough (nothing echoed, nothing in ``ps``)."""
+    from survey_app.accounts.passwords import MIN_LENGTH
+
+    password = sys.stdin.readline().strip()
+    if len(password) < MIN_LENGTH:
+        raise click.ClickException(f"the password must have at least {MIN_LENGTH} characters")
+    return password
+
+
 @users_group.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "appraiser", "focal", "viewer"]), required=True)
@@ -143,9 +154,7 @@ def users_create(email: str, role: str, unit_code: str | None, password_stdin: b
     from survey_app.accounts.operations import AccountError, create_user
     from survey_app.accounts.passwords import generate_password
 
-    password = click.get_text_stream("stdin").readline().strip() if password_stdin else None
-    if password_stdin and len(password) < 12:
-        raise click.ClickException("the password must have at least 12 characters")
+    password = _stdin_password() if password_stdin else None
     try:
         create_user(email, role, password or (generated := generate_password()), unit_code)
     except AccountError as exc:
@@ -154,3 +163,61 @@ def users_create(email: str, role: str, unit_code: str | None, password_stdin: b
     click.echo(f"created {role} {email.lower()}")
     if not password_stdin:
         click.echo(f"password (shown once): {generated}")
+
+
+def _user_or_fail(email: str):
+    from survey_app.accounts.operations import get_user_by_email
+
+    user = get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email.strip().lower()}")
+    return user
+
+
+@users_group.command("list")
+@with_app
+def users_list() -> None:
+    """Every account: e-mail, role, unit, active or not, last sign-in (UTC)."""
+    from survey_app.accounts.queries import list_users
+
+    for user in list_users():
+        last = user.last_login_at.strftime("%Y-%m-%dT%H:%MZ") if user.last_login_at else "never"
+        unit = user.unit.code if user.unit else "-"
+        state = "active" if user.is_active else "deactivated"
+        click.echo(f"{user.email}\t{user.role}\t{unit}\t{state}\t{last}")
+
+
+@users_group.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="set the password read from standard input")
+@with_app
+def users_reset_password(email: str, password_stdin: bool) -> None:
+    """Print a one-time reset link (24 hours, on PARINDEX_BASE_URL); with --password-stdin,
+    set the password directly (every session of the account ends)."""
+    from survey_app.accounts.operations import set_password
+    from survey_app.accounts.resets import issue_reset_link
+
+    user = _user_or_fail(email)
+    if not password_stdin:
+        if not user.is_active:
+            raise click.ClickException(f"{user.email} is deactivated: a link would not work")
+        link, _ = issue_reset_link(user, email=False)
+        database.session.commit()
+        click.echo(f"reset link for {user.email} (works once, for 24 hours): {link}")
+        return
+    set_password(user, _stdin_password(), "admin")
+    database.session.commit()
+    click.echo(f"password of {user.email} set; its sessions have ended")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@with_app
+def users_deactivate(email: str) -> None:
+    """The account can no longer sign in; its open sessions end now."""
+    from survey_app.accounts.operations import deactivate_user
+
+    user = _user_or_fail(email)
+    deactivate_user(user)
+    database.session.commit()
+    click.echo(f"deactivated {user.email}")

@@ -1,12 +1,13 @@
-"""Keeping link tokens out of access logs: the one request that carries a token
-(``GET /r/<token>``) is logged as ``/r/[redacted]`` by werkzeug and gunicorn."""
+"""Keeping link tokens out of access logs: the requests that carry a token
+(``/r/<token>``, ``/o/<token>``, ``/account/reset/<token>``) are logged as
+``/r/[redacted]`` and so on by werkzeug and gunicorn."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-_LINK = re.compile(r"(/[ro]/)[A-Za-z0-9_-]{6,}")
+_LINK = re.compile(r"(/[ro]/|/account/reset/)[A-Za-z0-9_.-]{6,}")
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 

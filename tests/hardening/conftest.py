@@ -85,7 +85,18 @@ def build_site(app, text_: str = "Nguyễn Văn An") -> Site:
     if saved.status_code == 400:  # refused: save a plain draft to have a score page
         focal.post(site.world.sheet_url(), data=site.world.full_sheet(action="save"))
     _evidence(site, focal, text_)
+    _account(site)
     return site
+
+
+def _account(site: Site) -> None:
+    """An account other than the admin's for the users pages, and a reset link for it."""
+    from survey_app.accounts.operations import get_user_by_email
+    from survey_app.accounts.resets import make_reset_token
+
+    with site.app.app_context():
+        viewer = get_user_by_email(EMAILS["viewer"])
+        site.ids["user_id"], site.ids["reset_token"] = viewer.id, make_reset_token(viewer)
 
 
 def _invite(admin, round_id: int, name: str):
@@ -170,6 +181,7 @@ def get_urls(site: Site) -> dict[str, str]:
         "unit_id": site.ids["unit_id"],
         "assessment_id": site.ids["assessment_id"],
         "evidence_id": site.ids["evidence_id"],
+        "user_id": site.ids["user_id"],
         "fmt": "csv",
         "code": "C01",
     }
@@ -185,6 +197,8 @@ def get_urls(site: Site) -> dict[str, str]:
                 args["token"] = site.ids["tokens"][0]
             elif rule.endpoint == "respond.open_link":
                 args["token"] = site.ids["open_token"]
+            elif rule.endpoint == "accounts.reset":
+                args["token"] = site.ids["reset_token"]
             elif rule.endpoint == "assessments.sheet":
                 args["round_id"] = site.world.round_id
             urls[rule.endpoint] = url_for(rule.endpoint, **args)

@@ -30,6 +30,8 @@ def _url(site, endpoint: str) -> str:
         "unit_id": site.ids["unit_id"],
         "assessment_id": site.ids["assessment_id"],
         "evidence_id": site.ids["evidence_id"],
+        "user_id": site.ids["user_id"],
+        "token": site.ids["reset_token"],
     }
     rule = next(r for r in site.app.url_map.iter_rules() if r.endpoint == endpoint)
     with site.app.test_request_context():

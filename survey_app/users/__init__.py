@@ -1,0 +1,1 @@
+"""User accounts in the browser (admins): list, create, deactivate, reset links."""
