@@ -174,6 +174,21 @@ RESPONDENT = {"respond.invitation_link", "respond.open_link", "respond.page", "r
 SKIPPED = {"static", "assessments.static"}
 
 
+def _catalogue_ids(site: Site) -> dict[str, int]:
+    """A questionnaire's and a criteria set's id, for their admin pages."""
+    from sqlalchemy import select
+
+    from survey_app.criteria.models import CriteriaSet
+    from survey_app.extensions import db
+    from survey_app.questionnaires.models import Questionnaire
+
+    with site.app.app_context():
+        return {
+            "questionnaire_id": db.session.scalar(select(Questionnaire.id).limit(1)),
+            "criteria_set_id": db.session.scalar(select(CriteriaSet.id).limit(1)),
+        }
+
+
 def get_urls(site: Site) -> dict[str, str]:
     """One address for every GET endpoint of the app, with real ids."""
     values = {
@@ -182,6 +197,9 @@ def get_urls(site: Site) -> dict[str, str]:
         "assessment_id": site.ids["assessment_id"],
         "evidence_id": site.ids["evidence_id"],
         "user_id": site.ids["user_id"],
+        **_catalogue_ids(site),
+        "group": "leader",
+        "page": 1,
         "fmt": "csv",
         "code": "C01",
     }
