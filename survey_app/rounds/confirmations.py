@@ -65,6 +65,9 @@ def send(rnd, task: str):
     counts = get_invitation_counts(rnd)
     reminders = task == jobs.SEND_REMINDERS
     n = counts.to_remind if reminders else counts.to_invite
+    if n == 0:
+        flash(_("There is no one to e-mail: everyone with an address has been written to."))
+        return _tab(rnd, "rounds.invitations_tab")
     if reminders:
         consequences = [
             _("{n} reminders will be sent.", n=n),
@@ -115,6 +118,7 @@ def revoke(rnd, form):
         flash(_("The link is withdrawn: it now shows a “withdrawn” page."), "info")
         return _tab(rnd, "rounds.invitations_tab")
 
+    form.who.render_kw = {"readonly": True}  # the confirmation is about this person only
     person = inv.email or inv.name or _("this person")
     return confirm_or_act(
         act,

@@ -135,6 +135,10 @@ def test_links_send_remind_import_and_open_link_buttons(sqlite_app, admin, tmp_p
     )
     assert reissued.text.count("/r/") == 60
     assert admin.post(f"/admin/rounds/{round_id}/send", data={"confirmed": "1"}).status_code == 303
+    with sqlite_app.app_context():  # as if the worker had sent them: reminders are due
+        for inv in db.session.scalars(select(Invitation)):
+            inv.sent_at = inv.created_at
+        db.session.commit()
     assert admin.post(f"/admin/rounds/{round_id}/remind", data=CONFIRMED).status_code == 303
     imported = admin.post(
         f"/admin/rounds/{round_id}/responses",
