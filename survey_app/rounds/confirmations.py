@@ -32,12 +32,15 @@ def close(rnd):
             "{n} people who have not answered will no longer be able to answer.",
             n=counts.unanswered,
         ),
-        _("{n} open links will stop working.", n=counts.open_links),
+    ]
+    if counts.open_links:
+        consequences.append(_("{n} open links will stop working.", n=counts.open_links))
+    consequences.append(
         _(
             "Until the results are published, the round can be reopened with a new closing "
             "time; the same links then work again."
-        ),
-    ]
+        )
+    )
 
     def act():
         try:

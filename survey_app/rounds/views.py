@@ -71,9 +71,13 @@ def new():
             from_local(form.closes.data),
             actions.read_frame(form.frame.data),
         )
-    except (RoundError, InvalidFile) as exc:
+    except InvalidFile as exc:
         db.session.rollback()
         return pages.new_page(form, actions.problems(exc)), 400
+    except RoundError as exc:
+        db.session.rollback()
+        form.form_errors.append(_(str(exc)))
+        return pages.new_page(form), 400
     db.session.commit()
     return redirect(url_for(".detail", round_id=rnd.id), 303)
 
