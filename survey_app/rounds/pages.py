@@ -16,7 +16,7 @@ from survey_app.extensions import db
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.questionnaires.models import Questionnaire
-from survey_app.rounds.forms import ActionForm, ClosingTimeForm, RoundForm
+from survey_app.rounds.forms import ClosingTimeForm, RoundForm
 from survey_app.rounds.models import Round
 from survey_app.rounds.queries import (
     get_invitation_counts,
@@ -78,7 +78,6 @@ def tab(rnd: Round, current: str, **context) -> str:
         round=rnd,
         tabs=TABS,
         counts=get_invitation_counts(rnd),
-        action=ActionForm(),
         **context,
     )
 

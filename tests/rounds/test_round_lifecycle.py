@@ -231,6 +231,7 @@ def test_an_open_round_closing_time_is_extended_only_later_and_in_the_future(sit
     assert admin.post(url, data={"closes": _local(first)}).status_code == 303
     assert admin.post(url, data={"closes": _local(later)}).status_code == 303
     assert _round(app, round_id).closes_at == later
+    assert "còn 7 ngày" in admin.get(f"/admin/rounds/{round_id}").text
     earlier = admin.post(url, data={"closes": _local(first)})
     assert earlier.status_code == 400
     assert "thời điểm đóng mới phải muộn hơn thời điểm đóng hiện tại" in earlier.text
