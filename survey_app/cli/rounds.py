@@ -1,5 +1,5 @@
 """``parindex rounds …``: create, open, invite, links, revoke, remind, import-responses,
-progress, close, open-link (FORMATS.md "Commands")."""
+progress, close, reopen, extend, unpublish, open-link (FORMATS.md "Commands")."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def _commit_or_report(action):
     """Run ``action``; on file problems or refusals roll back and say why, non-zero."""
     from survey_app.invitations.operations import InvitationError
     from survey_app.openlinks.operations import OpenLinkError
+    from survey_app.results.operations import ResultsError
     from survey_app.rounds.operations import RoundError
 
     try:
@@ -55,7 +56,7 @@ def _commit_or_report(action):
         db.session.rollback()
         click.echo(exc.report(), err=True)
         raise SystemExit(1) from None
-    except (RoundError, InvitationError, OpenLinkError) as exc:
+    except (RoundError, InvitationError, OpenLinkError, ResultsError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
 
@@ -113,6 +114,46 @@ def close_cmd(round_id: int) -> None:
 
     _commit_or_report(lambda: close_round(_round(round_id)))
     click.echo(f"round {round_id} is closed")
+
+
+@rounds_group.command("reopen")
+@click.argument("round_id", type=int)
+@click.option("--closes", required=True, help="new closing time, ISO 8601 (UTC unless offset)")
+@with_app
+def reopen_cmd(round_id: int, closes: str) -> None:
+    """Reopen a closed, unpublished round until --closes: people who have not answered can
+    answer again with the links they have."""
+    from survey_app.rounds.operations import reopen_round
+
+    closes_at = _when(closes, "--closes")
+    _commit_or_report(lambda: reopen_round(_round(round_id), closes_at))
+    click.echo(f"round {round_id} is open until {closes_at.isoformat()}")
+
+
+@rounds_group.command("extend")
+@click.argument("round_id", type=int)
+@click.option("--closes", required=True, help="later closing time, ISO 8601 (UTC unless offset)")
+@with_app
+def extend_cmd(round_id: int, closes: str) -> None:
+    """Move an open round's closing time later."""
+    from survey_app.rounds.operations import extend_round
+
+    closes_at = _when(closes, "--closes")
+    _commit_or_report(lambda: extend_round(_round(round_id), closes_at))
+    click.echo(f"round {round_id} now closes at {closes_at.isoformat()}")
+
+
+@rounds_group.command("unpublish")
+@click.argument("round_id", type=int)
+@click.option("--reason", required=True, help="why; kept in the round's history")
+@with_app
+def unpublish_cmd(round_id: int, reason: str) -> None:
+    """Withdraw a round's publication: its figures are no longer public, the round is
+    closed again and its scores may change."""
+    from survey_app.results.operations import unpublish_round
+
+    run = _commit_or_report(lambda: unpublish_round(_round(round_id), reason))
+    click.echo(f"round {round_id}: publication of run v{run.version} withdrawn; round is closed")
 
 
 @rounds_group.command("invite")

@@ -1,9 +1,12 @@
-"""Forms of the results pages: asking for a run, publishing a round."""
+"""Forms of the results pages: asking for a run, publishing a round, withdrawing that."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from survey_app.accounts.forms import I18nForm
 
 
 class RequestRunForm(FlaskForm):
@@ -23,3 +26,11 @@ class PublishForm(FlaskForm):
             for r in runs
             if r.state == "done" and r.is_final
         ]
+
+
+class UnpublishForm(I18nForm):
+    """The reason for withdrawing a publication, kept in the audit trail."""
+
+    reason = TextAreaField(
+        "Reason for withdrawing the publication", validators=[DataRequired(), Length(max=2000)]
+    )

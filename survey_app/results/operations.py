@@ -1,4 +1,5 @@
-"""Changes to results: asking the worker for a run, publishing a round's final run."""
+"""Changes to results: asking the worker for a run, publishing a round's final run and
+withdrawing that publication."""
 
 from __future__ import annotations
 
@@ -59,3 +60,28 @@ def publish_run(rnd: Round, run: AggregationRun) -> None:
         round_id=rnd.id,
     )
     db.session.flush()
+
+
+def unpublish_round(rnd: Round, reason: str) -> AggregationRun:
+    """Withdraw ``rnd``'s publication: the round is closed again, its run no longer public,
+    and its scores may change again. The reason is required and kept in the audit trail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResultsError("Give the reason for withdrawing the publication.")
+    run = get_published_run(rnd.id)
+    if rnd.state != "published" or run is None:
+        raise ResultsError("This round is not published.")
+    run.is_published = False
+    published_at = rnd.published_at.isoformat() if rnd.published_at else None
+    rnd.state, rnd.published_at = "closed", None
+    log_change(
+        "round.unpublish",
+        "round",
+        rnd.id,
+        old={"state": "published", "run": run.version, "published_at": published_at},
+        new={"state": "closed"},
+        reason=reason,
+        round_id=rnd.id,
+    )
+    db.session.flush()
+    return run

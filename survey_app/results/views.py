@@ -1,25 +1,23 @@
-"""Results pages: rounds, ranking, scorecards; for admins runs, requests and publication."""
+"""Results pages: rounds, ranking, scorecards; for admins runs, requests, publication and
+its withdrawal (both confirmed first)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
 
 from survey_app.accounts.auth import require_role
 from survey_app.extensions import db
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
-from survey_app.results import pages, presentation
+from survey_app.results import confirmations, pages, presentation
 from survey_app.results.access import is_admin, is_staff, shown_results
-from survey_app.results.forms import PublishForm, RequestRunForm
-from survey_app.results.operations import ResultsError, publish_run, request_run
+from survey_app.results.forms import RequestRunForm, UnpublishForm
+from survey_app.results.operations import ResultsError, request_run
 from survey_app.results.queries import (
     get_progress,
     get_round,
-    get_run_by_version,
     get_unit_by_code,
     list_rounds,
-    list_runs,
 )
 from survey_app.results.tables import scorecard
 
@@ -87,27 +85,23 @@ def new_run(round_id: int):
     return redirect(url_for(".runs", round_id=round_id))
 
 
-@bp.post("/<int:round_id>/publish")
+@bp.route("/<int:round_id>/publish", methods=["GET", "POST"])
 @require_role("admin")
 def publish(round_id: int):
-    rnd, form = get_round(round_id), PublishForm()
-    form.set_runs(list_runs(round_id))
-    if not form.validate_on_submit():
+    """Confirm, then publish: the run's version, its units, "figures will be frozen"."""
+    rnd = get_round(round_id)
+    run = confirmations.chosen_run(rnd, request.values.get("version", type=int))
+    if run is None:
         flash(_("Choose a finished final run of this round."), "error")
         return redirect(url_for(".runs", round_id=round_id))
-    try:
-        publish_run(rnd, get_run_by_version(round_id, form.version.data))
-        db.session.commit()
-        flash(_("The round is published; its figures are frozen."), "info")
-    except (ResultsError, IntegrityError) as exc:
-        db.session.rollback()
-        message = (
-            str(exc)
-            if isinstance(exc, ResultsError)
-            else "This round is already published; its figures are frozen."
-        )
-        flash(_(message), "error")
-    return redirect(url_for(".runs", round_id=round_id))
+    return confirmations.publish(rnd, run)
+
+
+@bp.route("/<int:round_id>/unpublish", methods=["GET", "POST"])
+@require_role("admin")
+def unpublish(round_id: int):
+    """Confirm with a reason, then withdraw the publication."""
+    return confirmations.unpublish(get_round(round_id), UnpublishForm())
 
 
 @bp.get("/<int:round_id>/progress")

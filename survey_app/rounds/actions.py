@@ -16,14 +16,13 @@ from survey_app.i18n import gettext as _
 from survey_app.invitations.operations import (
     InvitationError,
     create_invitations,
-    find_invitation,
     links_rows,
     list_rules,
     reissue_round_links,
-    revoke_invitation,
 )
 from survey_app.openlinks.operations import OpenLinkError, create_open_link, list_open_links
 from survey_app.responses.operations import import_responses, questionnaire_rules
+from survey_app.results.presentation import group_name
 from survey_app.rounds.forms import ActionForm, OpenLinkForm
 from survey_app.rounds.operations import RoundError
 
@@ -40,18 +39,18 @@ def read_frame(upload) -> dict[str, float] | None:
     return parse_frame(upload.read().decode("utf-8-sig"), upload.filename)
 
 
-def _back(rnd) -> Response:
-    return redirect(url_for("rounds.detail", round_id=rnd.id), 303)
+def _back(rnd, endpoint: str = "rounds.detail") -> Response:
+    return redirect(url_for(endpoint, round_id=rnd.id), 303)
 
 
-def _refused(rnd, exc: Exception):
+def refused(rnd, exc: Exception):
     db.session.rollback()
     return render_template("rounds/problems.html", round=rnd, problems=problems(exc)), 400
 
 
-def _form_refused(rnd, form):
+def form_refused(rnd, form):
     """The form's own messages (WTForms', in the request's language) on the problems page."""
-    return _refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
+    return refused(rnd, ValueError(" ".join(e for errs in form.errors.values() for e in errs)))
 
 
 def change_state(rnd, operation, message: str) -> Response:
@@ -59,47 +58,21 @@ def change_state(rnd, operation, message: str) -> Response:
         try:
             operation(rnd)
         except RoundError as exc:
-            return _refused(rnd, exc)
+            return refused(rnd, exc)
         db.session.commit()
         flash(_(message), "info")
     return _back(rnd)
 
 
-def revoke(rnd, form) -> Response:
-    """Withdraw one person's link, found by their address or their current link."""
-    if not form.validate_on_submit():
-        return _form_refused(rnd, form)
-    who = form.who.data.strip()
-    by_email = "@" in who and "/" not in who
-    inv = find_invitation(rnd, email=who) if by_email else find_invitation(rnd, link=who)
-    if inv is None:
-        flash(
-            _(
-                "No invitation of this round has that address or link (links change when "
-                "they are re-issued)."
-            ),
-            "error",
-        )
-    elif inv.is_revoked:
-        flash(_("That link was already withdrawn."), "info")
-    elif inv.is_used:
-        flash(_("That invitation has been answered; it cannot be withdrawn."), "error")
-    else:
-        revoke_invitation(inv)
-        db.session.commit()
-        flash(_("The link is withdrawn: it now shows a “withdrawn” page."), "info")
-    return _back(rnd)
-
-
 def invite(rnd, form):
     if not form.validate_on_submit():
-        return _form_refused(rnd, form)
+        return form_refused(rnd, form)
     upload = form.respondents.data
     try:
         rows = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
         issued = create_invitations(rnd, rows)
     except (InvalidFile, InvitationError) as exc:
-        return _refused(rnd, exc)
+        return refused(rnd, exc)
     if form.send.data and rnd.state == "open":
         from survey_app.core import jobs
 
@@ -109,7 +82,7 @@ def invite(rnd, form):
         # The links of this upload, shown once; e-mail (if asked) re-issues its own.
         return links_download(rnd, issued)
     flash(_("{n} invitations created.", n=len(issued)), "info")
-    return _back(rnd)
+    return _back(rnd, "rounds.invitations_tab")
 
 
 def reissue(rnd):
@@ -125,23 +98,23 @@ def links_download(rnd, issued) -> Response:
 
 def import_file(rnd, form):
     if not form.validate_on_submit():
-        return _form_refused(rnd, form)
+        return form_refused(rnd, form)
     upload = form.responses.data
     try:
         text = upload.read().decode("utf-8-sig")
         n = import_responses(rnd, parse_responses(text, upload.filename, questionnaire_rules(rnd)))
     except (InvalidFile, UnicodeDecodeError) as exc:
-        return _refused(rnd, exc)
+        return refused(rnd, exc)
     db.session.commit()
     flash(_("{n} responses imported.", n=n), "info")
-    return _back(rnd)
+    return _back(rnd, "rounds.responses_tab")
 
 
 def open_link_form(rnd) -> OpenLinkForm:
     form = OpenLinkForm()
     form.unit.choices = [SelectChoice(u.code, f"{u.code} · {u.name_vi}") for u in rnd.units]
     groups = sorted({g for i in rnd.questionnaire.items() for g in i.group_codes})
-    form.group.choices = [SelectChoice(g) for g in groups]
+    form.group.choices = [SelectChoice(g, group_name(g)) for g in groups]
     return form
 
 
@@ -151,13 +124,13 @@ def open_links(rnd):
 
 def make_open_link(rnd, form, base_url: str):
     if not form.validate_on_submit():
-        return _back(rnd)
+        return _back(rnd, "rounds.open_links_tab")
     try:
         _link, token = create_open_link(rnd, form.unit.data, form.group.data)
     except OpenLinkError as exc:
-        return _refused(rnd, exc)
+        return refused(rnd, exc)
     db.session.commit()
     flash(
         _("Open link (copy it now, it is shown once): {link}", link=f"{base_url}/o/{token}"), "info"
     )
-    return _back(rnd)
+    return _back(rnd, "rounds.open_links_tab")

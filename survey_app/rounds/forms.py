@@ -3,25 +3,70 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateTimeLocalField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.accounts.forms import I18nForm
+from survey_app.core.db import utcnow
+from survey_app.core.times import from_local
+from survey_app.i18n import gettext as _
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes (one click each, no Ctrl-click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ActionForm(I18nForm):
     """A button that changes something: only the CSRF token."""
 
 
+def _future(field) -> None:
+    if field.data is not None and from_local(field.data) <= utcnow():
+        raise ValidationError(_("The closing time must be in the future."))
+
+
 class RoundForm(I18nForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
-    criteria_sets = SelectMultipleField("Criteria sets", validators=[DataRequired()])
-    questionnaire = SelectField("Questionnaire", validators=[DataRequired()])
-    opens = DateTimeLocalField("Opens (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    closes = DateTimeLocalField("Closes (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    frame = FileField(
-        "Sampling frame (CSV: stratum,population)", validators=[Optional(), FileAllowed(["csv"])]
+    criteria_sets = MultiCheckboxField("Criteria sets")
+    questionnaire = RadioField("Questionnaire", validators=[InputRequired()])
+    opens = DateTimeLocalField("Opens at", format=LOCAL_FORMAT, validators=[Optional()])
+    closes = DateTimeLocalField("Closes at", format=LOCAL_FORMAT, validators=[Optional()])
+    frame = FileField("Sampling frame", validators=[Optional(), FileAllowed(["csv"])])
+
+    def validate_criteria_sets(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_("Choose at least one criteria set."))
+
+    def validate_closes(self, field) -> None:
+        if field.data is None:
+            return
+        if self.opens.data is not None and field.data <= self.opens.data:
+            raise ValidationError(_("The round must close after it opens."))
+        _future(field)
+
+
+class ClosingTimeForm(I18nForm):
+    """A new closing time: extending an open round or reopening a closed one."""
+
+    closes = DateTimeLocalField(
+        "New closing time", format=LOCAL_FORMAT, validators=[InputRequired()]
     )
+
+    def validate_closes(self, field) -> None:
+        _future(field)
 
 
 class InviteForm(I18nForm):

@@ -1,4 +1,4 @@
-"""Creating, opening and closing rounds."""
+"""Creating, opening, closing, reopening rounds and moving their closing time."""
 
 from __future__ import annotations
 
@@ -107,6 +107,54 @@ def close_round(rnd: Round) -> None:
         old={"state": "open"},
         new={"state": "closed"},
     )
+
+
+def _check_closing_time(rnd: Round, closes_at: dt.datetime) -> None:
+    if closes_at <= utcnow():
+        raise RoundError("the new closing time must be in the future")
+    if rnd.opens_at is not None and closes_at <= rnd.opens_at:
+        raise RoundError("the round must close after it opens")
+
+
+def reopen_round(rnd: Round, closes_at: dt.datetime) -> None:
+    """Accept responses again until ``closes_at``: the links of people who have not answered
+    work again (closing never touched them). Not once published: withdraw that first."""
+    if rnd.state == "published":
+        raise RoundError(
+            f"round {rnd.id} is published: withdraw the publication before reopening it"
+        )
+    if rnd.state != "closed":
+        raise RoundError(f"round {rnd.id} is {rnd.state}, only a closed round can be reopened")
+    _check_closing_time(rnd, closes_at)
+    old = {"state": "closed", "closes_at": _iso(rnd.closes_at), "closed_at": _iso(rnd.closed_at)}
+    rnd.state, rnd.closes_at, rnd.closed_at = "open", closes_at, None
+    new = {"state": "open", "closes_at": _iso(closes_at)}
+    log_change("round.reopen", "round", rnd.id, round_id=rnd.id, old=old, new=new)
+
+
+def extend_round(rnd: Round, closes_at: dt.datetime) -> None:
+    """Move an open round's closing time later."""
+    if rnd.state != "open":
+        raise RoundError(
+            f"round {rnd.id} is {rnd.state}, only an open round's closing time can be extended"
+        )
+    _check_closing_time(rnd, closes_at)
+    if rnd.closes_at is not None and closes_at <= rnd.closes_at:
+        raise RoundError("the new closing time must be later than the current one")
+    old = {"closes_at": _iso(rnd.closes_at)}
+    rnd.closes_at = closes_at
+    log_change(
+        "round.extend",
+        "round",
+        rnd.id,
+        round_id=rnd.id,
+        old=old,
+        new={"closes_at": _iso(closes_at)},
+    )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def advance_due_rounds(now: dt.datetime | None = None) -> list[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Read-only queries of rounds: one round, and its response progress."""
+"""Read-only queries of rounds: one round, its response progress, counts and history."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass
 from flask import abort
 from sqlalchemy import case, func, select
 
+from survey_app.core.models import AuditEntry
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation
+from survey_app.openlinks.models import OpenLink
 from survey_app.responses.models import Response
 from survey_app.rounds.models import Round
 from survey_app.units.models import Unit
@@ -88,3 +90,62 @@ def progress_totals(rows: list[ProgressRow]) -> dict:
         "rate": round(responded / invited, 4) if invited else None,
         "other_channels": sum(r.other_channels for r in rows),
     }
+
+
+@dataclass(frozen=True)
+class InvitationCounts:
+    """What the irreversible actions of a round would touch, for their confirmation pages."""
+
+    #: invited, not answered, not withdrawn: they can no longer answer once the round closes
+    unanswered: int
+    #: of those, with an address and never e-mailed: "send invitations" would write to them
+    to_invite: int
+    #: of those, with an address and already e-mailed: "send reminders" would write to them
+    to_remind: int
+    #: open links still active
+    open_links: int
+
+
+def get_invitation_counts(rnd: Round) -> InvitationCounts:
+    waiting = (Invitation.round_id == rnd.id, ~Invitation.is_used, ~Invitation.is_revoked)
+    has_email = Invitation.email.is_not(None)
+    stmt = select(
+        func.count(),
+        func.sum(case((has_email & Invitation.sent_at.is_(None), 1), else_=0)),
+        func.sum(case((has_email & Invitation.sent_at.is_not(None), 1), else_=0)),
+    ).where(*waiting)
+    unanswered, to_invite, to_remind = db.session.execute(stmt).one()
+    links = db.session.scalar(
+        select(func.count()).where(OpenLink.round_id == rnd.id, OpenLink.is_active)
+    )
+    return InvitationCounts(unanswered, int(to_invite or 0), int(to_remind or 0), links)
+
+
+#: Audit actions shown in a round's history (the per-invitation ones would drown them).
+ROUND_ACTIONS = (
+    "round.create",
+    "round.open",
+    "round.close",
+    "round.reopen",
+    "round.extend",
+    "round.publish",
+    "round.unpublish",
+    "round.send_invitations",
+    "round.send_reminders",
+    "invitation.revoke",
+    "invitations.create",
+    "invitations.reissue",
+    "invitations.invitation",
+    "invitations.reminder",
+)
+
+
+def list_round_history(rnd: Round, limit: int = 15) -> list[AuditEntry]:
+    """The round's latest changes of state, dates, publication and sending, newest first."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.round_id == rnd.id, AuditEntry.action.in_(ROUND_ACTIONS))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

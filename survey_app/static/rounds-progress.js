@@ -18,13 +18,13 @@
   function newRow(r) {
     var tr = document.createElement("tr");
     tr.setAttribute("data-key", r.unit + "|" + r.group);
-    tr.appendChild(cell(r.unit)); tr.appendChild(cell(r.group));
+    tr.appendChild(cell(r.unit)); tr.appendChild(cell(r.group_name || r.group));
     ["invited", "responded"].forEach(function (f) {
       var td = cell("", true); td.setAttribute("data-field", f); tr.appendChild(td);
     });
     var td = document.createElement("td"), bar = document.createElement("span");
     bar.className = "bar";
-    var p = document.createElement("progress"); p.max = 1; p.setAttribute("aria-label", r.unit + " " + r.group);
+    var p = document.createElement("progress"); p.max = 1; p.setAttribute("aria-label", r.unit + " " + (r.group_name || r.group));
     var label = document.createElement("span"); label.setAttribute("data-field", "rate");
     bar.appendChild(p); bar.appendChild(label); td.appendChild(bar); tr.appendChild(td);
     var other = cell("", true); other.setAttribute("data-field", "other_channels"); tr.appendChild(other);
@@ -44,7 +44,11 @@
     });
     Object.keys(data.totals).forEach(function (k) {
       var el = document.querySelector('[data-total="' + k + '"]');
-      if (el) { el.textContent = data.totals[k]; }
+      if (el && k === "rate") {
+        var value = data.totals[k];
+        var text = value === null ? "—" : (value * 100).toFixed(1);
+        el.textContent = value === null ? text : (document.documentElement.lang === "vi" ? text.replace(".", ",") : text) + "%";
+      } else if (el) { el.textContent = data.totals[k]; }
     });
   }
 

@@ -31,7 +31,9 @@ def test_admin_publishes_the_chosen_final_run_and_the_round_becomes_public(any_d
     app = any_demo_app
     assert sign_in(app, None).get("/results/1").status_code == 302  # to sign-in
     version = _close_and_run_final(app)
-    response = sign_in(app, "admin").post("/results/1/publish", data={"version": version})
+    response = sign_in(app, "admin").post(
+        f"/results/1/publish?version={version}", data={"confirmed": "1"}
+    )
     assert response.status_code == 302
     with app.app_context():
         rnd = db.session.get(Round, 1)
@@ -69,7 +71,9 @@ def test_publishing_twice_is_refused(demo_app):
         with pytest.raises(ResultsError, match="already published"):
             publish_run(rnd, db.session.scalar(select(AggregationRun).filter_by(version=version)))
     response = sign_in(demo_app, "admin").post(
-        "/results/1/publish", data={"version": version}, follow_redirects=True
+        "/results/1/publish",
+        data={"version": version, "confirmed": "1"},
+        follow_redirects=True,
     )
     assert "already published" in response.text or "đã được công bố" in response.text
 

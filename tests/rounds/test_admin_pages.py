@@ -19,6 +19,7 @@ from tests.conftest import EXAMPLES
 from tests.rounds.conftest import load_examples
 
 PASSWORD = "correct horse battery"
+CONFIRMED = {"confirmed": "1"}
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_an_admin_creates_opens_invites_tracks_and_closes_a_round(sqlite_app, ad
         "rate": round(1 / 60, 4),
         "other_channels": 0,
     }
-    assert admin.post(f"/admin/rounds/{round_id}/close").status_code == 303
+    assert admin.post(f"/admin/rounds/{round_id}/close", data={"confirmed": "1"}).status_code == 303
     assert respondent.get(f"/r/{links[1]}").status_code == 410
     with sqlite_app.app_context():
         assert db.session.get(Round, round_id).state == "closed"
@@ -135,8 +136,12 @@ def test_links_send_remind_import_and_open_link_buttons(sqlite_app, admin, tmp_p
     assert reissued.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert reissued.headers["Cache-Control"] == "no-store"
     assert reissued.text.count("/r/") == 60
-    assert admin.post(f"/admin/rounds/{round_id}/send").status_code == 303
-    assert admin.post(f"/admin/rounds/{round_id}/remind").status_code == 303
+    assert admin.post(f"/admin/rounds/{round_id}/send", data={"confirmed": "1"}).status_code == 303
+    with sqlite_app.app_context():  # as if the worker had sent them: reminders are due
+        for inv in db.session.scalars(select(Invitation)):
+            inv.sent_at = inv.created_at
+        db.session.commit()
+    assert admin.post(f"/admin/rounds/{round_id}/remind", data=CONFIRMED).status_code == 303
     imported = admin.post(
         f"/admin/rounds/{round_id}/responses",
         data={"responses": _upload(EXAMPLES / "responses.csv")},
@@ -185,13 +190,15 @@ def test_an_admin_withdraws_a_link_by_link_or_address_in_either_language(sqlite_
     round_id, uploaded = _open_and_invite(admin)
     rows = [line.split(",") for line in uploaded.text.splitlines()[1:]]
     email, link = rows[0][0], rows[1][-1]
-    page = admin.get(f"/admin/rounds/{round_id}")
+    page = admin.get(f"/admin/rounds/{round_id}/invitations")
     assert 'for="who"' in page.text and f"/admin/rounds/{round_id}/revoke" in page.text
 
     def revoke(who, lang="en"):
-        answer = admin.post(f"/admin/rounds/{round_id}/revoke?lang={lang}", data={"who": who})
+        answer = admin.post(
+            f"/admin/rounds/{round_id}/revoke?lang={lang}", data={"who": who, **CONFIRMED}
+        )
         assert answer.status_code == 303
-        return admin.get(f"/admin/rounds/{round_id}").text
+        return admin.get(f"/admin/rounds/{round_id}/invitations").text
 
     assert "The link is withdrawn" in revoke(link)
     assert "The link is withdrawn" in revoke(email.upper())
