@@ -1,16 +1,24 @@
-"""Each role's year in the browser, on a fresh database served by `parindex serve`:
-the focal point enters scores with evidence and explains after round 1; the appraiser
-decides round 1 and round 2; the viewer reads and can change nothing.
+"""Each role's year in the browser, on a fresh database served by `parindex serve`.
+
+The admin (the one account a fresh install creates with `parindex users create`) uploads
+the questionnaire, units and criteria sets, creates the other accounts, creates, opens
+and invites a round and imports paper responses; the focal point enters scores with
+evidence and explains after round 1; the appraiser decides rounds 1 and 2; the admin
+closes the round through its confirmation, computes the index, publishes and withdraws
+the publication with a reason; the viewer reads and can change nothing.
 
 The tests of this module run in order on one server: each continues the year where the
 previous one left it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 
 import pytest
 
+from survey_app.i18n import load_catalog
 from tests.browser.conftest import PASSWORD, WIDTHS, sign_in, start_server, stop_server
 from tests.conftest import EXAMPLES
 
@@ -22,10 +30,18 @@ ACCOUNTS = {
     "focal": "daumoi.c01@bo.gov.vn",
     "viewer": "xem@bo.gov.vn",
 }
+#: Passwords: the admin's from the command line; the others as the users page shows them.
+PASSWORDS = {"admin": PASSWORD}
+ROUND = "Điều tra XHH 2026"
+
+
+def t(english: str) -> str:
+    """The Vietnamese the product shows for ``english`` (its own catalogue)."""
+    return load_catalog().get(english, english)
 
 
 def _prepare(server) -> None:
-    """What the admin's journey sets up (kept to the CLI until every page exists)."""
+    """A fresh install: the database and the first admin account, nothing else."""
     server.cli(
         "users",
         "create",
@@ -34,47 +50,6 @@ def _prepare(server) -> None:
         "admin",
         "--password-stdin",
         stdin=PASSWORD + "\n",
-    )
-    server.cli("import", "questionnaire", str(EXAMPLES / "questionnaire.yaml"))
-    server.cli("import", "units", str(EXAMPLES / "units.csv"))
-    for name in ("criteria_set_cuc.yaml", "criteria_set_vu.yaml"):
-        server.cli("import", "criteria-set", str(EXAMPLES / name))
-    for role in ("appraiser", "viewer"):
-        server.cli(
-            "users",
-            "create",
-            ACCOUNTS[role],
-            "--role",
-            role,
-            "--password-stdin",
-            stdin=PASSWORD + "\n",
-        )
-    server.cli(
-        "users",
-        "create",
-        ACCOUNTS["focal"],
-        "--role",
-        "focal",
-        "--unit",
-        "C01",
-        "--password-stdin",
-        stdin=PASSWORD + "\n",
-    )
-    server.cli(
-        "rounds",
-        "create",
-        "--name",
-        "Điều tra XHH 2026",
-        "--criteria-set",
-        "MIC-CUC-2018",
-        "--criteria-set",
-        "MIC-VU-2018",
-        "--questionnaire",
-        "MIC-XHH-2018",
-        "--opens",
-        "2026-01-01T00:00:00+07:00",
-        "--closes",
-        "2099-12-31T17:00:00+07:00",
     )
 
 
@@ -94,11 +69,77 @@ def as_role(chromium, year):
         w, h = WIDTHS[width]
         context = chromium.new_context(viewport={"width": w, "height": h})
         contexts.append(context)
-        return sign_in(context, year.base, ACCOUNTS[role], PASSWORD)
+        return sign_in(context, year.base, ACCOUNTS[role], PASSWORDS[role])
 
     yield open_as
     for context in contexts:
         context.close()
+
+
+def _menu(page, label: str) -> None:
+    page.locator("#site-menu").get_by_role("link", name=label, exact=True).click()
+
+
+def _upload(page, menu: str, action: str, path) -> None:
+    _menu(page, menu)
+    page.get_by_role("link", name=action).first.click()
+    page.locator("main input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name=t("Upload")).click()
+    assert page.locator(".error-summary").count() == 0, page.locator("main").inner_text()
+
+
+def _local(delta: dt.timedelta) -> str:
+    """A ``datetime-local`` value in Viet Nam time."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7) + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_admin_sets_up_the_year_in_the_browser(as_role, year):
+    page = as_role("admin")
+    _upload(page, t("Questionnaires"), t("Upload a questionnaire"), EXAMPLES / "questionnaire.yaml")
+    assert "MIC-XHH-2018" in page.content()
+    _upload(page, t("Units"), t("Upload units (CSV)"), EXAMPLES / "units.csv")
+    for name in ("criteria_set_cuc.yaml", "criteria_set_vu.yaml"):
+        _upload(page, t("Criteria sets"), t("Upload a criteria set"), EXAMPLES / name)
+    _menu(page, t("Criteria sets"))
+    assert "MIC-CUC-2018" in page.content() and "MIC-VU-2018" in page.content()
+
+    for role, unit in (("appraiser", None), ("focal", "C01"), ("viewer", None)):
+        _menu(page, t("Users"))
+        page.get_by_role("link", name=t("New user")).click()
+        page.locator("input[name=email]").fill(ACCOUNTS[role])
+        page.locator(f"input[name=role][value={role}]").check()
+        if unit:
+            page.locator("select[name=unit]").select_option(unit)
+        page.get_by_role("button", name=t("Create the account")).click()
+        PASSWORDS[role] = page.locator("code.secret").inner_text().strip()
+        assert len(PASSWORDS[role]) >= 12
+
+    _menu(page, t("Survey rounds"))
+    page.get_by_role(
+        "link", name=re.compile(t("New round") + "|" + t("Create a round"))
+    ).first.click()
+    page.locator("input[name=name]").fill(ROUND)
+    for box in page.locator("input[name=criteria_sets]").all():
+        box.check()
+    page.locator("input[name=questionnaire]").first.check()
+    page.locator("input[name=opens]").fill(_local(-dt.timedelta(hours=1)))
+    page.locator("input[name=closes]").fill(_local(dt.timedelta(days=30)))
+    page.get_by_role("button", name=t("Create round")).click()
+    assert page.locator("h1").inner_text().startswith(ROUND)
+    if page.get_by_role("button", name=t("Open the round")).count():
+        page.get_by_role("button", name=t("Open the round")).click()
+    assert t("open") in page.locator("h1").inner_text()
+
+    tabs = page.locator("nav.tabs")
+    tabs.get_by_role("link", name=t("Invitations"), exact=True).click()
+    page.locator("input[name=respondents]").set_input_files(str(EXAMPLES / "respondents.csv"))
+    page.get_by_role("button", name=t("Create invitations")).click()
+    tabs.get_by_role("link", name=re.compile(t("Other channels"), re.I)).click()
+    page.locator("input[name=responses]").set_input_files(str(EXAMPLES / "responses.csv"))
+    page.get_by_role("button", name=t("Import responses")).click()
+    tabs.get_by_role("link", name=re.compile(t("Overview"))).click()
+    totals = page.locator("main").inner_text()
+    assert "60" in totals and "520" in totals  # invited, and paper responses
 
 
 def _goto_sheet(page, base: str) -> None:
@@ -169,6 +210,47 @@ def test_appraiser_decides_round_two(as_role, year):
     assert "Vòng 2" in page.content()
     page.goto(year.base + "/")
     assert "Hiện không có việc nào chờ bạn." in page.content()
+
+
+def test_admin_closes_computes_publishes_and_withdraws_with_a_reason(as_role, year):
+    page = as_role("admin")
+    page.goto(year.base + "/")
+    page.get_by_role("link", name=t("Manage the round")).first.click()
+    page.get_by_role("link", name=re.compile(t("Close the round"))).first.click()
+    assert "60" in page.locator(".consequences").inner_text()  # who can no longer answer
+    page.locator("button.danger").click()
+    assert t("closed") in page.locator("h1").inner_text()
+
+    page.locator("nav.tabs").get_by_role("link", name=t("Results and publication")).click()
+    page.locator("input[name=is_final]").check()
+    page.get_by_role("button", name=t("Request a new run")).click()
+    for _ in range(120):  # the embedded worker computes it in the server process
+        if page.locator("select#version option").count():
+            break
+        time.sleep(0.5)
+        page.reload()
+    page.get_by_role("button", name=re.compile(t("Publish"))).click()
+    assert "21" in page.locator(".consequences").inner_text()  # units that will be published
+    page.locator("button.danger").click()
+    assert t("This round is published; its figures are frozen.") in page.content()
+
+    public = page.context.browser.new_page()
+    public.goto(year.base + "/results/")
+    assert ROUND in public.content()
+    public.close()
+
+    page.get_by_role("link", name=re.compile(t("Withdraw the publication"))).click()
+    page.locator("button.danger").click()  # without a reason: refused
+    assert page.locator(".error-summary").count() == 1
+    page.locator("textarea[name=reason]").fill("Sai số liệu của Cục C03, cần tính lại")
+    page.locator("button.danger").click()
+    assert t("This round is published; its figures are frozen.") not in page.content()
+    page.goto(year.base + "/admin/rounds/")
+    page.get_by_role("link", name=ROUND).click()
+    page.locator("nav.tabs").get_by_role(
+        "link", name=re.compile(t("History") + "|" + t("Dates and history"))
+    ).click()
+    assert "Sai số liệu của Cục C03, cần tính lại" in page.content()
 
 
 def test_viewer_reads_everything_and_can_change_nothing(as_role, year):
