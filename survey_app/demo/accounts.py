@@ -32,10 +32,10 @@ def demo_accounts(admin_email: str) -> list[DemoAccount]:
     ]
 
 
-def ensure_accounts(accounts: list[DemoAccount]) -> tuple[dict[str, User], list[str]]:
-    """Create the accounts that are missing; (users by role or ``focal:UNIT``, lines to print).
-
-    An existing account is left as it is (role, unit and password included)."""
+def ensure_accounts(accounts: list[DemoAccount]) -> tuple[dict[str, User], list[str], int]:
+    """Create the accounts that are missing; returns the users (by role, or ``focal:UNIT``),
+    the lines to print and how many were created. An existing account is left as it is
+    (role, unit and password included)."""
     users: dict[str, User] = {}
     rows: list[tuple[User, str | None]] = []
     for account in accounts:
@@ -46,7 +46,7 @@ def ensure_accounts(accounts: list[DemoAccount]) -> tuple[dict[str, User], list[
             user = create_user(account.email, account.role, password, unit_code=account.unit)
         users[f"focal:{account.unit}" if account.unit else account.role] = user
         rows.append((user, password))
-    return users, _lines(rows)
+    return users, _lines(rows), sum(1 for _, password in rows if password)
 
 
 def _lines(rows: list[tuple[User, str | None]]) -> list[str]:

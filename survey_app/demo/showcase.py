@@ -61,14 +61,14 @@ STATES = ("draft", "submitted", "appraised", "explained", "final")
 
 def load_showcase(admin_email: str, compute: ComputeRun) -> list[str]:
     """Load what is missing, compute what is not computed; returns the lines to print."""
-    loaded = find_round(ROUND_NAME) is None
-    if loaded:
+    fresh = find_round(ROUND_NAME) is None  # an empty database: load everything
+    if fresh:
         load_catalogues()
         load_catalogues(LAST_YEAR)
         import_units(parse_units(_text("units.csv"), "units.csv"))
-    users, accounts = ensure_accounts(demo_accounts(admin_email))
+    users, accounts, created = ensure_accounts(demo_accounts(admin_email))
     links = None
-    if loaded:
+    if fresh:
         load_last_year()
         rnd = create_open_round(ROUND_NAME)
         import_responses(rnd, demo_responses(rnd))
@@ -76,12 +76,20 @@ def load_showcase(admin_email: str, compute: ComputeRun) -> list[str]:
         links = invite(rnd)
     db.session.commit()
     last, this = find_round(LAST_ROUND_NAME), find_round(ROUND_NAME)
+    completed = bool(created)
     if last is not None and last.state == "closed":
         _publish(last, compute)
+        completed = True
     if this is not None and get_latest_done_run(this.id) is None:
         compute(this.id, False)
+        completed = True
     db.session.expire_all()
-    head = "Demo loaded:" if loaded else "Demo already loaded (nothing changed):"
+    if fresh:
+        head = "Demo loaded:"
+    elif completed:
+        head = "Demo already loaded; what was missing was added:"
+    else:
+        head = "Demo already loaded (nothing changed):"
     return [head, *accounts, *_describe(last, this, links)]
 
 

@@ -96,9 +96,11 @@ EVIDENCE = {
     "1.1.1": "Kế hoạch CCHC năm 2018.pdf",
     "3.1.1": "Báo cáo kết quả giải quyết hồ sơ năm 2018.pdf",
 }
-#: the council's bonus and penalty for two of the final units
-BONUS = ("C02", 1.0, "Sáng kiến cải cách hành chính được Bộ công nhận năm 2018.")
-PENALTY = ("V09", 0.5, "Chậm gửi báo cáo CCHC quý III.")
+#: the council's bonus and penalty for two of the final units: (unit, bonus, penalty, reason)
+BONUS_PENALTY = (
+    ("C02", 1.0, 0.0, "Sáng kiến cải cách hành chính được Bộ công nhận năm 2018."),
+    ("V09", 0.0, 0.5, "Chậm gửi báo cáo CCHC quý III."),
+)
 
 
 @contextlib.contextmanager
@@ -114,49 +116,53 @@ def acting_as(user: User | None):
 
 
 def load_workflow(rnd: Round, users: dict[str, User]) -> None:
+    """Every unit's scores in its state of the story (see the module's docstring)."""
     rows: dict[str, list[SelfRow]] = defaultdict(list)
     for row in demo_self_rows(rnd):
         rows[row.unit].append(row)
+    units = {u.code: u for u in rnd.units}
     later = {*WAITING, ANSWERING, ENTERING}
     import_self_assessments(rnd, [r for code, rs in rows.items() if code not in later for r in rs])
-    units = {u.code: u for u in rnd.units}
     for code in WAITING:
         _submit(rnd, units[code], rows[code], None)
-    focal = users.get(f"focal:{ANSWERING}")
-    scores = _submit(rnd, units[ANSWERING], rows[ANSWERING], focal)
+    _answering(rnd, units[ANSWERING], rows[ANSWERING], users)
+    _entering(rnd, units[ENTERING], rows[ENTERING], users.get(f"focal:{ENTERING}"))
     with acting_as(users.get("appraiser")):
-        for code, sa in scores.items():
-            points, reason = ADJUSTMENTS.get(code, (sa.self_points, None))
-            appraise(sa, points, reason, users["appraiser"])
-    with acting_as(focal):
-        for code, (text, filename) in EXPLANATIONS.items():
-            explain(scores[code], text, focal)
-            _attach(rnd, scores[code], filename, focal)
-    with acting_as(users.get(f"focal:{ENTERING}")):
-        for row in rows[ENTERING]:
-            if row.subcriterion not in NOT_ENTERED:
-                save_self_score(
-                    rnd,
-                    units[ENTERING],
-                    _sub(rnd, units[ENTERING], row),
-                    row.self_points,
-                    NOTES.get(row.subcriterion),
-                )
-    with acting_as(users.get("appraiser")):
-        for code, bonus, penalty, reason in (
-            (BONUS[0], BONUS[1], 0.0, BONUS[2]),
-            (PENALTY[0], 0.0, PENALTY[1], PENALTY[2]),
-        ):
+        for code, bonus, penalty, reason in BONUS_PENALTY:
             unit = units[code]
+            cs = criteria_set_of(rnd, unit)
             set_bonus_penalty(
                 rnd,
                 unit,
-                criteria_set_of(rnd, unit),
+                cs,
                 bonus,
                 reason if bonus else None,
                 penalty,
                 reason if penalty else None,
             )
+
+
+def _answering(rnd: Round, unit, rows: list[SelfRow], users: dict[str, User]) -> None:
+    """Submitted; round 1 accepts most scores and lowers four; the unit explains one."""
+    focal, appraiser = users.get(f"focal:{unit.code}"), users["appraiser"]
+    scores = _submit(rnd, unit, rows, focal)
+    with acting_as(appraiser):
+        for code, sa in scores.items():
+            points, reason = ADJUSTMENTS.get(code, (sa.self_points, None))
+            appraise(sa, points, reason, appraiser)
+    with acting_as(focal):
+        for code, (text, filename) in EXPLANATIONS.items():
+            explain(scores[code], text, focal)
+            _attach(rnd, scores[code], filename, focal)
+
+
+def _entering(rnd: Round, unit, rows: list[SelfRow], focal: User | None) -> None:
+    """Drafts of the scores entered so far; :data:`NOT_ENTERED` are still empty."""
+    with acting_as(focal):
+        for row in rows:
+            if row.subcriterion not in NOT_ENTERED:
+                sub = _sub(rnd, unit, row)
+                save_self_score(rnd, unit, sub, row.self_points, NOTES.get(row.subcriterion))
 
 
 def _sub(rnd: Round, unit, row: SelfRow):

@@ -214,3 +214,20 @@ def test_a_second_demo_changes_nothing_and_says_what_exists(demo):
     assert "nothing changed" in output
     assert [p for _, _, p in ROLE_LINE.findall(output)] == ["(already"] * 5
     assert "published" in output and "provisional run 1" in output
+
+
+def test_an_older_demo_gets_the_missing_accounts_and_a_first_run(cli, sqlite_app):
+    """A database loaded by the plain demo (one round, no run) is completed, not reloaded."""
+    from survey_app.demo.loader import load_demo
+
+    with sqlite_app.app_context():
+        load_demo("admin@parindex.local")
+        db.session.commit()
+    result = cli("demo")
+    assert result.exit_code == 0, result.output
+    assert "what was missing was added" in result.output
+    passwords = {role: p for role, _, p in ROLE_LINE.findall(result.output)}
+    assert passwords["admin"] == "(already" and len(passwords["viewer"]) == 20
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Round)) == 1
+        assert get_latest_done_run(1) is not None
