@@ -81,16 +81,23 @@ def worker_cmd(beat: bool, concurrency: int | None, loglevel: str, hostname: str
 @click.command("demo")
 @click.option("--admin-email", default="admin@parindex.local", show_default=True)
 def demo(admin_email: str) -> None:
-    """Load the demo ministry (idempotent: a second run keeps what is there)."""
-    from survey_app.demo.loader import load_demo
-    from survey_app.extensions import db
+    """Load the demo ministry: accounts for every role, last year's published round, this
+    year's open round part-way through appraisal, and its first run (idempotent: a second
+    run keeps what is there)."""
+    from survey_app.demo.showcase import load_showcase
 
     app = make_app()
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-        report = load_demo(admin_email)
-        db.session.commit()
+        report = load_showcase(admin_email, _compute_now)
     for line in report:
         click.echo(line)
+
+
+def _compute_now(round_id: int, is_final: bool):
+    """A run computed here and now, whatever the broker (the demo must open with figures)."""
+    from worker.pipeline import aggregate_round
+
+    return aggregate_round(round_id, is_final=is_final)

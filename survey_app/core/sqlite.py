@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -15,6 +17,7 @@ def configure(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     engine.dialect._parindex_configured = True
+    _create_folder(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -29,3 +32,12 @@ def configure(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _create_folder(database: str | None) -> None:
+    """The database file's folder (by default the instance folder, which
+    ``PARINDEX_INSTANCE_PATH`` may name before it exists), private to its owner: SQLite
+    creates the file, not the folders above it."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
