@@ -1,7 +1,10 @@
 """Geometry of the server-rendered SVG charts: indices with CI whiskers, rank intervals.
 
 Only layout happens here (figures → coordinates); the template draws the SVG, and the
-ranking table next to it carries the same figures for readers who cannot see it.
+ranking table next to it carries the same figures for readers who cannot see it. Each
+chart is laid out twice: ``WIDE`` (names left of the plot) for desktops and ``NARROW``
+(each name above its row, the plot the full width) so that a 360 px phone shows the
+labels at 12 px or more without scrolling; the stylesheet shows one of the two.
 """
 
 from __future__ import annotations
@@ -13,13 +16,37 @@ from survey_app.i18n import gettext as _
 from survey_app.results.presentation import fmt, kind_name
 from survey_app.results.tables import KindBlock, UnitLine
 
-ROW = 26
-LABEL_WIDTH = 300
-PLOT_WIDTH = 440
-MARGIN_RIGHT = 24
-MARGIN_TOP = 12
+MARGIN_TOP = 22
 MARGIN_BOTTOM = 44
 LABEL_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the parts of a chart go, in SVG units."""
+
+    name: str
+    label_width: float  # the names' column, left of the plot (0: names above the rows)
+    plot_width: float
+    margin_left: float  # before the plot when names are above it
+    margin_right: float
+    row: float  # height of one unit's row
+
+    @property
+    def left(self) -> float:
+        return self.label_width or self.margin_left
+
+    @property
+    def width(self) -> float:
+        return self.left + self.plot_width + self.margin_right
+
+    @property
+    def labels_above(self) -> bool:
+        return not self.label_width
+
+
+WIDE = Frame("wide", label_width=300, plot_width=440, margin_left=0, margin_right=24, row=26)
+NARROW = Frame("narrow", label_width=0, plot_width=316, margin_left=12, margin_right=12, row=44)
 
 
 @dataclass(frozen=True)
@@ -51,18 +78,28 @@ class Chart:
     height: float
     marks: list[Mark]
     ticks: list[Tick]
+    frame: Frame
     reference: Tick | None = None
-    width: float = LABEL_WIDTH + PLOT_WIDTH + MARGIN_RIGHT
-    left: float = LABEL_WIDTH
-    right: float = LABEL_WIDTH + PLOT_WIDTH
+
+    @property
+    def width(self) -> float:
+        return self.frame.width
+
+    @property
+    def left(self) -> float:
+        return self.frame.left
+
+    @property
+    def right(self) -> float:
+        return self.frame.left + self.frame.plot_width
 
     @property
     def bottom(self) -> float:
-        return MARGIN_TOP + len(self.marks) * ROW
+        return MARGIN_TOP + len(self.marks) * self.frame.row
 
 
-def _scale(lo: float, hi: float):
-    return lambda v: LABEL_WIDTH + (v - lo) / (hi - lo) * PLOT_WIDTH
+def _scale(lo: float, hi: float, frame: Frame):
+    return lambda v: frame.left + (v - lo) / (hi - lo) * frame.plot_width
 
 
 def _label(line: UnitLine, lang: str) -> str:
@@ -71,8 +108,9 @@ def _label(line: UnitLine, lang: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
-def _y(i: int) -> float:
-    return MARGIN_TOP + i * ROW + ROW / 2
+def _y(i: int, frame: Frame) -> float:
+    """The row's line; with names above the rows, in its lower part."""
+    return MARGIN_TOP + i * frame.row + (frame.row * 0.7 if frame.labels_above else frame.row / 2)
 
 
 def _index_bounds(lines: list[UnitLine]) -> tuple[float, float, float]:
@@ -83,10 +121,10 @@ def _index_bounds(lines: list[UnitLine]) -> tuple[float, float, float]:
     return lo, (hi if hi > lo else lo + step), step
 
 
-def index_chart(block: KindBlock, lang: str) -> Chart:
+def index_chart(block: KindBlock, lang: str, frame: Frame = WIDE) -> Chart:
     """Each unit's index (dot) and 95% CI (whisker), best first."""
     lo, hi, step = _index_bounds(block.lines)
-    x = _scale(lo, hi)
+    x = _scale(lo, hi, frame)
     marks = [
         Mark(
             _label(line, lang),
@@ -96,7 +134,7 @@ def index_chart(block: KindBlock, lang: str) -> Chart:
                 low=fmt(line.data["index_ci_low"], lang),
                 high=fmt(line.data["index_ci_high"], lang),
             ),
-            _y(i),
+            _y(i, frame),
             x(line.data["index"]),
             x(line.data["index_ci_low"]),
             x(line.data["index_ci_high"]),
@@ -106,24 +144,25 @@ def index_chart(block: KindBlock, lang: str) -> Chart:
     ticks = [Tick(x(v), fmt(v, lang, 0)) for v in _steps(lo, hi, step)]
     kind = kind_name(block.kind, lang)
     return Chart(
-        id=f"chart-index-{block.kind.code}",
+        id=f"chart-index-{block.kind.code}-{frame.name}",
         title=_("Index of the {kind} with 95% confidence intervals").format(kind=kind),
         desc=_(
             "One row per unit in rank order: the dot is the index, the whisker its 95% "
             "confidence interval; the dashed line marks 80%. The table gives the same figures."
         ),
         axis_label=_("Index (%)"),
-        height=MARGIN_TOP + len(marks) * ROW + MARGIN_BOTTOM,
+        height=MARGIN_TOP + len(marks) * frame.row + MARGIN_BOTTOM,
         marks=marks,
         ticks=ticks,
+        frame=frame,
         reference=Tick(x(80.0), "80%") if lo < 80 < hi else None,
     )
 
 
-def rank_chart(block: KindBlock, lang: str) -> Chart:
+def rank_chart(block: KindBlock, lang: str, frame: Frame = WIDE) -> Chart:
     """Each unit's rank (dot) and 95% rank interval (bar); rank 1 on the left."""
     n = len(block.lines)
-    x = _scale(0.5, n + 0.5)
+    x = _scale(0.5, n + 0.5, frame)
     marks = [
         Mark(
             _label(line, lang),
@@ -133,26 +172,27 @@ def rank_chart(block: KindBlock, lang: str) -> Chart:
                 low=line.data["rank_low"],
                 high=line.data["rank_high"],
             ),
-            _y(i),
+            _y(i, frame),
             x(line.data["rank"]),
             x(line.data["rank_low"]),
             x(line.data["rank_high"]),
         )
         for i, line in enumerate(block.lines)
     ]
-    step = 1 if n <= 20 else 5
+    step = 1 if n <= (20 if frame is WIDE else 10) else 5
     ticks = [Tick(x(r), str(r)) for r in range(1, n + 1) if r == 1 or r % step == 0]
     return Chart(
-        id=f"chart-rank-{block.kind.code}",
+        id=f"chart-rank-{block.kind.code}-{frame.name}",
         title=_("Rank intervals of the {kind}").format(kind=kind_name(block.kind, lang)),
         desc=_(
             "One row per unit: the dot is its rank, the bar the ranks it could hold with "
             "95% probability given the sampling error. The table gives the same figures."
         ),
         axis_label=_("Rank (1 = highest index)"),
-        height=MARGIN_TOP + n * ROW + MARGIN_BOTTOM,
+        height=MARGIN_TOP + n * frame.row + MARGIN_BOTTOM,
         marks=marks,
         ticks=ticks,
+        frame=frame,
     )
 
 

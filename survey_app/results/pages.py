@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from survey_app.i18n import LANGUAGES, get_language
 from survey_app.results.access import Shown, is_admin
 from survey_app.results.announcement import announcement
-from survey_app.results.charts import Chart, index_chart, rank_chart
+from survey_app.results.charts import NARROW, WIDE, Chart, index_chart, rank_chart
 from survey_app.results.forms import PublishForm, RequestRunForm
 from survey_app.results.presentation import legend
 from survey_app.results.queries import get_progress, list_runs
@@ -20,8 +20,9 @@ class KindView:
     """One unit kind on the ranking page."""
 
     block: KindBlock
-    index_chart: Chart
-    rank_chart: Chart
+    #: each chart laid out for desktops and for phones (the stylesheet shows one)
+    index_charts: tuple[Chart, Chart]
+    rank_charts: tuple[Chart, Chart]
     #: the announcement per language, the page's language first
     texts: list[tuple[str, list[str]]]
 
@@ -37,8 +38,8 @@ def ranking_page(shown: Shown) -> dict:
     kinds = [
         KindView(
             block,
-            index_chart(block, lang),
-            rank_chart(block, lang),
+            (index_chart(block, lang, WIDE), index_chart(block, lang, NARROW)),
+            (rank_chart(block, lang, WIDE), rank_chart(block, lang, NARROW)),
             [(code, announcement(block, code)) for code in _languages()],
         )
         for block in blocks

@@ -23,7 +23,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SIZES = {"": (1280, 900), "-phone": (390, 844)}
+SIZES = {"": (1280, 900), "-phone": (360, 740)}
 
 
 @pytest.fixture
@@ -50,7 +50,18 @@ def test_ranking_page_and_scorecard_render_on_desktop_and_phone(served):
             for suffix, (width, height) in SIZES.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(f"{served}/results/1?lang=vi")
-                assert page.locator("svg[role=img]").count() == 4
+                assert page.locator("svg[role=img]:visible").count() == 4
+                # Every unit's name is drawn at 12 px or more at this width, and the
+                # 80% line says what it is.
+                smallest = page.evaluate(
+                    """() => Math.min(...[...document.querySelectorAll("svg[role=img]")]
+                      .filter(svg => svg.getBoundingClientRect().width > 0)
+                      .flatMap(svg => [...svg.querySelectorAll("text.unit-label")].map(t =>
+                        parseFloat(getComputedStyle(t).fontSize)
+                        * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width)))"""
+                )
+                assert smallest >= 12, f"unit labels drawn at {smallest:.1f} px"
+                assert page.locator("text.reference-label:visible").count() >= 1
                 assert "Cục Báo chí" in page.locator("table.ranking").first.inner_text()
                 page.screenshot(path=str(ARTIFACTS / f"ranking{suffix}.png"), full_page=True)
                 page.goto(f"{served}/results/1/units/C01?lang=en")

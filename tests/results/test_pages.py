@@ -53,13 +53,16 @@ def test_ranking_page_announces_the_summary_in_both_languages(demo_app):
 def test_charts_are_accessible_svg_with_one_mark_per_unit(demo_app):
     html = sign_in(demo_app, "viewer").get("/results/1?lang=en").text
     svgs = re.findall(r"<svg[^>]*>.*?</svg>", html, re.S)
-    assert len(svgs) == 4  # index and rank interval, per kind
+    # index and rank interval, per kind, each laid out for desktops and for phones
+    assert len(svgs) == 8
     for svg in svgs:
         assert 'role="img"' in svg and "aria-label=" in svg
         assert "<title" in svg and "<desc" in svg
-    assert svgs[0].count('class="point"') == 10 and svgs[2].count('class="point"') == 11
-    assert "Press Authority: index 91.40% (95% CI 90.73 to 92.07)" in svgs[0]
-    assert "Press Authority: rank 1 (95% interval 1 to 2)" in svgs[1]
+    assert [svg.count('class="point"') for svg in svgs] == [10] * 4 + [11] * 4
+    for wide, narrow in (svgs[0:2], svgs[2:4]):
+        assert 'viewBox="0 0 764 ' in wide and 'viewBox="0 0 340 ' in narrow
+    assert "Press Authority: index 91.40% (95% CI 90.73 to 92.07)" in svgs[0] and svgs[1]
+    assert "Press Authority: rank 1 (95% interval 1 to 2)" in svgs[2] and svgs[3]
 
 
 def test_pages_have_no_inline_script_or_style_for_a_strict_csp(demo_app):
