@@ -14,6 +14,8 @@ from survey_app.formats.yamlfile import LINE, load_yaml, where
 #: exported; ``note``: shown, no answer.
 KINDS = ("scale", "choice", "multiple", "text", "integer", "decimal", "date", "note")
 SCORED = "scale"
+#: The only group of an item asked of every respondent group (an XLSForm that names none).
+EVERY_GROUP = "*"
 #: Kinds answered by choosing from a list (their answers are the levels' values).
 LISTED = ("scale", "choice", "multiple")
 

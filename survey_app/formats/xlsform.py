@@ -38,6 +38,7 @@ from pathlib import PurePath
 
 from survey_app.formats.problems import Collector, InvalidFile, Problem
 from survey_app.formats.questionnaire_yaml import (
+    EVERY_GROUP,
     ItemSpec,
     LevelSpec,
     QuestionnaireSpec,
@@ -236,7 +237,8 @@ class _Reader:
 
     # warnings, grouped so a column ignored on 40 rows is said once
     def note(self, where: str, message: str) -> None:
-        self.notes[message].append(where)
+        if where not in self.notes[message]:
+            self.notes[message].append(where)
 
     def warnings(self) -> list[str]:
         out = []
@@ -356,6 +358,13 @@ class _Reader:
             if len({lv["name"] for _, lv in levels}) != len(levels):
                 self.c.add(levels[0][0], f"list '{list_name}' repeats a value")
                 continue
+            texts = [lv["name"] for _, lv in levels if not re.fullmatch(r"-?\d{1,9}", lv["name"])]
+            if not scored and len(texts) < len(levels) / 2:
+                self.note(
+                    levels[0][0],
+                    f"list '{list_name}' has text names ({', '.join(texts)}): its questions "
+                    "are categorical, not scored",
+                )
             if scored:
                 self.scored_lists.add(list_name)
                 self.lists[list_name] = self._scored(list_name, levels, numeric)
@@ -518,10 +527,11 @@ class _Reader:
             self.c.add(at, f"required must be yes or no, got '{row['required']}'")
         groups = tuple(g for g in re.split(r"[\s,]+", row.get("groups", "")) if g) or self.groups
         if not groups:
-            self.c.add(
-                at,
-                "name the respondent groups asked: a groups column on the survey sheet "
-                "(per question) or on the settings sheet (every question)",
+            groups = (EVERY_GROUP,)
+            self.note(
+                "survey",
+                "no groups column: every question is asked of every respondent group (a "
+                "groups column on the survey sheet, or on the settings sheet, names them)",
             )
         relevant = row.get("relevant") or None
         if relevant:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, utcnow
 from survey_app.extensions import db
+from survey_app.formats.questionnaire_yaml import EVERY_GROUP
 
 
 class Questionnaire(db.Model):
@@ -165,6 +166,10 @@ class Item(db.Model):
     @property
     def group_codes(self) -> list[str]:
         return [g.group_code for g in self.groups]
+
+    def asks(self, group: str) -> bool:
+        codes = self.group_codes
+        return group in codes or EVERY_GROUP in codes
 
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" else self.text_vi

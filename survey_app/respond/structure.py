@@ -201,7 +201,7 @@ def _load(questionnaire_id: int) -> Questionnaire:
 def _for_group(q: Questionnaire, group: str) -> FormSpec:
     sections = []
     for sec in q.sections:
-        items = tuple(_item(i) for i in sec.items if group in i.group_codes)
+        items = tuple(_item(i) for i in sec.items if i.asks(group))
         if items:
             sections.append(FormSection(sec.title_vi, sec.title_en, items))
     return FormSpec(q.title_vi, q.title_en, tuple(sections))
