@@ -249,7 +249,11 @@ class _Reader:
             out.append(f"{shown}: {message}")
         return out
 
-    def labels(self, at: str, row: dict, column: str = "label") -> dict[str, str]:
+    def fits(self, at: str, what: str, text: str | None, limit: int) -> None:
+        if text and len(text) > limit:
+            self.c.add(at, f"{what} has {len(text)} characters; at most {limit}")
+
+    def labels(self, at: str, row: dict, column: str = "label", limit: int = 4000):
         """{'vi': …, 'en': …}; a plain ``label`` is the default language (or fills gaps);
         one language stands in for the other; other languages are ignored with a notice."""
         out: dict[str, str] = {}
@@ -273,6 +277,8 @@ class _Reader:
             self.note(at, "no English text: the Vietnamese one is used")
         elif en and not vi:
             self.note(at, "no Vietnamese text: the English one is used")
+        for lang, text in (("Vietnamese", vi), ("English", en)):
+            self.fits(at, f"the {lang} {column}", text, limit)
         return {"vi": vi or en, "en": en or vi}
 
     def columns(self, at: str, row: dict, known: set[str]) -> None:
@@ -312,7 +318,7 @@ class _Reader:
                 self.declared_missing.add(int(raw))
             elif raw:
                 self.c.add(at, f"missing_values must be whole numbers, got '{raw}'")
-        titles = self.labels("settings", row, "form_title")
+        titles = self.labels(at, row, "form_title", 500)
         return code, (titles["vi"] or code, titles["en"] or code)
 
     # choices ---------------------------------------------------------------------------
@@ -329,7 +335,8 @@ class _Reader:
             if not value:
                 self.c.add(at, "the choice has no name (the value stored)")
                 continue
-            labels = self.labels(at, row)
+            labels = self.labels(at, row, limit=255)
+            self.fits(at, "the choice name", value, 64)
             if not labels["vi"]:
                 self.c.add(at, "the choice has no label")
             missing = row.get("missing", "").lower()
@@ -439,7 +446,7 @@ class _Reader:
                 if stack:
                     self.note(at, "a group inside a group is shown on its outer group's page")
                 else:
-                    labels = self.labels(at, row)
+                    labels = self.labels(at, row, limit=500)
                     name = row.get("name", "")
                     sections.append(((labels["vi"] or name, labels["en"] or name), []))
                 stack.append(("group", relevant))
@@ -566,6 +573,7 @@ class _Reader:
             return m.group(0)
 
         text = _CHOICE_TEST.sub(by_value, " ".join(text.split()))
+        self.fits(at, "relevant", text, 500)
         try:
             refs = referenced_items(parse_condition(text))
         except ConditionError as exc:
@@ -595,7 +603,9 @@ class _Reader:
                 "a group's relevant and its question's relevant cannot be combined when one "
                 "uses 'or' (conditions have no parentheses)",
             )
-        return " and ".join(parts) or None
+        combined = " and ".join(parts) or None
+        self.fits(at, "relevant (with its groups')", combined, 500)
+        return combined
 
     def range(self, at: str, text: str, kind: str) -> tuple[float | None, float | None]:
         if kind not in ("integer", "decimal"):

@@ -9,6 +9,8 @@ import io
 
 import pyreadstat
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
@@ -456,3 +458,50 @@ def test_every_kind_is_validated_and_stored_on_both_submit_paths(any_app, tmp_pa
             "Q01": 3, "sex": 2, "both": [1, 2], "age": 30, "hours": 1.25,
             "day": "2026-12-01", "note_text": "Tốt",
         }  # fmt: skip
+
+
+_TYPED = st.one_of(
+    st.sampled_from(["", " ", "0", "17", "18", "99", "100", "+3", "-1", "1,5", "2.25", "1e3",
+                     "٣", "2026-12-01", "31/12/2026", "2026-02-30", "1/1/1800", "x" * 2001,
+                     "Tốt", "1", "2", "7"]),
+    st.text(max_size=6),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    required=st.lists(st.booleans(), min_size=6, max_size=6),
+    posted=st.lists(st.lists(_TYPED, max_size=2), min_size=6, max_size=6),
+)
+def test_the_pre_check_and_the_form_agree_on_every_kind(sqlite_app, required, posted):
+    """The fast path (``plainly_valid``) never vouches for a post the form refuses, and a
+    typed answer the form accepts is one ``raw_answers`` keeps (none silently lost)."""
+    from werkzeug.datastructures import MultiDict
+
+    from survey_app.respond.forms import make_section_form, plainly_valid, raw_answers
+    from survey_app.respond.structure import FormItem, Level
+
+    levels = (Level(1, "Một", "One", False, "one"), Level(2, "Hai", "Two", False, "two"))
+    kinds = ("choice", "multiple", "text", "integer", "decimal", "date")
+    items = [
+        FormItem(k, k, k, False, None, levels if k in ("choice", "multiple") else (),
+                 frozenset({"g"}), k, 18 if k == "integer" else None, 99 if k == "integer" else None)
+        for k in kinds
+    ]  # fmt: skip
+    needed = frozenset(k for k, r in zip(kinds, required, strict=True) if r)
+    formdata = MultiDict([(k, raw) for k, raws in zip(kinds, posted, strict=True) for raw in raws])
+    with sqlite_app.test_request_context("/respond", method="POST"):
+        raw = raw_answers(formdata, items)
+        for lang in ("vi", "en"):
+            form = make_section_form(items, lang, required=needed, formdata=formdata)
+            valid = form.validate()
+            if plainly_valid(formdata, items, needed, raw):
+                assert valid, (dict(formdata.lists()), form.errors)
+            if valid:
+                for k in ("text", "integer", "decimal", "date"):
+                    first = formdata.get(k, "")
+                    assert (k in raw) is bool(first.strip()), (k, first)
