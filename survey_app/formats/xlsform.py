@@ -20,8 +20,14 @@ Kinds of question (:data:`~survey_app.formats.questionnaire_yaml.KINDS`):
   scored; ``note``: shown.
 - metadata (``start``, ``end``, ``today``, ``deviceid``, ``username`` …) is dropped with a
   warning: it would identify respondents;
+- ``select_one LIST or_other`` on a categorical list adds the choice ``other`` and a text
+  question ``NAME_other`` asked after it (as pyxform does);
 - anything that cannot be honoured (repeats, calculations, media, choice filters,
   constraints other than ranges …) is refused with its sheet, row and the reason.
+
+``relevant``: the conditions of :mod:`survey_app.questionnaires.conditions`; on a
+categorical question ``${sex} = 'female'`` and ``selected(${sex}, 'female')`` become the
+choice's stored value.
 
 Respondent groups: a ``groups`` column on the survey sheet (per question) or on the
 settings sheet (every question), space or comma separated.
@@ -150,6 +156,7 @@ _SELECT = re.compile(
 _CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|looped group|lgroup|loop)(\s.*)?$")
 _BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*'?(-?\d+(?:\.\d+)?)'?$")
 _CHOICE_TEST = re.compile(r"\$\{([A-Za-z_][\w.-]*)\}\s*(!=|=)\s*'([^']*)'")
+_SELECTED = re.compile(r"selected\(\s*\$\{([A-Za-z_][\w.-]*)\}\s*,\s*'([^']*)'\s*\)")
 _CODE = re.compile(r"[A-Za-z_][\w.-]{0,31}")
 
 
@@ -234,6 +241,7 @@ class _Reader:
         self.lists: dict[str, tuple[LevelSpec, ...]] = {}
         self.scored_lists: set[str] = set()
         self.list_rows: dict[str, str] = {}
+        self.extra: list[ItemSpec] = []  # questions a row adds after itself (or_other)
 
     # warnings, grouped so a column ignored on 40 rows is said once
     def note(self, where: str, message: str) -> None:
@@ -332,6 +340,7 @@ class _Reader:
             if not list_name:
                 self.c.add(at, "list_name is missing")
                 continue
+            self.fits(at, "list_name", list_name, 50)
             if not value:
                 self.c.add(at, "the choice has no name (the value stored)")
                 continue
@@ -467,10 +476,12 @@ class _Reader:
                     "someone answered, and responses are anonymous",
                 )
             else:
+                self.extra: list[ItemSpec] = []
                 item = self.item(at, row, raw, kind, stack)
                 if item and all(k != "repeat" for k, _ in stack):  # a repeat is refused
-                    sections[-1][1].append(item)
-                    self.items[item.code] = item
+                    for one in (item, *self.extra):
+                        sections[-1][1].append(one)
+                        self.items[one.code] = one
         for kind, _ in stack:
             self.c.add("survey", f"a begin {kind} has no end {kind}")
         out = tuple(SectionSpec(t[0], t[1], tuple(items)) for t, items in sections if items)
@@ -486,18 +497,23 @@ class _Reader:
         ):
             self.c.add(at, f"question type '{raw}' is not supported: lists from files are not")
             return None
+        other = False
         if select:
-            if select.group("other"):
-                self.c.add(
-                    at,
-                    f"question type '{raw}' is not supported: for 'or other', add an 'other' "
-                    "choice and a text question with a relevant",
-                )
-                return None
             list_name = select.group("list")
             multiple = (
                 "multiple" in select.group("cmd").lower() or "all" in select.group("cmd").lower()
             )
+            if select.group("other"):
+                if multiple or list_name in self.scored_lists:
+                    self.c.add(
+                        at,
+                        f"question type '{raw}' is not supported: 'or other' only on a "
+                        "select_one with a categorical list (add an 'other' choice and a text "
+                        "question with a relevant instead)",
+                    )
+                    return None
+                other = list_name in self.lists
+                list_name = self.with_other(list_name) if other else list_name
             if list_name not in self.lists:
                 self.c.add(at, f"choice list '{list_name}' is not on the choices sheet")
                 item_kind = "scale"
@@ -547,6 +563,8 @@ class _Reader:
         minimum = maximum = None
         if row.get("constraint"):
             minimum, maximum = self.range(at, row["constraint"], item_kind)
+        if other:
+            self.or_other(at, code, list_name, groups, relevant)
         return ItemSpec(
             code,
             labels["vi"],
@@ -560,6 +578,36 @@ class _Reader:
             maximum,
         )
 
+    def with_other(self, list_name: str) -> str:
+        """pyxform's ``or_other``: the list with an 'other' choice added."""
+        levels = self.lists[list_name]
+        name = f"{list_name}__or_other"
+        if all(lv.name != "other" for lv in levels):
+            value = max(lv.value for lv in levels) + 1
+            levels = (*levels, LevelSpec(value, "Khác", "Other", None, False, "other"))
+        self.lists[name] = levels
+        return name
+
+    def or_other(self, at: str, code: str, list_name: str, groups, relevant) -> None:
+        """pyxform's ``or_other``: a text question ``CODE_other`` asked after 'other'."""
+        value = next(lv.value for lv in self.lists[list_name] if lv.name == "other")
+        condition = f"${{{code}}} = {value}"
+        self.extra.append(
+            ItemSpec(
+                f"{code}_other",
+                "Nêu cụ thể",
+                "Specify other",
+                "",
+                groups,
+                False,
+                f"{relevant} and {condition}" if relevant else condition,
+                "text",
+            )
+        )
+        if not _CODE.fullmatch(f"{code}_other"):
+            self.c.add(at, f"name '{code}' is too long for its 'or other' question {code}_other")
+        self.note(at, f"'or other' added the choice 'other' and the text question {code}_other")
+
     def relevant(self, at: str, text: str) -> str | None:
         """The condition in the supported subset (``${sex} = 'female'`` on a categorical
         question becomes its stored value), checked against earlier questions."""
@@ -572,7 +620,16 @@ class _Reader:
                         return f"${{{m.group(1)}}} {m.group(2)} {lv.value}"
             return m.group(0)
 
-        text = _CHOICE_TEST.sub(by_value, " ".join(text.split()))
+        text = " ".join(text.split())
+        text = _SELECTED.sub(
+            lambda m: (
+                m.group(0)
+                if self.items.get(m.group(1)) is None or self.items[m.group(1)].kind == "multiple"
+                else f"${{{m.group(1)}}} = '{m.group(2)}'"
+            ),
+            text,
+        )
+        text = _CHOICE_TEST.sub(by_value, text)
         self.fits(at, "relevant", text, 500)
         try:
             refs = referenced_items(parse_condition(text))

@@ -145,7 +145,7 @@ def test_text_integer_field_list_groups_and_case_insensitive_types_import(tmp_pa
 
 
 def test_unsupported_constructs_are_refused_with_sheet_row_and_reason(tmp_path):
-    """As in pyxform's ``xlsform_spec_test`` and ``or_other``: every problem names its row."""
+    """As in pyxform's ``xlsform_spec_test``: every problem names its row."""
     path = workbook(
         tmp_path / "spec_test.xlsx",
         [
@@ -169,8 +169,6 @@ def test_unsupported_constructs_are_refused_with_sheet_row_and_reason(tmp_path):
         _parse(path)
     report = caught.value.report()
     for expected in (
-        "survey row 2: question type 'select_one colors or_other' is not supported: for "
-        "'or other', add an 'other' choice",
         "survey row 3: question type 'calculate' is not supported: calculations",
         "survey row 4: question type 'begin repeat' is not supported: repeats",
         "survey row 7: question type 'geopoint' is not supported: locations",
@@ -182,7 +180,48 @@ def test_unsupported_constructs_are_refused_with_sheet_row_and_reason(tmp_path):
         "survey row 12: question type 'time' is not supported: times",
     ):
         assert expected in report
+    assert "row 2" not in report  # or_other on a categorical list: supported
     assert "row 5" not in report and "row 13" not in report  # inside a repeat; fine
+
+
+def test_or_other_adds_a_choice_and_a_text_question_and_selected_is_read(tmp_path):
+    """pyxform's ``or_other``; ``selected(${x}, 'name')`` on a select_one as Kobo writes it."""
+    path = workbook(
+        tmp_path / "or_other.xlsx",
+        [
+            ["type", "name", "label", "relevant"],
+            ["select_one colors or_other", "color", "Colour?", ""],
+            ["select_one yn", "likes", "Do you like it?", "selected(${color}, 'red')"],
+            ["select_one q3 or_other", "rating", "Rating", ""],
+        ],
+        [
+            ["list_name", "name", "label"],
+            ["colors", "red", "Red"],
+            ["colors", "blue", "Blue"],
+            ["yn", "yes", "Yes"],
+            ["yn", "no", "No"],
+            *[["q3", n, str(n)] for n in (1, 2, 3)],
+        ],
+    )
+    with pytest.raises(InvalidFile) as caught:
+        _parse(path)
+    assert caught.value.problems[0].where == "survey row 4"
+    assert "'or other' only on a select_one with a categorical list" in caught.value.report()
+    path = workbook(tmp_path / "or_other.xlsx", *_rows_without_rating(path))
+    spec = _parse(path)
+    items = {i.code: i for i in spec.items()}
+    assert [i.code for i in spec.items()] == ["color", "color_other", "likes"]
+    assert [lv.name for lv in spec.scales[items["color"].scale]] == ["red", "blue", "other"]
+    assert items["color_other"].kind == "text" and items["color_other"].relevant == "${color} = 3"
+    assert items["likes"].relevant == "${color} = 1"
+
+
+def _rows_without_rating(path):
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    survey = [list(r) for r in book["survey"].iter_rows(values_only=True)][:-1]
+    return survey, [list(r) for r in book["choices"].iter_rows(values_only=True)]
 
 
 def test_metadata_is_dropped_with_a_warning_and_relevant_compares_choice_names(tmp_path):
@@ -489,7 +528,7 @@ def test_the_pre_check_and_the_form_agree_on_every_kind(sqlite_app, required, po
     kinds = ("choice", "multiple", "text", "integer", "decimal", "date")
     items = [
         FormItem(k, k, k, False, None, levels if k in ("choice", "multiple") else (),
-                 frozenset({"g"}), k, 18 if k == "integer" else None, 99 if k == "integer" else None)
+                 frozenset({"g"}), k, *((18, 99) if k == "integer" else (None, None)))
         for k in kinds
     ]  # fmt: skip
     needed = frozenset(k for k, r in zip(kinds, required, strict=True) if r)
