@@ -101,13 +101,18 @@ def invalid_message(item: FormItem, lang: str) -> str:
 
 
 def range_hint(item: FormItem, lang: str) -> str:
+    """The range of a number answer, as the page's language writes numbers (UI.md)."""
+
+    def number(x: float) -> str:
+        return f"{x:g}".replace(".", ",") if lang == "vi" else f"{x:g}"
+
     low, high = item.minimum, item.maximum
     if low is not None and high is not None:
-        return _("From {low} to {high}.", lang=lang, low=f"{low:g}", high=f"{high:g}")
+        return _("From {low} to {high}.", lang=lang, low=number(low), high=number(high))
     if low is not None:
-        return _("At least {low}.", lang=lang, low=f"{low:g}")
+        return _("At least {low}.", lang=lang, low=number(low))
     if high is not None:
-        return _("At most {high}.", lang=lang, high=f"{high:g}")
+        return _("At most {high}.", lang=lang, high=number(high))
     return ""
 
 

@@ -351,6 +351,7 @@ def test_a_kobo_par_form_runs_end_to_end(cli, sqlite_app, tmp_path):
               "wait_hours": "2,5"},
     )  # fmt: skip
     assert "Vui lòng nhập ngày theo dạng ngày/tháng/năm (dd/mm/yyyy)." in wrong.text
+    assert "Từ 0 đến 48." in wrong.text and 'inputmode="decimal"' in wrong.text
     page_three = {
         "s": "2", "Q01": "1", "Q02": "99", "channels": ["1", "3"], "visited": "28/11/2026",
         "wait_hours": "2,5", "comment": " Chờ quá lâu ",
@@ -544,3 +545,35 @@ def test_the_pre_check_and_the_form_agree_on_every_kind(sqlite_app, required, po
                 for k in ("text", "integer", "decimal", "date"):
                     first = formdata.get(k, "")
                     assert (k in raw) is bool(first.strip()), (k, first)
+
+
+def test_a_form_without_groups_is_asked_of_every_group_the_criteria_sets_weight(
+    sqlite_app, tmp_path
+):
+    from survey_app.formats.problems import InvalidFile as Refused
+    from survey_app.questionnaires.operations import import_questionnaire
+    from survey_app.questionnaires.queries import list_respondent_groups
+    from survey_app.rounds.operations import create_round, open_round
+    from tests.rounds.conftest import RESPONDENTS_HEADER, invite, load_examples
+
+    path = workbook(
+        tmp_path / "yes_or_no_question.xlsx",
+        [["type", "name", "label"], ["select_one yes_or_no", "good_day", "Good day today?"]],
+        [["list name", "name", "label"], ["yes_or_no", "yes", "Yes"], ["yes_or_no", "no", "No"]],
+    )
+    with sqlite_app.app_context():
+        load_examples()
+        import_questionnaire(_parse(path), path.name)
+        rnd = create_round("Không nhóm", ["MIC-CUC-2018"], "yes_or_no_question")
+        open_round(rnd)
+        db.session.commit()
+        assert list_respondent_groups(rnd) == {"leader", "official"}
+        with pytest.raises(Refused) as caught:
+            invite(rnd.id, RESPONDENTS_HEADER + "c@x.vn,C,citizen,C01,C01-citizen,D1,F\n")
+        assert "unknown respondent group 'citizen'" in caught.value.report()
+        (token,) = invite(rnd.id, RESPONDENTS_HEADER + "a@x.vn,A,leader,C01,C01-leader,D1,F\n")
+    client = sqlite_app.test_client()
+    client.get(f"/r/{token}")
+    assert "Good day today?" in client.get("/respond").text
+    done = client.post("/respond", data={"s": "0", "action": "submit", "good_day": "1"})
+    assert done.headers["Location"] == "/respond/done"
