@@ -4,6 +4,7 @@ write it).
 ``items.kind``: ``scale`` (scored, as every item was until now), ``choice``, ``multiple``,
 ``text``, ``integer``, ``decimal``, ``date`` or ``note``; only ``scale`` items reach the
 aggregation. ``items.minimum``/``maximum``: the range of an integer or decimal answer.
+``items.hint_vi``/``hint_en``: an XLSForm hint shown under the question.
 ``items.scale_id`` may be null (a text, number, date or note has no list).
 ``scale_levels.name``: the XLSForm name of a categorical choice (its value is then its
 position); such levels have no score without being "don't know", so the check becomes
@@ -54,6 +55,8 @@ def upgrade():
     )
     op.add_column('items', sa.Column('minimum', sa.Float(), nullable=True))
     op.add_column('items', sa.Column('maximum', sa.Float(), nullable=True))
+    op.add_column('items', sa.Column('hint_vi', sa.Text(), nullable=True))
+    op.add_column('items', sa.Column('hint_en', sa.Text(), nullable=True))
     op.add_column('scale_levels', sa.Column('name', sa.String(length=64), nullable=True))
     _rebuild_items(nullable=True)
     _check(_NEW_CHECK)
@@ -71,8 +74,8 @@ def downgrade():
     _check(_OLD_CHECK)
     _rebuild_items(nullable=False)
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for table, column in (('scale_levels', 'name'), ('items', 'maximum'), ('items', 'minimum'),
-                          ('items', 'kind')):
+    for table, column in (('scale_levels', 'name'), ('items', 'hint_en'), ('items', 'hint_vi'),
+                          ('items', 'maximum'), ('items', 'minimum'), ('items', 'kind')):
         if sqlite:
             op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         else:

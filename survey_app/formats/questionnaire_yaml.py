@@ -45,6 +45,9 @@ class ItemSpec:
     #: inclusive range of an ``integer`` or ``decimal`` answer
     minimum: float | None = None
     maximum: float | None = None
+    #: XLSForm ``hint``: shown under the question
+    hint_vi: str = ""
+    hint_en: str = ""
 
     @property
     def is_scored(self) -> bool:

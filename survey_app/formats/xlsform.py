@@ -84,8 +84,7 @@ _REFUSED_COLUMNS = {
 }
 #: Columns read elsewhere, or ignored on purpose with this reason.
 _IGNORED_COLUMNS = {
-    "hint": "hints are not shown",
-    "guidance_hint": "hints are not shown",
+    "guidance_hint": "guidance hints are not shown (hints are)",
     "appearance": "appearance is ignored: the form has its own accessible layout",
     "default": "defaults are not filled in: a pre-filled answer would bias the response",
     "read_only": "read_only is ignored",
@@ -93,7 +92,7 @@ _IGNORED_COLUMNS = {
     "required_message": "the form's own required message is shown",
     "constraint_message": "the form's own range message is shown",
 }
-SURVEY_COLUMNS = {"type", "name", "label", "required", "relevant", "constraint", "groups"}
+SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint", "groups"}
 CHOICE_COLUMNS = {"list_name", "name", "label", "score", "missing"}
 #: Question types that record who, when, where or on what device: dropped.
 METADATA = {
@@ -261,7 +260,7 @@ class _Reader:
         if text and len(text) > limit:
             self.c.add(at, f"{what} has {len(text)} characters; at most {limit}")
 
-    def labels(self, at: str, row: dict, column: str = "label", limit: int = 4000):
+    def labels(self, at: str, row: dict, column: str = "label", limit: int = 4000, quiet=False):
         """{'vi': …, 'en': …}; a plain ``label`` is the default language (or fills gaps);
         one language stands in for the other; other languages are ignored with a notice."""
         out: dict[str, str] = {}
@@ -281,9 +280,9 @@ class _Reader:
         if plain and self.default_lang and self.default_lang not in out:
             out[self.default_lang] = plain
         vi, en = out.get("vi") or plain, out.get("en") or plain
-        if vi and not en:
+        if vi and not en and not quiet:
             self.note(at, "no English text: the Vietnamese one is used")
-        elif en and not vi:
+        elif en and not vi and not quiet:
             self.note(at, "no Vietnamese text: the English one is used")
         for lang, text in (("Vietnamese", vi), ("English", en)):
             self.fits(at, f"the {lang} {column}", text, limit)
@@ -565,6 +564,7 @@ class _Reader:
             minimum, maximum = self.range(at, row["constraint"], item_kind)
         if other:
             self.or_other(at, code, list_name, groups, relevant)
+        hint = self.labels(at, row, "hint", quiet=True)
         return ItemSpec(
             code,
             labels["vi"],
@@ -576,6 +576,8 @@ class _Reader:
             item_kind,
             minimum,
             maximum,
+            hint["vi"],
+            hint["en"],
         )
 
     def with_other(self, list_name: str) -> str:

@@ -156,6 +156,9 @@ class Item(db.Model):
     #: inclusive range of an integer or decimal answer
     minimum: Mapped[float | None] = mapped_column(Float)
     maximum: Mapped[float | None] = mapped_column(Float)
+    #: a hint shown under the question (XLSForm ``hint``)
+    hint_vi: Mapped[str | None] = mapped_column(Text)
+    hint_en: Mapped[str | None] = mapped_column(Text)
 
     scale: Mapped[Scale | None] = relationship(lazy="joined")
     questionnaire: Mapped[Questionnaire] = relationship()

@@ -63,6 +63,8 @@ def _item(q: Questionnaire, spec, position: int, scale: Scale | None) -> Item:
         kind=spec.kind,
         minimum=spec.minimum,
         maximum=spec.maximum,
+        hint_vi=spec.hint_vi or None,
+        hint_en=spec.hint_en or None,
         groups=[ItemGroup(group_code=g) for g in spec.groups],
     )
     item.questionnaire = q

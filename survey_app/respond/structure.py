@@ -59,9 +59,14 @@ class FormItem:
     kind: str = "scale"
     minimum: float | None = None
     maximum: float | None = None
+    hint_vi: str = ""
+    hint_en: str = ""
 
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" else self.text_vi
+
+    def hint(self, lang: str) -> str:
+        return self.hint_en if lang == "en" else self.hint_vi
 
     def values(self) -> frozenset[int]:
         return self._values
@@ -224,6 +229,8 @@ def _item(item: Item) -> FormItem:
         item.kind,
         item.minimum,
         item.maximum,
+        item.hint_vi or "",
+        item.hint_en or "",
     )
 
 

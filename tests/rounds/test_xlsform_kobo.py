@@ -139,7 +139,8 @@ def test_text_integer_field_list_groups_and_case_insensitive_types_import(tmp_pa
     assert (age.minimum, age.maximum) == (18, 120)
     assert spec.items()[2].minimum == 0.5
     warnings = "\n".join(spec.warnings)
-    assert "appearance is ignored" in warnings and "hints are not shown" in warnings
+    assert "appearance is ignored" in warnings and "hint" not in warnings
+    assert spec.items()[0].hint_en == "Full name"
     assert "survey row 7: a group inside a group is shown on its outer group's page" in warnings
     assert "no Vietnamese text: the English one is used" in warnings
 
@@ -333,6 +334,7 @@ def test_a_kobo_par_form_runs_end_to_end(cli, sqlite_app, tmp_path):
     page = client.get("/respond").text
     assert '<legend id="sex-legend">Giới tính</legend>' in page
     assert 'inputmode="numeric"' in page and "Từ 18 đến 99." in page
+    assert '<p class="hint muted" id="age-hint">Tính theo năm Từ 18 đến 99.</p>' in page
 
     bad = client.post("/respond", data={"s": "1", "action": "next", "resp_group": "1", "age": "12"})
     assert bad.status_code == 200

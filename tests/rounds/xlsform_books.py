@@ -36,7 +36,7 @@ KOBO_SURVEY = [
         "required",
         "relevant",
         "constraint",
-        "hint::English (en)",
+        "hint::Tiếng Việt (vi)",
         "$kuid",
         "$autoname",
     ],
@@ -69,7 +69,7 @@ KOBO_SURVEY = [
         "resp_group",
     ],
     ["select_one sex", "sex", "Giới tính", "Sex", "false", "", "", "", "a7", "sex"],
-    ["integer", "age", "Tuổi", "Age", "false", "", ". >= 18 and . <= 99", "In years", "a8", "age"],
+    ["integer", "age", "Tuổi", "Age", "false", "", ". >= 18 and . <= 99", "Tính theo năm", "a8", "age"],
     ["end_group", "", "", "", "", "", "", "", "a9", ""],
     ["begin_group", "service", "Dịch vụ công", "Public service", "", "", "", "", "b1", ""],
     [
