@@ -241,4 +241,6 @@ def _items_html(entry: Entry, index: int, items, form) -> Markup:
 
 
 def _render_items(items, form) -> Markup:
-    return Markup(render_template("respond/_items.html", items=items, form=form, range_hint=range_hint))
+    return Markup(
+        render_template("respond/_items.html", items=items, form=form, range_hint=range_hint)
+    )
