@@ -485,6 +485,9 @@ def test_every_kind_is_validated_and_stored_on_both_submit_paths(any_app, tmp_pa
         tokens = invite(rnd.id, RESPONDENTS_HEADER + "a@x.vn,A,official,C01,C01-official,D1,F\n")
     client = any_app.test_client()
     client.get(f"/r/{tokens[0]}")
+    english = client.get("/respond?lang=en").text
+    assert "Satisfied?" in english and "From 18 to 99." in english
+    assert "Choose all that apply." in english and "For example 25/12/2026." in english
     good = {"s": "0", "action": "submit", "Q01": "3", "sex": "2", "both": ["1", "2"],
             "age": "30", "hours": "1.25", "day": "2026-12-01", "note_text": "Tốt"}  # fmt: skip
     for field, bad in (("age", "17"), ("age", "+30"), ("hours", "1e3"), ("day", "2026-13-01"),
