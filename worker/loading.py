@@ -67,6 +67,7 @@ def item_scales(rnd: Round) -> dict[str, agg.Scale]:
             {lv.value: (None if lv.is_missing else lv.score) for lv in item.scale.levels}
         )
         for item in rnd.questionnaire.items()
+        if item.is_scored  # categorical, text, numbers, dates: stored, never aggregated
     }
 
 

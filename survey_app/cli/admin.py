@@ -92,7 +92,9 @@ def import_questionnaire_cmd(path: str) -> None:
         else:
             spec = parse_questionnaire(_read(path), path)
         q = import_questionnaire(spec, path)
-        return f"imported questionnaire {q.code}: {len(spec.items())} items"
+        for warning in spec.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        return f"imported questionnaire {q.code}: {len(spec.items())} items\n{spec.summary()}"
 
     click.echo(_atomic(action))
 

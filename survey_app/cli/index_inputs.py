@@ -90,7 +90,7 @@ def load_questionnaire(path) -> dict[str, Scale]:
         name: Scale({float(lv.value): (None if lv.is_missing else lv.score) for lv in levels})
         for name, levels in spec.scales.items()
     }
-    return {item.code: scales[item.scale] for item in spec.items()}
+    return {item.code: scales[item.scale] for item in spec.items() if item.is_scored}
 
 
 def _csv(path, required) -> pd.DataFrame:

@@ -223,5 +223,9 @@ def _check_items(c: Collector, data: dict, known: set[str]) -> None:
                 continue
             for item in items:
                 if str(item) not in known:
-                    hint = "" if known else " (import the questionnaire first)"
+                    hint = (
+                        " (criteria use scored items only: a select_one on a scored list)"
+                        if known
+                        else " (import the questionnaire first)"
+                    )
                     c.add(where(node, path), f"unknown questionnaire item '{item}'{hint}")

@@ -8,6 +8,17 @@ from survey_app.formats import fields
 from survey_app.formats.problems import Collector
 from survey_app.formats.yamlfile import LINE, load_yaml, where
 
+#: The kinds of item. ``scale``: a select_one on a scored list (the only kind that counts
+#: in the index); ``choice``: a select_one on a categorical list (stored, never scored);
+#: ``multiple`` (select_multiple), ``text``, ``integer``, ``decimal``, ``date``: stored and
+#: exported; ``note``: shown, no answer.
+KINDS = ("scale", "choice", "multiple", "text", "integer", "decimal", "date", "note")
+SCORED = "scale"
+#: The only group of an item asked of every respondent group (an XLSForm that names none).
+EVERY_GROUP = "*"
+#: Kinds answered by choosing from a list (their answers are the levels' values).
+LISTED = ("scale", "choice", "multiple")
+
 
 @dataclass(frozen=True)
 class LevelSpec:
@@ -16,6 +27,8 @@ class LevelSpec:
     label_en: str
     score: float | None
     is_missing: bool
+    #: the XLSForm choice name when it is not the value itself (a categorical list)
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,18 @@ class ItemSpec:
     groups: tuple[str, ...]
     is_required: bool = False
     relevant: str | None = None
+    #: one of :data:`KINDS`; only ``scale`` items are scored
+    kind: str = "scale"
+    #: inclusive range of an ``integer`` or ``decimal`` answer
+    minimum: float | None = None
+    maximum: float | None = None
+    #: XLSForm ``hint``: shown under the question
+    hint_vi: str = ""
+    hint_en: str = ""
+
+    @property
+    def is_scored(self) -> bool:
+        return self.kind == SCORED
 
 
 @dataclass(frozen=True)
@@ -44,9 +69,18 @@ class QuestionnaireSpec:
     scales: dict[str, tuple[LevelSpec, ...]]
     sections: tuple[SectionSpec, ...]
     source_text: str = field(repr=False, default="")
+    #: what the import changed or left out (dropped metadata, ignored columns …)
+    warnings: tuple[str, ...] = ()
 
     def items(self) -> list[ItemSpec]:
         return [i for s in self.sections for i in s.items]
+
+    def summary(self) -> str:
+        """Which items are scored and which are only stored (said on every import)."""
+        scored = [i.code for i in self.items() if i.is_scored]
+        other = [f"{i.code} ({i.kind})" for i in self.items() if not i.is_scored]
+        text = f"scored items ({len(scored)}): {', '.join(scored) or 'none'}"
+        return text + (f"; stored, not scored: {', '.join(other)}" if other else "")
 
 
 def parse_questionnaire(text: str, name: str) -> QuestionnaireSpec:

@@ -15,6 +15,7 @@ from survey_app.extensions import db
 from survey_app.formats.respondents import ListRules, RespondentRow
 from survey_app.invitations.models import Invitation
 from survey_app.invitations.tokens import looks_like_token, new_token, token_hash
+from survey_app.questionnaires.queries import list_respondent_groups
 from survey_app.rounds.models import Round
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class InvitationError(ValueError):
 
 def list_rules(rnd: Round) -> ListRules:
     """What a respondent list for ``rnd`` may contain."""
-    groups = {g for item in rnd.questionnaire.items() for g in item.group_codes}
+    groups = list_respondent_groups(rnd)
     existing = db.session.execute(
         select(Invitation.email, Invitation.unit_id, Invitation.group_code).where(
             Invitation.round_id == rnd.id, Invitation.email.is_not(None)

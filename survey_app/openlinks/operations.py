@@ -10,6 +10,7 @@ from survey_app.core.audit import log_change
 from survey_app.extensions import db
 from survey_app.invitations.tokens import new_token, token_hash
 from survey_app.openlinks.models import OpenLink
+from survey_app.questionnaires.queries import list_respondent_groups
 from survey_app.rounds.models import Round
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def create_open_link(
     unit = next((u for u in rnd.units if u.code == unit_code), None)
     if unit is None:
         raise OpenLinkError(f"unit '{unit_code}' is not in round {rnd.id}")
-    groups = {g for item in rnd.questionnaire.items() for g in item.group_codes}
+    groups = list_respondent_groups(rnd)
     if group not in groups:
         raise OpenLinkError(f"no item of the questionnaire is asked of group '{group}'")
     token = new_token()

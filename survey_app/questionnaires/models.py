@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, utcnow
 from survey_app.extensions import db
+from survey_app.formats.questionnaire_yaml import EVERY_GROUP
 
 
 class Questionnaire(db.Model):
@@ -74,7 +75,7 @@ class ScaleLevel(db.Model):
     __table_args__ = (
         UniqueConstraint("scale_id", "value"),
         CheckConstraint(
-            "(is_missing AND score IS NULL) OR (NOT is_missing AND score >= 0 AND score <= 1)",
+            "score IS NULL OR (NOT is_missing AND score >= 0 AND score <= 1)",
             name="score_or_missing",
         ),
     )
@@ -95,6 +96,8 @@ class ScaleLevel(db.Model):
     score: Mapped[float | None] = mapped_column(Float)
     #: "don't know / no opinion": answered, but missing in every statistic
     is_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the XLSForm name of a categorical choice (its value is then its position)
+    name: Mapped[str | None] = mapped_column(String(64))
 
 
 class Section(db.Model):
@@ -119,7 +122,9 @@ class Section(db.Model):
 
 
 class Item(db.Model):
-    """A question, answered on a scale by the respondent groups that see it."""
+    """A question asked of the respondent groups that see it. Its ``kind`` says how it is
+    answered (``survey_app.formats.questionnaire_yaml.KINDS``); only ``scale`` items are
+    scored."""
 
     __tablename__ = "items"
     __table_args__ = (UniqueConstraint("questionnaire_id", "code"),)
@@ -140,14 +145,22 @@ class Item(db.Model):
     text_vi: Mapped[str] = mapped_column(Text)
     #: question text in English
     text_en: Mapped[str] = mapped_column(Text)
-    #: the answer scale
-    scale_id: Mapped[int] = mapped_column(ForeignKey("scales.id"))
+    #: scale, choice, multiple, text, integer, decimal, date or note
+    kind: Mapped[str] = mapped_column(String(16), default="scale", server_default="scale")
+    #: the answer scale or choice list (none for text, numbers, dates and notes)
+    scale_id: Mapped[int | None] = mapped_column(ForeignKey("scales.id"))
     #: must be answered before submitting (a "don't know" level counts as an answer)
     is_required: Mapped[bool] = mapped_column(Boolean, default=False)
     #: XLSForm-style condition ``${Q01} >= 3``; null = always shown
     relevant: Mapped[str | None] = mapped_column(String(500))
+    #: inclusive range of an integer or decimal answer
+    minimum: Mapped[float | None] = mapped_column(Float)
+    maximum: Mapped[float | None] = mapped_column(Float)
+    #: a hint shown under the question (XLSForm ``hint``)
+    hint_vi: Mapped[str | None] = mapped_column(Text)
+    hint_en: Mapped[str | None] = mapped_column(Text)
 
-    scale: Mapped[Scale] = relationship(lazy="joined")
+    scale: Mapped[Scale | None] = relationship(lazy="joined")
     questionnaire: Mapped[Questionnaire] = relationship()
     groups: Mapped[list[ItemGroup]] = relationship(
         cascade="all, delete-orphan", order_by="ItemGroup.group_code"
@@ -157,8 +170,17 @@ class Item(db.Model):
     def group_codes(self) -> list[str]:
         return [g.group_code for g in self.groups]
 
+    def asks(self, group: str) -> bool:
+        codes = self.group_codes
+        return group in codes or EVERY_GROUP in codes
+
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" else self.text_vi
+
+    @property
+    def is_scored(self) -> bool:
+        """Only scale items count in the index; the other kinds are stored and exported."""
+        return self.kind == "scale"
 
 
 class ItemGroup(db.Model):

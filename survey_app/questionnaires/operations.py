@@ -31,7 +31,7 @@ def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
     q.scales = list(scales.values())
     for pos, section in enumerate(spec.sections):
         sec = Section(position=pos, title_vi=section.title_vi, title_en=section.title_en)
-        sec.items = [_item(q, it, i, scales[it.scale]) for i, it in enumerate(section.items)]
+        sec.items = [_item(q, it, i, scales.get(it.scale)) for i, it in enumerate(section.items)]
         q.sections.append(sec)
     db.session.add(q)
     db.session.flush()
@@ -47,10 +47,11 @@ def _level(spec, position: int) -> ScaleLevel:
         label_en=spec.label_en,
         score=spec.score,
         is_missing=spec.is_missing,
+        name=spec.name or None,
     )
 
 
-def _item(q: Questionnaire, spec, position: int, scale: Scale) -> Item:
+def _item(q: Questionnaire, spec, position: int, scale: Scale | None) -> Item:
     item = Item(
         code=spec.code,
         position=position,
@@ -59,6 +60,11 @@ def _item(q: Questionnaire, spec, position: int, scale: Scale) -> Item:
         scale=scale,
         is_required=spec.is_required,
         relevant=spec.relevant,
+        kind=spec.kind,
+        minimum=spec.minimum,
+        maximum=spec.maximum,
+        hint_vi=spec.hint_vi or None,
+        hint_en=spec.hint_en or None,
         groups=[ItemGroup(group_code=g) for g in spec.groups],
     )
     item.questionnaire = q
@@ -66,4 +72,5 @@ def _item(q: Questionnaire, spec, position: int, scale: Scale) -> Item:
 
 
 def known_item_codes() -> set[str]:
-    return set(db.session.scalars(select(Item.code)))
+    """Codes a criteria set may use: scored items only (other kinds are never scored)."""
+    return set(db.session.scalars(select(Item.code).where(Item.kind == "scale")))

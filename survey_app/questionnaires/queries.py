@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from survey_app.extensions import db
-from survey_app.questionnaires.models import Item, Questionnaire, Scale, Section
+from survey_app.questionnaires.models import EVERY_GROUP, Item, Questionnaire, Scale, Section
 from survey_app.rounds.models import Round
 
 
@@ -73,3 +73,14 @@ def languages(q: Questionnaire) -> tuple[str, ...]:
 def group_codes(q: Questionnaire) -> list[str]:
     """The respondent groups asked at least one item, in a stable order."""
     return sorted({g for i in q.items() for g in i.group_codes})
+
+
+def list_respondent_groups(rnd) -> set[str]:
+    """The respondent groups a round's questionnaire asks: those its items name, and, when
+    an item is asked of every group (an XLSForm without groups), the groups weighted by
+    the round's criteria sets."""
+    groups = {g for item in rnd.questionnaire.items() for g in item.group_codes}
+    if EVERY_GROUP in groups:
+        groups.discard(EVERY_GROUP)
+        groups |= {g.group_code for cs in rnd.criteria_sets for g in cs.group_weights}
+    return groups

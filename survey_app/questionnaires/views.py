@@ -107,6 +107,7 @@ def upload():
         return render_template("questionnaires/upload.html", form=form, problems=problems), 400
     db.session.commit()
     flash(_("Questionnaire {code} imported: {n} items.", code=q.code, n=len(q.items())), "info")
+    _flash_kinds(spec)
     return redirect(url_for(".detail", questionnaire_id=q.id), 303)
 
 
@@ -114,3 +115,16 @@ def _problems(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidFile):
         return [str(p) for p in exc.problems]
     return [_("The file is not UTF-8 text.")]
+
+
+def _flash_kinds(spec) -> None:
+    """Which items are scored, and what the import dropped or ignored (XLSForm)."""
+    scored = [i.code for i in spec.items() if i.is_scored]
+    other = [f"{i.code} ({i.kind})" for i in spec.items() if not i.is_scored]
+    flash(
+        _("Scored items (counted in the index): {codes}.", codes=", ".join(scored) or "—"), "info"
+    )
+    if other:
+        flash(_("Stored and exported, not scored: {codes}.", codes=", ".join(other)), "info")
+    for warning in spec.warnings:
+        flash(warning, "warning")

@@ -25,7 +25,7 @@ def check_answers(spec: FormSpec, given: dict[str, int]) -> Checked:
             if not spec.is_shown(item, kept):
                 continue
             value = given.get(item.code)
-            if value in item.values():
+            if item.accepts(value):
                 kept[item.code] = value
             elif item.is_required and incomplete is None:
                 incomplete = index
@@ -33,7 +33,8 @@ def check_answers(spec: FormSpec, given: dict[str, int]) -> Checked:
 
 
 def merge(saved: dict | None, posted: dict[str, int]) -> dict[str, int]:
-    """Saved answers (JSON keys are text) overlaid by this page's answers."""
-    merged = {str(k): int(v) for k, v in (saved or {}).items()}
+    """Saved answers (JSON keys are text) overlaid by this page's answers. Values are as
+    JSON holds them (numbers, texts, lists); :func:`check_answers` keeps only valid ones."""
+    merged = {str(k): v for k, v in (saved or {}).items()}
     merged.update(posted)
     return merged

@@ -7,6 +7,9 @@ transaction.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,13 +30,25 @@ class Level:
     label_vi: str
     label_en: str
     is_missing: bool
+    #: the XLSForm name of a categorical choice
+    name: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_vi
 
 
+#: The longest text answer kept.
+TEXT_LIMIT = 2000
+_DECIMAL = re.compile(r"^-?\d{1,12}(?:[.,]\d{1,9})?$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
 @dataclass(frozen=True)
 class FormItem:
+    """An item as the form shows it. ``kind`` (FORMATS.md): ``scale``/``choice`` answers
+    are a level's value, ``multiple`` a sorted list of values, ``integer`` an int,
+    ``decimal`` a number, ``text`` a string, ``date`` ``YYYY-MM-DD``; a ``note`` has none."""
+
     code: str
     text_vi: str
     text_en: str
@@ -41,15 +56,79 @@ class FormItem:
     condition: Condition | None
     levels: tuple[Level, ...]
     groups: frozenset[str]
+    kind: str = "scale"
+    minimum: float | None = None
+    maximum: float | None = None
+    hint_vi: str = ""
+    hint_en: str = ""
 
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" else self.text_vi
+
+    def hint(self, lang: str) -> str:
+        return self.hint_en if lang == "en" else self.hint_vi
 
     def values(self) -> frozenset[int]:
         return self._values
 
     def missing_values(self) -> frozenset[int]:
-        return self._missing
+        return self._missing if self.kind in ("scale", "choice") else frozenset()
+
+    def read(self, raw) -> int | float | str | list[int] | None:
+        """The answer posted as ``raw`` (text, or a list of texts for ``multiple``), or
+        None when it is empty or not a valid answer to this item."""
+        if self.kind in ("scale", "choice"):
+            value = _as_int(raw)
+            return value if value in self._values else None
+        if self.kind == "multiple":
+            values = {_as_int(r) for r in raw if r != ""}
+            ok = values and values <= self._values
+            return sorted(values) if ok else None  # type: ignore[type-var]
+        raw = raw.strip()
+        if self.kind == "text":
+            return raw if raw and len(raw) <= TEXT_LIMIT else None
+        if self.kind == "integer":
+            return self._in_range(_as_int(raw))
+        if self.kind == "decimal":
+            if not _DECIMAL.match(raw):
+                return None
+            number = float(raw.replace(",", "."))
+            return self._in_range(int(number) if number.is_integer() else number)
+        if self.kind == "date":
+            return _as_date(raw)
+        return None
+
+    def accepts(self, value) -> bool:
+        """Whether a stored (JSON) answer is a valid answer to this item."""
+        if isinstance(value, bool) or value is None:
+            return False
+        if self.kind in ("scale", "choice"):
+            return isinstance(value, int) and value in self._values
+        if self.kind == "multiple":
+            return (
+                isinstance(value, list)
+                and bool(value)
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                and set(value) <= self._values
+            )
+        if self.kind == "text":
+            return isinstance(value, str) and 0 < len(value) <= TEXT_LIMIT
+        if self.kind == "integer":
+            return isinstance(value, int) and self._in_range(value) is not None
+        if self.kind == "decimal":
+            return isinstance(value, int | float) and self._in_range(value) is not None
+        if self.kind == "date":
+            return isinstance(value, str) and _as_date(value) == value
+        return False
+
+    def _in_range(self, value):
+        if value is None or not math.isfinite(value):
+            return None
+        if self.minimum is not None and value < self.minimum:
+            return None
+        if self.maximum is not None and value > self.maximum:
+            return None
+        return value
 
     @cached_property
     def _values(self) -> frozenset[int]:
@@ -90,11 +169,11 @@ class FormSpec:
 
     def known(self, answers: dict[str, int]) -> dict[str, int]:
         dont_know = self._dont_know
-        return {k: v for k, v in answers.items() if v not in dont_know.get(k, ())}
+        return {k: v for k, v in answers.items() if k not in dont_know or v not in dont_know[k]}
 
     @cached_property
     def _dont_know(self) -> dict[str, frozenset[int]]:
-        return {i.code: i.missing_values() for i in self.items()}
+        return {i.code: i.missing_values() for i in self.items() if i.missing_values()}
 
 
 def get_form_spec(questionnaire_id: int, group: str) -> FormSpec:
@@ -127,7 +206,7 @@ def _load(questionnaire_id: int) -> Questionnaire:
 def _for_group(q: Questionnaire, group: str) -> FormSpec:
     sections = []
     for sec in q.sections:
-        items = tuple(_item(i) for i in sec.items if group in i.group_codes)
+        items = tuple(_item(i) for i in sec.items if i.asks(group))
         if items:
             sections.append(FormSection(sec.title_vi, sec.title_en, items))
     return FormSpec(q.title_vi, q.title_en, tuple(sections))
@@ -135,7 +214,8 @@ def _for_group(q: Questionnaire, group: str) -> FormSpec:
 
 def _item(item: Item) -> FormItem:
     levels = tuple(
-        Level(lv.value, lv.label_vi, lv.label_en, lv.is_missing) for lv in item.scale.levels
+        Level(lv.value, lv.label_vi, lv.label_en, lv.is_missing, lv.name or "")
+        for lv in (item.scale.levels if item.scale else ())
     )
     condition = parse_condition(item.relevant) if item.relevant else None
     return FormItem(
@@ -146,7 +226,29 @@ def _item(item: Item) -> FormItem:
         condition,
         levels,
         frozenset(item.group_codes),
+        item.kind,
+        item.minimum,
+        item.maximum,
+        item.hint_vi or "",
+        item.hint_en or "",
     )
+
+
+def _as_int(raw: str) -> int | None:
+    raw = raw.strip()
+    if raw.lstrip("-").isdecimal() and len(raw) < 12:  # "²" is a digit but not decimal
+        return int(raw)
+    return None
+
+
+def _as_date(raw: str) -> str | None:
+    """``YYYY-MM-DD`` (a date input) or ``dd/mm/yyyy`` (typed) → ``YYYY-MM-DD``."""
+    m = _DAY_FIRST.match(raw)
+    try:
+        day = dt.date(int(m[3]), int(m[2]), int(m[1])) if m else dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day.isoformat() if 1900 <= day.year <= 2100 else None
 
 
 def page_items(spec: FormSpec, index: int, answers: dict[str, int]) -> list[FormItem]:

@@ -25,7 +25,7 @@ from survey_app.i18n import gettext as _
 from survey_app.openlinks.operations import flag_burst
 from survey_app.openlinks.ratelimit import OpenLinkLimiter
 from survey_app.respond import drafts
-from survey_app.respond.forms import make_section_form, plainly_valid, raw_answers
+from survey_app.respond.forms import make_section_form, plainly_valid, range_hint, raw_answers
 from survey_app.respond.links import OK, USED, Entry, resolve_invitation, resolve_open_link
 from survey_app.respond.operations import submit_invitation, submit_open_link
 from survey_app.respond.pages import state_page
@@ -230,10 +230,17 @@ def _items_html(entry: Entry, index: int, items, form) -> Markup:
     """The page's radio groups. Empty ones (a first visit) are the same for everyone who
     sees this page of this questionnaire in this language, so they are rendered once
     (questionnaires never change once imported)."""
-    if form.errors or any(form[i.code].data is not None for i in items):
-        return Markup(render_template("respond/_items.html", items=items, form=form))
+    answered = (form[i.code].data not in (None, "", []) for i in items if i.kind != "note")
+    if form.errors or any(answered):
+        return _render_items(items, form)
     cache = current_app.extensions.setdefault("parindex_form_html", {})
     key = (entry.questionnaire_id, entry.group, index, get_language(), tuple(i.code for i in items))
     if key not in cache:
-        cache[key] = Markup(render_template("respond/_items.html", items=items, form=form))
+        cache[key] = _render_items(items, form)
     return cache[key]
+
+
+def _render_items(items, form) -> Markup:
+    return Markup(
+        render_template("respond/_items.html", items=items, form=form, range_hint=range_hint)
+    )

@@ -7,16 +7,22 @@ import datetime as dt
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
 from survey_app.formats.responses_csv import QuestionnaireRules, ResponseRow
+from survey_app.questionnaires.models import EVERY_GROUP
+from survey_app.questionnaires.queries import list_respondent_groups
 from survey_app.responses.models import Response
 from survey_app.rounds.models import Round
 
 
 def questionnaire_rules(rnd: Round) -> QuestionnaireRules:
     """What a response to ``rnd`` may contain."""
-    items = rnd.questionnaire.items()
+    # a response file carries the items answered with one value from a list
+    items = [i for i in rnd.questionnaire.items() if i.kind in ("scale", "choice")]
+    every = list_respondent_groups(rnd)
     return QuestionnaireRules(
         units={u.code for u in rnd.units},
-        item_groups={i.code: set(i.group_codes) for i in items},
+        item_groups={
+            i.code: every if EVERY_GROUP in i.group_codes else set(i.group_codes) for i in items
+        },
         item_values={i.code: {lv.value for lv in i.scale.levels} for i in items},
     )
 

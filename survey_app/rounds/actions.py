@@ -21,6 +21,7 @@ from survey_app.invitations.operations import (
     reissue_round_links,
 )
 from survey_app.openlinks.operations import OpenLinkError, create_open_link, list_open_links
+from survey_app.questionnaires.queries import list_respondent_groups
 from survey_app.responses.operations import import_responses, questionnaire_rules
 from survey_app.results.presentation import group_name
 from survey_app.rounds.forms import ActionForm, OpenLinkForm
@@ -113,7 +114,7 @@ def import_file(rnd, form):
 def open_link_form(rnd) -> OpenLinkForm:
     form = OpenLinkForm()
     form.unit.choices = [SelectChoice(u.code, f"{u.code} · {u.name_vi}") for u in rnd.units]
-    groups = sorted({g for i in rnd.questionnaire.items() for g in i.group_codes})
+    groups = sorted(list_respondent_groups(rnd))
     form.group.choices = [SelectChoice(g, group_name(g)) for g in groups]
     return form
 

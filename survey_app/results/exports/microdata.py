@@ -39,6 +39,8 @@ class Microdata:
     """Responses one per row, and what each column and value means."""
 
     frame: pd.DataFrame
+    #: numeric answer columns (scales, categorical codes, numbers, one 0/1 per choice of a
+    #: multiple choice)
     items: list[str]
     attributes: list[str]
     #: column → label (item text for items)
@@ -47,6 +49,10 @@ class Microdata:
     value_labels: dict[str, dict[int, str]] = field(default_factory=dict)
     #: item → values that mean "don't know" (user-missing)
     missing_values: dict[str, list[int]] = field(default_factory=dict)
+    #: text answer columns (text, dates as YYYY-MM-DD, a multiple choice's names)
+    texts: list[str] = field(default_factory=list)
+    #: SPSS measure of each answer column (ordinal scales, nominal codes, scale numbers)
+    measures: dict[str, str] = field(default_factory=dict)
 
 
 def base_weights(rnd: Round, strata: list[str]) -> list[float]:
@@ -62,25 +68,62 @@ def base_weights(rnd: Round, strata: list[str]) -> list[float]:
 
 
 def load_microdata(rnd: Round, lang: str = "vi") -> Microdata:
-    items = rnd.questionnaire.items()
-    codes = [i.code for i in items]
+    """Every answered kind of item: a scale or categorical question as its code (with value
+    labels), a number as a number, a text or date as text, and a multiple choice as its
+    choice names (as XLSForm tools export it) plus one 0/1 column per choice."""
+    items = [i for i in rnd.questionnaire.items() if i.kind != "note"]
     design = _design(rnd)
-    attributes = sorted({k for attrs in design["attributes"] for k in attrs})
+    keys = sorted({k for attrs in design["attributes"] for k in attrs})
+    # an attribute of the respondent list named like a question (``sex``) is prefixed
+    codes = {i.code for i in items}
+    named = {k: f"attr_{k}" if k in codes else k for k in keys}
+    attributes = [named[k] for k in keys]
     frame = design[list(DESIGN[:-1])].copy()
     frame["weight"] = base_weights(rnd, frame["stratum"].tolist())
-    for name in attributes:
-        frame[name] = [attrs.get(name) for attrs in design["attributes"]]
-    answers = pd.DataFrame(design["answers"].tolist(), columns=codes).astype("Int64")
-    frame = pd.concat([frame.reset_index(drop=True), answers], axis=1)
-    data = Microdata(frame, codes, attributes)
+    for key in keys:
+        frame[named[key]] = [attrs.get(key) for attrs in design["attributes"]]
+    answers = design["answers"].tolist()
+    data = Microdata(frame, [], attributes)
     data.variable_labels = {k: gettext(v, lang) for k, v in DESIGN_LABELS.items()}
-    data.variable_labels |= {a: a for a in attributes} | {i.code: i.text(lang) for i in items}
+    data.variable_labels |= {a: a for a in attributes}
+    columns: dict[str, pd.Series | list] = {}
     for item in items:
-        levels = item.scale.levels
-        data.value_labels[item.code] = {
-            lv.value: (lv.label_en if lang == "en" else lv.label_vi) for lv in levels
-        }
-        data.missing_values[item.code] = [lv.value for lv in levels if lv.is_missing]
+        text = item.text(lang)
+        levels = item.scale.levels if item.scale else []
+        labels = {lv.value: (lv.label_en if lang == "en" else lv.label_vi) for lv in levels}
+        given = [a.get(item.code) for a in answers]
+        if item.kind == "multiple":
+            names = {lv.value: lv.name or str(lv.value) for lv in levels}
+            columns[item.code] = [
+                " ".join(names.get(v, str(v)) for v in g) if g else None for g in given
+            ]
+            data.texts.append(item.code)
+            data.variable_labels[item.code] = text
+            data.measures[item.code] = "nominal"
+            for lv in levels:
+                col = f"{item.code}_{names[lv.value]}"
+                columns[col] = pd.array(
+                    [None if g is None else int(lv.value in g) for g in given], dtype="Int64"
+                )
+                data.items.append(col)
+                data.variable_labels[col] = f"{text}: {labels[lv.value]}"
+                data.measures[col] = "nominal"
+            continue
+        data.variable_labels[item.code] = text
+        if item.kind in ("text", "date"):
+            columns[item.code] = given
+            data.texts.append(item.code)
+            data.measures[item.code] = "nominal"
+            continue
+        dtype = "Float64" if item.kind == "decimal" else "Int64"
+        columns[item.code] = pd.array(given, dtype=dtype)
+        data.items.append(item.code)
+        data.measures[item.code] = {"scale": "ordinal", "choice": "nominal"}.get(item.kind, "scale")
+        if levels:
+            data.value_labels[item.code] = labels
+            data.missing_values[item.code] = [lv.value for lv in levels if lv.is_missing]
+    answers_frame = pd.DataFrame(columns, index=range(len(answers)))
+    data.frame = pd.concat([frame.reset_index(drop=True), answers_frame], axis=1)
     return data
 
 

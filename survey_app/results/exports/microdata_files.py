@@ -87,7 +87,7 @@ def safe_names(columns: list[str], limit: int = 32) -> dict[str, str]:
 def _stat_frame(data: Microdata) -> tuple[pd.DataFrame, dict[str, str]]:
     """Strings without missing values, items as doubles with NaN, and renamed columns."""
     frame = data.frame.copy()
-    for col in [*DESIGN[:-1], *data.attributes]:
+    for col in [*DESIGN[:-1], *data.attributes, *data.texts]:
         frame[col] = frame[col].map(lambda v: "" if v is None or pd.isna(v) else str(v))
     for item in data.items:
         frame[item] = frame[item].astype("float64")
@@ -108,15 +108,15 @@ def _via_file(write: Callable[[str], None]) -> bytes:
 
 def _sav(data: Microdata) -> bytes:
     frame, names = _stat_frame(data)
-    items = [names[i] for i in data.items]
     measure = {names[c]: "nominal" for c in [*DESIGN[:-1], *data.attributes]}
-    measure |= {names["weight"]: "scale"} | dict.fromkeys(items, "ordinal")
+    measure |= {names["weight"]: "scale"}
+    measure |= {names[c]: m for c, m in data.measures.items()}
     return _via_file(
         lambda path: pyreadstat.write_sav(
             frame,
             path,
             column_labels={names[c]: label for c, label in data.variable_labels.items()},
-            variable_value_labels={names[i]: data.value_labels[i] for i in data.items},
+            variable_value_labels={names[i]: v for i, v in data.value_labels.items()},
             missing_ranges={names[i]: v for i, v in data.missing_values.items() if v},
             variable_measure=measure,
         )
@@ -130,6 +130,6 @@ def _dta(data: Microdata) -> bytes:
             frame,
             path,
             column_labels={names[c]: label[:80] for c, label in data.variable_labels.items()},
-            variable_value_labels={names[i]: data.value_labels[i] for i in data.items},
+            variable_value_labels={names[i]: v for i, v in data.value_labels.items()},
         )
     )
