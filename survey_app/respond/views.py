@@ -32,6 +32,8 @@ from survey_app.respond.pages import state_page
 from survey_app.respond.structure import get_form_spec, page_items, required_codes
 
 bp = Blueprint("respond", __name__, template_folder="templates")
+#: respond/_items.html writes ranges with it, here and in the questionnaire preview
+bp.add_app_template_global(range_hint, "range_hint")
 ENTRY, ANSWERED, SUBMITTED = "respond", "respond_answered", "respond_submitted"
 limiter = OpenLinkLimiter()
 
@@ -242,5 +244,5 @@ def _items_html(entry: Entry, index: int, items, form) -> Markup:
 
 def _render_items(items, form) -> Markup:
     return Markup(
-        render_template("respond/_items.html", items=items, form=form, range_hint=range_hint)
+        render_template("respond/_items.html", items=items, form=form)
     )

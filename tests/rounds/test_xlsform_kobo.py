@@ -6,6 +6,7 @@ aggregate only the scored items, export)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pyreadstat
 import pytest
@@ -447,6 +448,15 @@ def test_the_web_upload_says_what_is_scored_and_what_was_dropped(sqlite_app, tmp
     assert "&#39;deviceid&#39; metadata was dropped" in response.text
     with sqlite_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Item)) == 10
+    # Its detail page and its preview show every kind, as the respondent will see it.
+    assert "không tính điểm (câu hỏi phân loại)" in response.text
+    preview = client.get(response.request.path + "/preview", follow_redirects=True)
+    assert preview.status_code == 200
+    assert "Xem trước" in preview.text and "Trang 1 / 3" in preview.text
+    base = re.search(r'href="([^"]*/preview/[^/"]+/)2"', preview.text).group(1)
+    pages = preview.text + "".join(client.get(f"{base}{n}").text for n in (2, 3))
+    for control in ('type="radio"', 'type="checkbox"', 'inputmode="numeric"', "<textarea"):
+        assert control in pages, control
 
 
 ONE_PAGE = [
