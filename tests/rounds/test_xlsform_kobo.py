@@ -794,3 +794,43 @@ def test_the_web_round_form_takes_margins_and_says_why_a_group_question_does_not
     with sqlite_app.app_context():
         margins = db.session.execute(select(PopulationMargin.level, PopulationMargin.count))
         assert sorted(margins) == [("female", 60.0), ("male", 40.0)]
+
+
+def test_paper_answers_rake_on_both_databases_and_a_missing_sex_fails_the_run(any_app, tmp_path):
+    """Paper rows carry the categorical code; the run reads it (PostgreSQL: COPY and a
+    GROUP BY on the JSON answer) and, as R's rake() does, refuses a respondent without it."""
+    from survey_app.criteria.operations import import_criteria_set
+    from survey_app.formats.criteria_yaml import parse_criteria_set
+    from survey_app.formats.responses_csv import parse_responses
+    from survey_app.formats.units_csv import parse_units
+    from survey_app.questionnaires.operations import import_questionnaire, known_item_codes
+    from survey_app.responses.operations import import_responses, questionnaire_rules
+    from survey_app.rounds.operations import create_round, open_round
+    from survey_app.units.operations import import_units
+    from tests.rounds.xlsform_books import kobo_group_form
+    from worker.pipeline import aggregate_round
+
+    header = "response_id,unit,group,stratum,psu,resp_group,sex,Q01,Q02\n"
+    with any_app.app_context():
+        import_questionnaire(_parse(kobo_group_form(tmp_path / "g.xlsx")), "g.xlsx")
+        text = GROUP_CRITERIA.replace("ITEMS", "Q01, Q02")
+        import_criteria_set(parse_criteria_set(text, "cs.yaml", known_item_codes()), "cs.yaml")
+        import_units(parse_units("code,kind,name_vi,name_en\nC01,cuc,Một,One\n", "u.csv"))
+        margins = {"sex": {"female": 50.0, "male": 50.0}}
+        rnd = create_round("Giấy", ["PAR-KOBO-GRP"], "PAR-KOBO-GROUP", margins=margins)
+        open_round(rnd)
+        rows = "".join(f"p{i},C01,official,S,P{i},2,{sex},{q},{q}\n" for i, sex, q in
+                       [(1, 1, 5), (2, 2, 1), (3, 2, 1)])  # fmt: skip
+        import_responses(rnd, parse_responses(header + rows, "p.csv", questionnaire_rules(rnd)))
+        db.session.commit()
+        run = aggregate_round(rnd.id)
+        assert run.state == "done", run.error
+        weights = {tuple(c[1]): c[3] for c in run.methodology["raking"]["cells"]}
+        assert weights == {("female",): pytest.approx(50.0), ("male",): pytest.approx(25.0)}
+
+        blank = "p4,C01,official,S,P4,2,,3,3\n"
+        import_responses(rnd, parse_responses(header + blank, "p.csv", questionnaire_rules(rnd)))
+        db.session.commit()
+        failed = aggregate_round(rnd.id)
+        assert failed.state == "failed"
+        assert "1 response(s) have no sex: a raking variable must be known" in failed.error
