@@ -254,8 +254,9 @@ def rake_table(
     Parameters
     ----------
     names : variable names, in raking order.
-    levels : for each variable, shape (n_rows,): the level of each row; None is refused
-        (R ``rake()`` fails on a missing raking variable too).
+    levels : for each variable, shape (n_rows,): the level of each row; None is refused,
+        as ``parindex estimate --rake`` refuses an empty cell (R's ``postStratify`` matches
+        no population cell for NA and leaves the weight NA).
     base_total : ndarray, shape (n_rows,)
         Σ base weight of the respondents of each row.
     rows : ndarray, shape (n_rows,)
@@ -274,7 +275,8 @@ def rake_table(
         if missing:
             raise RakingError(
                 f"{missing} response(s) have no {name}: a raking variable must be known for "
-                "every respondent (R's rake() refuses missing values too)"
+                "every respondent (as parindex estimate --rake requires; R's rake() leaves "
+                "such a weight NA)"
             )
         sample = sorted(set(column))
         index = {label: i for i, label in enumerate(sample)}

@@ -167,9 +167,12 @@ class FormSpec:
 
     def answered_group(self, answers: dict) -> str | None:
         """The group the respondent chose (its choice name), if the form asks for it."""
+        if not self.group_question:
+            return None
         item = next((i for i in self.items() if i.code == self.group_question), None)
-        value = answers.get(self.group_question) if item else None
-        return next((lv.name for lv in item.levels if lv.value == value and lv.name), None)
+        value = answers.get(self.group_question)
+        levels = item.levels if item else ()
+        return next((lv.name for lv in levels if lv.value == value and lv.name), None)
 
     def is_shown(self, item: FormItem, answers: dict[str, int]) -> bool:
         """Whether ``item`` applies, given the answers so far ("don't know" left out)."""

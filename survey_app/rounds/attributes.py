@@ -6,7 +6,8 @@ choice NAME (``female``), whatever the channel (online, open link, paper): answe
 stored as the choice's value, mapped to its name here. Any other variable is a column of
 the respondent list, copied to ``responses.attributes``. The answer wins when both exist:
 it is what the respondent said. An unanswered question, or a missing attribute, has no
-level (None), which the raking refuses, as R's ``rake()`` does.
+level (None), which the raking refuses, as ``parindex estimate --rake`` refuses an empty
+raking cell (R's ``postStratify`` would leave that respondent's weight NA).
 """
 
 from __future__ import annotations

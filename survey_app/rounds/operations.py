@@ -97,8 +97,8 @@ def check_margins(
     """Problems of raking margins against the questionnaire, every one of them.
 
     A variable named like a question must be a categorical question (select_one with text
-    names), answered by everyone (required, no condition: R's ``rake()`` refuses a
-    respondent without a level), with exactly its choice names as levels. Other variables
+    names), answered by everyone (required, no condition: the run refuses a respondent
+    without a level), with exactly its choice names as levels. Other variables
     are respondent-list columns, whose levels are only known once responses exist."""
     problems = []
     for variable, counts in sorted(margins.items()):
@@ -120,7 +120,7 @@ def check_margins(
                 Problem(
                     f"variable {variable}",
                     "the question must be required and asked of everyone (a respondent "
-                    "without an answer cannot be raked, as in R's rake())",
+                    "without an answer cannot be raked)",
                 )
             )
         choices = set(names.values())

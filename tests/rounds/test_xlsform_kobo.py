@@ -798,7 +798,8 @@ def test_the_web_round_form_takes_margins_and_says_why_a_group_question_does_not
 
 def test_paper_answers_rake_on_both_databases_and_a_missing_sex_fails_the_run(any_app, tmp_path):
     """Paper rows carry the categorical code; the run reads it (PostgreSQL: COPY and a
-    GROUP BY on the JSON answer) and, as R's rake() does, refuses a respondent without it."""
+    GROUP BY on the JSON answer) and, as parindex estimate --rake does, refuses a respondent
+    without it."""
     from survey_app.criteria.operations import import_criteria_set
     from survey_app.formats.criteria_yaml import parse_criteria_set
     from survey_app.formats.responses_csv import parse_responses
