@@ -30,7 +30,10 @@ categorical question ``${sex} = 'female'`` and ``selected(${sex}, 'female')`` be
 choice's stored value.
 
 Respondent groups: a ``groups`` column on the survey sheet (per question) or on the
-settings sheet (every question), space or comma separated.
+settings sheet (every question), space or comma separated; or the settings column
+``group_question`` naming a required categorical question whose answer (its choice
+name) is the group of an open-link response (then no ``groups`` column: questions for
+some groups say so with ``relevant``).
 Other columns are ignored with a warning. Warnings travel on the spec
 (``QuestionnaireSpec.warnings``); problems raise :class:`InvalidFile`, nothing imported.
 """
