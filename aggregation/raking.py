@@ -240,3 +240,55 @@ def rake_scores(z: np.ndarray, base: np.ndarray, cell: np.ndarray, fit: RakingFi
                 mean = np.bincount(level, x2[:, j] / p, len(margin.labels)) / n_level
                 x2[:, j] -= p * mean[level]
     return x2.reshape(x.shape)
+
+
+def rake_table(
+    names: Sequence[str],
+    levels: Sequence[Sequence[str | None]],
+    base_total: np.ndarray,
+    rows: np.ndarray,
+    targets: Sequence[Mapping[str, float]],
+) -> tuple[np.ndarray, RakingFit]:
+    """Raking factors of a table of respondent groups (a row per combination of levels).
+
+    Parameters
+    ----------
+    names : variable names, in raking order.
+    levels : for each variable, shape (n_rows,): the level of each row; None is refused,
+        as ``parindex estimate --rake`` refuses an empty cell (R's ``postStratify`` matches
+        no population cell for NA and leaves the weight NA).
+    base_total : ndarray, shape (n_rows,)
+        Σ base weight of the respondents of each row.
+    rows : ndarray, shape (n_rows,)
+        Respondents in each row.
+    targets : for each variable, population count per level.
+
+    Returns
+    -------
+    g : ndarray, shape (n_rows,)
+        Raked weight / base weight of each row's respondents.
+    fit : RakingFit
+    """
+    codes, labels = [], []
+    for name, column in zip(names, levels, strict=True):
+        missing = int(np.sum(rows[np.array([v is None for v in column], dtype=bool)]))
+        if missing:
+            raise RakingError(
+                f"{missing} response(s) have no {name}: a raking variable must be known for "
+                "every respondent (as parindex estimate --rake requires; R's rake() leaves "
+                "such a weight NA)"
+            )
+        sample = sorted(set(column))
+        index = {label: i for i, label in enumerate(sample)}
+        codes.append(np.array([index[v] for v in column], dtype=np.int64))
+        labels.append(sample)
+    n_levels = [len(lv) for lv in labels]
+    margins = make_margins(names, labels, targets)
+    cell = joint_cells(codes, n_levels).astype(np.int64)
+    n_cells = int(np.prod(n_levels))
+    fit = fit_raking(
+        margins,
+        np.bincount(cell, weights=base_total, minlength=n_cells),
+        np.bincount(cell, weights=rows, minlength=n_cells),
+    )
+    return fit.factor[cell], fit

@@ -6,18 +6,21 @@ chunks, so a national round does not need a big box.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from aggregation import inputs as agg
+from aggregation.raking import rake_table
 from survey_app.assessments.models import BonusPenalty as BonusPenaltyRow
 from survey_app.assessments.models import SelfAssessment
 from survey_app.criteria.models import CriteriaSet as CriteriaSetRow
 from survey_app.extensions import db
 from survey_app.responses.models import Response
+from survey_app.rounds.attributes import RakingSource, raking_sources
 from survey_app.rounds.models import Round
 from survey_app.units.models import PreviousResult, Unit
 
@@ -26,6 +29,8 @@ CHUNK_SIZE = 100_000
 
 #: The design columns of a chunk, before one column per item.
 DESIGN = ("response_id", "unit", "group", "stratum", "psu")
+#: Prefix of a chunk's column holding a raking variable's level.
+RAKE = "rake:"
 
 _COUNT_SQL = text("SELECT count(*) FROM responses WHERE round_id = :round_id")
 
@@ -89,14 +94,19 @@ def chunk_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
 
 
 def read_chunk(
-    round_id: int, first_id: str, next_id: str | None, items: tuple[str, ...]
+    round_id: int,
+    first_id: str,
+    next_id: str | None,
+    items: tuple[str, ...],
+    raking: tuple[RakingSource, ...] = (),
 ) -> pd.DataFrame:
     """Responses with ``first_id <= id < next_id``, one row per response, answers as columns.
 
-    Plain SQL rows into a DataFrame: no ORM object per response.
+    With ``raking``, a column ``rake:VARIABLE`` per source holds each response's level
+    (None when it has none). Plain SQL rows into a DataFrame: no ORM object per response.
     """
     if db.engine.dialect.name == "postgresql":
-        return _read_chunk_copy(round_id, first_id, next_id, items)
+        return _read_chunk_copy(round_id, first_id, next_id, items, raking)
     stmt = (
         select(
             Response.id,
@@ -105,6 +115,7 @@ def read_chunk(
             Response.stratum,
             Response.psu,
             Response.answers,
+            Response.attributes,
         )
         .join(Unit, Unit.id == Response.unit_id)
         .where(Response.round_id == round_id, Response.id >= first_id)
@@ -115,11 +126,17 @@ def read_chunk(
     rows = db.session.execute(stmt).all()
     design = pd.DataFrame([row[:5] for row in rows], columns=list(DESIGN), dtype=object)
     answers = pd.DataFrame([row[5] for row in rows], columns=list(items), dtype=float)
+    for source in raking:
+        design[RAKE + source.variable] = [source.level(row[5], row[6]) for row in rows]
     return pd.concat([design, answers], axis=1)
 
 
 def _read_chunk_copy(
-    round_id: int, first_id: str, next_id: str | None, items: tuple[str, ...]
+    round_id: int,
+    first_id: str,
+    next_id: str | None,
+    items: tuple[str, ...],
+    raking: tuple[RakingSource, ...] = (),
 ) -> pd.DataFrame:
     """PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
     streams CSV (``COPY``), which pyarrow parses: no ORM or Python object per answer.
@@ -131,6 +148,7 @@ def _read_chunk_copy(
 
     columns = ["r.id", "u.code", "r.group_code", "r.stratum", "r.psu"]
     columns += ["r.answers ->> %s"] * len(items)
+    columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
     upper = "AND r.id < %s" if next_id else ""
     sql = (
         f"COPY (SELECT {', '.join(columns)} "
@@ -138,7 +156,8 @@ def _read_chunk_copy(
         f"WHERE r.round_id = %s AND r.id >= %s {upper} ORDER BY r.id"
         ") TO STDOUT WITH (FORMAT csv)"
     )
-    params = [*items, round_id, first_id, *([next_id] if next_id else [])]
+    extra = [s.item or s.variable for s in raking]
+    params = [*items, *extra, round_id, first_id, *([next_id] if next_id else [])]
     raw = db.session.connection().connection.driver_connection
     buf = bytearray()
     with raw.cursor() as cur:
@@ -149,7 +168,11 @@ def _read_chunk_copy(
             buf += block
     import pyarrow as pa
 
-    schema = pa.schema([(n, pa.string()) for n in DESIGN] + [(n, pa.float64()) for n in items])
+    schema = pa.schema(
+        [(n, pa.string()) for n in DESIGN]
+        + [(n, pa.float64()) for n in items]
+        + [(RAKE + s.variable, pa.string()) for s in raking]
+    )
     if not buf:  # a range holding no response (pyarrow refuses an empty file)
         return schema.empty_table().to_pandas()
     table = pacsv.read_csv(
@@ -157,7 +180,10 @@ def _read_chunk_copy(
         read_options=pacsv.ReadOptions(column_names=schema.names),
         convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=False),
     )
-    return table.to_pandas()
+    frame = table.to_pandas()
+    for s in raking:  # the answer's value as text, or the attribute; "" when absent
+        frame[RAKE + s.variable] = [s.level_of(v) for v in frame[RAKE + s.variable]]
+    return frame
 
 
 def pa_buffer(data: bytearray):
@@ -175,15 +201,18 @@ def response_chunks(
         yield read_chunk(round_id, first, nxt, items)
 
 
-def chunk_responses(wide: pd.DataFrame, items: tuple[str, ...]) -> agg.Responses:
+def chunk_responses(
+    wide: pd.DataFrame, items: tuple[str, ...], weight: np.ndarray | None = None
+) -> agg.Responses:
     """A chunk as the arrays of :class:`aggregation.inputs.Responses`, with unit weights
-    (frame weights are applied to the merged sums, see :func:`stratum_weights`)."""
+    (frame weights are applied to the merged sums, see :func:`stratum_weights`) or, in a
+    raked round, each response's raked weight (:func:`raked_weights`)."""
     return agg.Responses(
         unit=wide["unit"].to_numpy(dtype=str),
         group=wide["group"].to_numpy(dtype=str),
         stratum=wide["stratum"].to_numpy(dtype=str),
         psu=wide["psu"].to_numpy(dtype=str),
-        weight=np.ones(len(wide)),
+        weight=np.ones(len(wide)) if weight is None else weight,
         items=items,
         answers=wide[list(items)].to_numpy(dtype=float),
     )
@@ -195,6 +224,79 @@ def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]
         return dict.fromkeys(stratum_n, 1.0)
     population = {f.stratum: f.population for f in rnd.frame}
     return {s: population[s] / n for s, n in stratum_n.items() if s in population}
+
+
+def raking_plan(rnd: Round) -> dict | None:
+    """The raked weight of every (stratum, levels) cell of the round's responses, or None
+    when the round has no margins.
+
+    Levels come from :mod:`survey_app.rounds.attributes` (a categorical answer by choice
+    name, or a respondent attribute); the base weight is the stratum's frame weight; the
+    factors are R ``rake()``'s (IPF on the joint table, ``aggregation.raking``). Reads one
+    row per cell (GROUP BY), not one per response.
+
+    Raises
+    ------
+    DesignError
+        A response has no level, a level has no margin, a margin level no respondent, or
+        a stratum is not in the frame.
+    """
+    if not rnd.margins:
+        return None
+    targets: dict[str, dict[str, float]] = defaultdict(dict)
+    for m in rnd.margins:
+        targets[m.variable][m.level] = m.count
+    sources = raking_sources(rnd.questionnaire, targets)
+    exprs = [
+        (Response.answers[s.item] if s.item else Response.attributes[s.variable]).as_string()
+        for s in sources
+    ]
+    stmt = (
+        select(Response.stratum, *exprs, func.count())
+        .where(Response.round_id == rnd.id)
+        .group_by(Response.stratum, *exprs)
+    )
+    cells: dict[tuple, int] = defaultdict(int)
+    for stratum, *raw, n in db.session.execute(stmt):
+        levels = tuple(s.level_of(v) for s, v in zip(sources, raw, strict=True))
+        cells[(stratum, levels)] += n
+    if not cells:
+        return None
+    per_stratum: dict[str, float] = defaultdict(float)
+    for (stratum, _), n in cells.items():
+        per_stratum[stratum] += n
+    base = stratum_weights(rnd, per_stratum)
+    unknown = sorted(set(per_stratum) - set(base))
+    if unknown:
+        raise agg.IndexInputError(f"stratum '{unknown[0]}' has responses but is not in the frame")
+    keys = list(cells)
+    rows = np.array([cells[k] for k in keys], dtype=float)
+    g, fit = rake_table(
+        [s.variable for s in sources],
+        [[k[1][v] for k in keys] for v in range(len(sources))],
+        np.array([base[k[0]] for k in keys]) * rows,
+        rows,
+        [targets[s.variable] for s in sources],
+    )
+    return {
+        "variables": [s.variable for s in sources],
+        "from_answers": [s.variable for s in sources if s.item],
+        "iterations": fit.iterations,
+        "converged": fit.converged,
+        "cells": [
+            [stratum, list(levels), int(n), float(base[stratum] * f)]
+            for (stratum, levels), n, f in zip(keys, rows, g, strict=True)
+        ],
+    }
+
+
+def raked_weights(wide: pd.DataFrame, plan: dict, sources: tuple[RakingSource, ...]):
+    """Each response's raked weight from the plan; None if a response is in no cell of
+    the plan (it arrived after the run started)."""
+    weight = {(c[0], tuple(c[1])): c[3] for c in plan["cells"]}
+    keys = zip(wide["stratum"], *(wide[RAKE + s.variable] for s in sources), strict=True)
+    out = [weight.get((k[0], tuple(k[1:]))) for k in keys]
+    return None if any(w is None for w in out) else np.array(out, dtype=float)
 
 
 def load_context(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:

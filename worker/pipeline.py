@@ -41,6 +41,9 @@ from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     criteria_set,
     item_scales,
     load_context,
+    raked_weights,
+    raking_plan,
+    raking_sources,
     read_chunk,
     stratum_weights,
 )
@@ -54,8 +57,10 @@ def code_version() -> str:
         return "source"
 
 
-def methodology(seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS) -> dict:
-    return {
+def methodology(
+    seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS, raking: dict | None = None
+) -> dict:
+    out = {
         "estimator": "R survey linearisation (ESTIMATORS.md a, e)",
         "level": 0.95,
         "rank_interval": "simulation",
@@ -63,6 +68,13 @@ def methodology(seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS) -> dict:
         "draws": draws,
         "weights": "frame population / responses per stratum",
     }
+    if raking is not None:
+        out["weights"] += (
+            ", raked to the round's margins (" + ", ".join(raking["variables"]) + "); "
+            "standard errors treat the raked weights as fixed"
+        )
+        out["raking"] = raking  # the raked weight of every (stratum, levels) cell
+    return out
 
 
 class RunBusy(RuntimeError):
@@ -83,7 +95,12 @@ def start_run(
     active = _active_run(round_id)
     if active is not None:
         return active
-    bounds = chunk_bounds(round_id, chunk_size)
+    problem = None
+    try:
+        plan = raking_plan(db.session.get(Round, round_id))
+    except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
+        plan, problem = None, exc
+    bounds = [] if problem else chunk_bounds(round_id, chunk_size)
     last = (
         db.session.scalar(
             select(func.max(AggregationRun.version)).where(AggregationRun.round_id == round_id)
@@ -96,7 +113,7 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(seed, draws),
+        methodology=methodology(seed, draws, plan),
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
@@ -108,6 +125,10 @@ def start_run(
     except IntegrityError:  # another scheduler or click created it a moment ago
         db.session.rollback()
         return _active_run(round_id)
+    if problem is not None:
+        db.session.commit()
+        _fail(run.id, problem)
+        return run
     for no, (first, nxt) in enumerate(zip(bounds, [*bounds[1:], None], strict=True)):
         db.session.add(AggregationChunk(run_id=run.id, chunk_no=no, first_id=first, next_id=nxt))
         jobs.enqueue(
@@ -145,10 +166,19 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         rnd = db.session.get(Round, run.round_id)
         scales = item_scales(rnd)
         items = tuple(scales)
-        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items)
+        plan = run.methodology.get("raking")
+        sources = raking_sources(rnd.questionnaire, plan["variables"]) if plan else ()
+        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources)
+        weight = None
+        if plan:
+            weight = raked_weights(wide, plan, sources)
+            if weight is None:
+                _fail(run_id, ValueError(_CHANGED))
+                return False
+            wide = wide.drop(columns=[c for c in wide.columns if c.startswith("rake:")])
         loaded = time.perf_counter()
         sets = tuple(criteria_set(cs) for cs in rnd.criteria_sets)
-        sums = map_responses(sets, scales, chunk_responses(wide, items))
+        sums = map_responses(sets, scales, chunk_responses(wide, items, weight))
         db.session.execute(
             update(AggregationChunk)
             .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
@@ -224,7 +254,11 @@ def reduce_run(run_id: int) -> AggregationRun:
         .where(AggregationChunk.run_id == run_id)
         .order_by(AggregationChunk.chunk_no)
     ).all()
-    sums = _merged(chunks, rnd)
+    try:
+        sums = _merged(chunks, rnd, run.methodology.get("raking"))
+    except ValueError as exc:
+        _fail(run_id, exc)
+        return run
     digest = inputs_hash(context, [c.digest for c in chunks], run.methodology)
     same = db.session.scalar(
         select(AggregationRun).where(
@@ -258,13 +292,27 @@ def reduce_run(run_id: int) -> AggregationRun:
     return run
 
 
-def _merged(chunks, rnd: Round) -> IndexSums:
+_CHANGED = (
+    "responses arrived while the run was computed (raked weights are planned first): run again"
+)
+
+
+def _merged(chunks, rnd: Round, raking: dict | None = None) -> IndexSums:
+    """The chunks' sums with frame weights; a raked run's chunks carry their weights
+    already, and must have read exactly the responses its plan weighted."""
     if not chunks:  # a round without responses: empty sums
         ctx = load_context(rnd)
         return map_responses(ctx.criteria_sets, ctx.item_scales, ctx.responses)
     merged = merge(IndexSums.from_bytes(c.sums) for c in chunks)
     counts = dict(zip(merged.strata.tolist(), merged.stratum_n.tolist(), strict=True))
-    return reweight(merged, stratum_weights(rnd, counts))
+    if raking is None:
+        return reweight(merged, stratum_weights(rnd, counts))
+    planned: dict[str, float] = {}
+    for stratum, _levels, n, _w in raking["cells"]:
+        planned[stratum] = planned.get(stratum, 0) + n
+    if planned != counts:
+        raise ValueError(_CHANGED)
+    return merged
 
 
 def _fail(run_id: int, exc: Exception) -> None:

@@ -75,18 +75,27 @@ def _write_private(path: str, text: str) -> None:
 @click.option("--opens", help="ISO 8601 (UTC unless an offset is given); open now if past")
 @click.option("--closes", help="ISO 8601; the round closes itself then")
 @click.option("--frame", type=click.Path(exists=True, dir_okay=False), help="stratum,population")
+@click.option(
+    "--margins", type=click.Path(exists=True, dir_okay=False), help="variable,level,count (raking)"
+)
 @with_app
-def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame) -> None:
+def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame, margins) -> None:
     """Create a round; prints its id. It is open once --opens has passed."""
     from survey_app.core.db import utcnow
     from survey_app.formats.frame_csv import parse_frame
+    from survey_app.formats.margins_csv import parse_margins
     from survey_app.rounds.operations import create_round, open_round
 
     opens_at, closes_at = _when(opens, "--opens"), _when(closes, "--closes")
 
     def action():
         strata = parse_frame(Path(frame).read_text(encoding="utf-8"), frame) if frame else None
-        rnd = create_round(name, list(criteria_sets), questionnaire, opens_at, closes_at, strata)
+        targets = (
+            parse_margins(Path(margins).read_text(encoding="utf-8"), margins) if margins else None
+        )
+        rnd = create_round(
+            name, list(criteria_sets), questionnaire, opens_at, closes_at, strata, targets
+        )
         if opens_at is not None and opens_at <= utcnow():
             open_round(rnd)
         return rnd.id

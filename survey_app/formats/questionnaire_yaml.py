@@ -71,6 +71,8 @@ class QuestionnaireSpec:
     source_text: str = field(repr=False, default="")
     #: what the import changed or left out (dropped metadata, ignored columns …)
     warnings: tuple[str, ...] = ()
+    #: code of the categorical item whose answer is the respondent group (XLSForm)
+    group_question: str | None = None
 
     def items(self) -> list[ItemSpec]:
         return [i for s in self.sections for i in s.items]

@@ -30,7 +30,10 @@ categorical question ``${sex} = 'female'`` and ``selected(${sex}, 'female')`` be
 choice's stored value.
 
 Respondent groups: a ``groups`` column on the survey sheet (per question) or on the
-settings sheet (every question), space or comma separated.
+settings sheet (every question), space or comma separated; or the settings column
+``group_question`` naming a required categorical question whose answer (its choice
+name) is the group of an open-link response (then no ``groups`` column: questions for
+some groups say so with ``relevant``).
 Other columns are ignored with a warning. Warnings travel on the spec
 (``QuestionnaireSpec.warnings``); problems raise :class:`InvalidFile`, nothing imported.
 """
@@ -170,6 +173,7 @@ def parse_xlsform(data: bytes, name: str) -> QuestionnaireSpec:
     code, titles = reader.settings(settings[0] if settings else (2, {}), name)
     reader.choices(_rows(sheets["choices"]) if "choices" in sheets else [])
     sections = reader.survey(_rows(sheets["survey"]), titles)
+    group_question = reader.group_question(sections)
     reader.c.raise_if_any(name)
     note = f"XLSForm {name} (sha256 {hashlib.sha256(data).hexdigest()})"
     return QuestionnaireSpec(
@@ -180,6 +184,7 @@ def parse_xlsform(data: bytes, name: str) -> QuestionnaireSpec:
         sections,
         note,
         tuple(reader.warnings()),
+        group_question,
     )
 
 
@@ -236,6 +241,7 @@ class _Reader:
         self.notes: dict[str, list[str]] = defaultdict(list)
         self.default_lang: str | None = None
         self.groups: tuple[str, ...] = ()
+        self.group_setting: tuple[int, str] = (2, "")  # settings row, group_question
         self.declared_missing: set[int] = set()
         self.lists: dict[str, tuple[LevelSpec, ...]] = {}
         self.scored_lists: set[str] = set()
@@ -320,6 +326,7 @@ class _Reader:
         elif len(code) > 64:
             self.c.add(at, f"form_id '{code}' is longer than 64 characters")
         self.groups = tuple(g for g in re.split(r"[\s,]+", row.get("groups", "")) if g)
+        self.group_setting = (number, row.get("group_question", "").strip())
         for raw in re.split(r"[\s,]+", row.get("missing_values", "")):
             if raw and raw.lstrip("-").isdigit():
                 self.declared_missing.add(int(raw))
@@ -327,6 +334,36 @@ class _Reader:
                 self.c.add(at, f"missing_values must be whole numbers, got '{raw}'")
         titles = self.labels(at, row, "form_title", 500)
         return code, (titles["vi"] or code, titles["en"] or code)
+
+    def group_question(self, sections) -> str | None:
+        """``group_question``: a required categorical select_one, asked of everyone, whose
+        choice names are respondent groups; questions then follow the answer through
+        ``relevant`` (``${group} = 'leader'``), not through a ``groups`` column."""
+        number, code = self.group_setting
+        if not code:
+            return None
+        at = f"settings row {number}"
+        item = next((i for s in sections for i in s.items if i.code == code), None)
+        if item is None:
+            self.c.add(at, f"group_question '{code}' is not a question of the survey sheet")
+            return None
+        why = []
+        if item.kind != "choice":
+            why.append("a select_one with text names (such as leader, official, citizen)")
+        if not item.is_required:
+            why.append("required (every response needs a group)")
+        if item.relevant:
+            why.append("asked of everyone (no relevant)")
+        if item.groups != (EVERY_GROUP,):
+            why.append(f"in a form without a groups column (use relevant on ${{{code}}})")
+        if why:
+            self.c.add(at, f"group_question '{code}' must be " + "; ".join(why))
+            return None
+        names = [lv.name for lv in self.lists.get(item.scale, ()) if lv.name]
+        bad = [n for n in names if not _CODE.fullmatch(n)]
+        if bad:
+            self.c.add(at, f"group_question '{code}': '{bad[0]}' cannot be a group code")
+        return code
 
     # choices ---------------------------------------------------------------------------
 

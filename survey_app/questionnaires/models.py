@@ -38,6 +38,9 @@ class Questionnaire(db.Model):
     source_text: Mapped[str] = mapped_column(Text)
     #: when it was imported
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: code of the categorical item whose answer is the respondent group (XLSForm
+    #: ``group_question``), or null: the group comes from the invitation or link
+    group_question: Mapped[str | None] = mapped_column(String(32))
 
     scales: Mapped[list[Scale]] = relationship(cascade="all, delete-orphan", order_by="Scale.code")
     sections: Mapped[list[Section]] = relationship(
@@ -46,6 +49,9 @@ class Questionnaire(db.Model):
 
     def items(self) -> list[Item]:
         return [i for s in self.sections for i in s.items]
+
+    def item(self, code: str) -> Item | None:
+        return next((i for i in self.items() if i.code == code), None)
 
 
 class Scale(db.Model):

@@ -22,7 +22,11 @@ def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
     """Store a validated questionnaire. Codes are versions: an existing code is refused."""
     refuse_existing_code(Questionnaire, spec.code, "questionnaire", name)
     q = Questionnaire(
-        code=spec.code, title_vi=spec.title_vi, title_en=spec.title_en, source_text=spec.source_text
+        code=spec.code,
+        title_vi=spec.title_vi,
+        title_en=spec.title_en,
+        source_text=spec.source_text,
+        group_question=spec.group_question,
     )
     scales = {
         code: Scale(code=code, levels=[_level(lv, i) for i, lv in enumerate(levels)])

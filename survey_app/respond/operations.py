@@ -221,6 +221,8 @@ def _store(tx: DriverTransaction, spec: FormSpec, given: dict, design: dict, cha
     if not checked.answers:
         return Outcome("empty", 0)
     copied = {f"b_{name}": design[name] for name in _DESIGN}
+    if channel == "open_link":  # the respondent says who they are; an invitation's group wins
+        copied["b_group_code"] = spec.answered_group(checked.answers) or copied["b_group_code"]
     copied["b_attributes"] = loaded(copied["b_attributes"])
     tx.run(_INSERT_RESPONSE, {**copied, **_new_response(checked.answers, channel)})
     return Outcome("stored")

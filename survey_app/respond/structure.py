@@ -156,12 +156,23 @@ class FormSpec:
     title_vi: str
     title_en: str
     sections: tuple[FormSection, ...]
+    #: the categorical item whose answer is the respondent group (XLSForm group_question)
+    group_question: str | None = None
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_vi
 
     def items(self) -> list[FormItem]:
         return [i for s in self.sections for i in s.items]
+
+    def answered_group(self, answers: dict) -> str | None:
+        """The group the respondent chose (its choice name), if the form asks for it."""
+        if not self.group_question:
+            return None
+        item = next((i for i in self.items() if i.code == self.group_question), None)
+        value = answers.get(self.group_question)
+        levels = item.levels if item else ()
+        return next((lv.name for lv in levels if lv.value == value and lv.name), None)
 
     def is_shown(self, item: FormItem, answers: dict[str, int]) -> bool:
         """Whether ``item`` applies, given the answers so far ("don't know" left out)."""
@@ -209,7 +220,7 @@ def _for_group(q: Questionnaire, group: str) -> FormSpec:
         items = tuple(_item(i) for i in sec.items if i.asks(group))
         if items:
             sections.append(FormSection(sec.title_vi, sec.title_en, items))
-    return FormSpec(q.title_vi, q.title_en, tuple(sections))
+    return FormSpec(q.title_vi, q.title_en, tuple(sections), q.group_question)
 
 
 def _item(item: Item) -> FormItem:

@@ -10,13 +10,20 @@ from survey_app.core.audit import log_change
 from survey_app.core.db import utcnow
 from survey_app.criteria.models import CriteriaSet
 from survey_app.extensions import db
+from survey_app.formats.problems import InvalidFile, Problem
 from survey_app.questionnaires.models import Questionnaire
-from survey_app.rounds.models import FrameStratum, Round
+from survey_app.rounds.attributes import categorical_names
+from survey_app.rounds.models import FrameStratum, PopulationMargin, Round
 from survey_app.units.models import Unit
 
 
 class RoundError(ValueError):
-    """A round cannot be created or changed as asked; the message says why."""
+    """A round cannot be created or changed as asked; the message says why. ``message``
+    may be English with ``{placeholders}`` for ``params``, so a page can translate it."""
+
+    def __init__(self, message: str, **params) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message, self.params = message, params
 
 
 def create_round(
@@ -26,8 +33,12 @@ def create_round(
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
     frame: dict[str, float] | None = None,
+    margins: dict[str, dict[str, float]] | None = None,
 ) -> Round:
-    """A draft round over every active unit of the criteria sets' kinds."""
+    """A draft round over every active unit of the criteria sets' kinds.
+
+    ``margins`` (variable → level → population count) are the raking targets; see
+    :func:`check_margins` and :func:`check_group_question` for what is refused."""
     sets = [_criteria_set(code) for code in criteria_set_codes]
     kinds = [cs.unit_kind_id for cs in sets]
     if len(set(kinds)) != len(kinds):
@@ -39,6 +50,10 @@ def create_round(
         raise RoundError(f"unknown questionnaire '{questionnaire_code}'")
     if opens_at and closes_at and closes_at <= opens_at:
         raise RoundError("the round must close after it opens")
+    check_group_question(questionnaire, sets)
+    problems = check_margins(questionnaire, margins or {})
+    if problems:
+        raise InvalidFile("population margins", problems)
     units = list(
         db.session.scalars(
             select(Unit).where(Unit.kind_id.in_(kinds), Unit.is_active).order_by(Unit.code)
@@ -52,6 +67,11 @@ def create_round(
         opens_at=opens_at,
         closes_at=closes_at,
         frame=[FrameStratum(stratum=s, population=p) for s, p in (frame or {}).items()],
+        margins=[
+            PopulationMargin(variable=v, level=level, count=count)
+            for v, counts in (margins or {}).items()
+            for level, count in counts.items()
+        ],
     )
     db.session.add(rnd)
     db.session.flush()
@@ -65,9 +85,74 @@ def create_round(
             "criteria_sets": criteria_set_codes,
             "questionnaire": questionnaire_code,
             "units": len(units),
+            "margins": sorted(margins or {}),
         },
     )
     return rnd
+
+
+def check_margins(
+    questionnaire: Questionnaire, margins: dict[str, dict[str, float]]
+) -> list[Problem]:
+    """Problems of raking margins against the questionnaire, every one of them.
+
+    A variable named like a question must be a categorical question (select_one with text
+    names), answered by everyone (required, no condition: the run refuses a respondent
+    without a level), with exactly its choice names as levels. Other variables
+    are respondent-list columns, whose levels are only known once responses exist."""
+    problems = []
+    for variable, counts in sorted(margins.items()):
+        item = questionnaire.item(variable)
+        if item is None:
+            continue
+        names = categorical_names(questionnaire, variable)
+        if names is None:
+            problems.append(
+                Problem(
+                    f"variable {variable}",
+                    f"'{variable}' is a {item.kind} question: only a categorical question "
+                    "(select_one with text names) can be a raking variable",
+                )
+            )
+            continue
+        if not item.is_required or item.relevant:
+            problems.append(
+                Problem(
+                    f"variable {variable}",
+                    "the question must be required and asked of everyone (a respondent "
+                    "without an answer cannot be raked)",
+                )
+            )
+        choices = set(names.values())
+        for level in sorted(set(counts) - choices):
+            problems.append(
+                Problem(
+                    f"variable {variable}",
+                    f"level '{level}' is not a choice name of the question "
+                    f"(choices: {', '.join(sorted(choices))})",
+                )
+            )
+        for name in sorted(choices - set(counts)):
+            problems.append(Problem(f"variable {variable}", f"no count for the choice '{name}'"))
+    return problems
+
+
+def check_group_question(questionnaire: Questionnaire, sets: list[CriteriaSet]) -> None:
+    """The answer to the group question is the respondent group: each of its choices
+    must be a group that a criteria set of the round weights."""
+    code = questionnaire.group_question
+    if not code:
+        return
+    weighted = {g.group_code for cs in sets for g in cs.group_weights}
+    names = set((categorical_names(questionnaire, code) or {}).values())
+    if names - weighted:
+        raise RoundError(
+            "The answer to '{code}' is the respondent group, but its choices {names} are not "
+            "groups that the criteria sets weight ({weighted}).",
+            code=code,
+            names=", ".join(sorted(names - weighted)),
+            weighted=", ".join(sorted(weighted)) or "-",
+        )
 
 
 def _criteria_set(code: str) -> CriteriaSet:

@@ -70,13 +70,14 @@ def new():
             from_local(form.opens.data),
             from_local(form.closes.data),
             actions.read_frame(form.frame.data),
+            actions.read_margins(form.margins.data),
         )
     except InvalidFile as exc:
         db.session.rollback()
         return pages.new_page(form, actions.problems(exc)), 400
     except RoundError as exc:
         db.session.rollback()
-        form.form_errors.append(_(str(exc)))
+        form.form_errors.append(_(exc.message, **exc.params))
         return pages.new_page(form), 400
     db.session.commit()
     return redirect(url_for(".detail", round_id=rnd.id), 303)

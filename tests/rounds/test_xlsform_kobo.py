@@ -592,3 +592,246 @@ def test_a_form_without_groups_is_asked_of_every_group_the_criteria_sets_weight(
     assert "Good day today?" in client.get("/respond").text
     done = client.post("/respond", data={"s": "0", "action": "submit", "good_day": "1"})
     assert done.headers["Location"] == "/respond/done"
+
+
+# -- a categorical answer as raking attribute and as respondent group -------------------
+
+GROUP_CRITERIA = CRITERIA.replace("PAR-KOBO-CUC", "PAR-KOBO-GRP").replace(
+    "group_weights: {official: 1.0}", "group_weights: {leader: 0.3, official: 0.3, citizen: 0.4}"
+)
+
+
+def _group_round(cli, app, tmp_path) -> int:
+    from tests.rounds.xlsform_books import kobo_group_form
+
+    result = cli("import", "questionnaire", kobo_group_form(tmp_path / "group.xlsx"))
+    assert result.exit_code == 0, result.output
+    sets = tmp_path / "cs.yaml"
+    sets.write_text(GROUP_CRITERIA.replace("ITEMS", "Q01, Q02"), encoding="utf-8")
+    assert cli("import", "criteria-set", str(sets)).exit_code == 0
+    narrow = tmp_path / "narrow.yaml"  # weighs no citizens: the group answer cannot be used
+    narrow.write_text(
+        CRITERIA.replace("PAR-KOBO-CUC", "PAR-KOBO-OFF").replace("ITEMS", "Q01, Q02"),
+        encoding="utf-8",
+    )
+    assert cli("import", "criteria-set", str(narrow)).exit_code == 0
+    units = tmp_path / "units.csv"
+    units.write_text("code,kind,name_vi,name_en\nC01,cuc,Cục Một,Dept One\n", encoding="utf-8")
+    assert cli("import", "units", str(units)).exit_code == 0
+    return 0
+
+
+def _create(cli, tmp_path, margins_text: str, criteria: str = "PAR-KOBO-GRP"):
+    margins = tmp_path / "margins.csv"
+    margins.write_text(margins_text, encoding="utf-8")
+    return cli(
+        "rounds", "create", "--name", "Theo nhóm", "--criteria-set", criteria,
+        "--questionnaire", "PAR-KOBO-GROUP", "--margins", str(margins),
+    )  # fmt: skip
+
+
+def test_margins_and_the_group_question_are_checked_against_the_form(cli, sqlite_app, tmp_path):
+    _group_round(cli, sqlite_app, tmp_path)
+    bad = _create(cli, tmp_path, "variable,level,count\nsex,F,60\nsex,male,40\nQ01,1,5\n")
+    assert bad.exit_code == 1
+    assert "population margins: 3 problem(s), nothing imported" in bad.output
+    assert "variable Q01: 'Q01' is a scale question: only a categorical question" in bad.output
+    assert (
+        "variable sex: level 'F' is not a choice name of the question (choices: female, male)"
+        in bad.output
+    )
+    assert "variable sex: no count for the choice 'female'" in bad.output
+    wrong = _create(cli, tmp_path, "variable,level,count\nsex,female,6\nsex,male,x\n")
+    assert wrong.exit_code == 1 and "row 3: count 'x' is not a number" in wrong.output
+    margins = "variable,level,count\nsex,female,6\nsex,male,4\n"
+    narrow = _create(cli, tmp_path, margins, "PAR-KOBO-OFF")
+    assert narrow.exit_code == 1
+    assert (
+        "The answer to 'resp_group' is the respondent group, but its choices citizen, leader "
+        "are not groups that the criteria sets weight (official)." in narrow.output
+    )
+    with sqlite_app.app_context():
+        from survey_app.rounds.models import Round
+
+        assert db.session.scalar(select(func.count()).select_from(Round)) == 0
+
+    from tests.rounds.xlsform_books import kobo_group_form
+
+    for args, reason in [
+        ({"group_question": "age"}, "group_question 'age' must be a select_one with text names"),
+        ({"group_question": "nope"}, "group_question 'nope' is not a question"),
+        ({"sex_required": "false", "group_question": "sex"}, "required (every response"),
+    ]:
+        with pytest.raises(InvalidFile) as caught:
+            _parse(kobo_group_form(tmp_path / "g.xlsx", **args))
+        assert reason in caught.value.report()
+
+
+def test_open_link_answers_give_the_group_and_the_raking_sex(cli, sqlite_app, tmp_path):
+    """Open link → answers with group and sex → index raked on the answered sex; an
+    invitation's group wins over the answer; a paper row brings its categorical code."""
+    from survey_app.results.models import SubCriterionResult
+    from survey_app.rounds.models import Round
+    from tests.rounds.conftest import RESPONDENTS_HEADER, invite
+    from worker.pipeline import aggregate_round
+
+    _group_round(cli, sqlite_app, tmp_path)
+    made = _create(cli, tmp_path, "variable,level,count\nsex,female,60\nsex,male,40\n")
+    assert made.exit_code == 0, made.output
+    round_id = int(made.output.strip())
+    assert cli("rounds", "open", str(round_id)).exit_code == 0
+    with sqlite_app.app_context():
+        from survey_app.openlinks.operations import create_open_link
+
+        rnd = db.session.get(Round, round_id)
+        _, link = create_open_link(rnd, "C01", "citizen", stratum="C01", psu="open")
+        db.session.commit()
+        (token,) = invite(round_id, RESPONDENTS_HEADER + "a@x.vn,A,official,C01,C01,D1,F\n")
+
+    def answer(entry: str, group: int, sex: int, q01: int, q02: int | None = None):
+        client = sqlite_app.test_client()
+        assert client.get(entry).status_code == 303
+        client.post("/respond", data={"s": "0", "action": "next"})
+        page = client.post(
+            "/respond",
+            data={"s": "1", "action": "next", "resp_group": str(group), "sex": str(sex)},
+        )
+        assert page.status_code == 303, page.text
+        shown = client.get("/respond").text
+        assert ('name="Q02"' in shown) == (group != 1)  # leaders are not asked Q02
+        data = {"s": "2", "action": "submit", "Q01": str(q01)}
+        if q02 is not None:
+            data["Q02"] = str(q02)
+        done = client.post("/respond", data=data)
+        assert done.headers["Location"] == "/respond/done", done.text
+
+    answer(f"/o/{link}", group=3, sex=1, q01=5, q02=4)  # citizen, female
+    answer(f"/o/{link}", group=1, sex=2, q01=1)  # leader, male
+    answer(f"/o/{link}", group=3, sex=2, q01=3, q02=3)  # citizen, male
+    answer(f"/r/{token}", group=3, sex=1, q01=4, q02=4)  # invited as an official, says citizen
+    paper = tmp_path / "paper.csv"
+    paper.write_text(
+        "response_id,unit,group,stratum,psu,resp_group,sex,Q01,Q02\np1,C01,official,C01,P1,2,2,2,2\n",
+        encoding="utf-8",
+    )
+    imported = cli("rounds", "import-responses", str(round_id), str(paper))
+    assert imported.exit_code == 0, imported.output
+
+    with sqlite_app.app_context():
+        rows = db.session.execute(select(Response.channel, Response.group_code, Response.answers))
+        got = sorted((ch, grp, a["sex"]) for ch, grp, a in rows)
+        assert got == [
+            ("import", "official", 2),
+            ("online", "official", 1),  # the invitation's group, not the answer 'citizen'
+            ("open_link", "citizen", 1),
+            ("open_link", "citizen", 2),
+            ("open_link", "leader", 2),
+        ]
+        run = aggregate_round(round_id)
+        assert run.state == "done", run.error
+        raking = run.methodology["raking"]
+        assert raking["variables"] == ["sex"] == raking["from_answers"] and raking["converged"]
+        weight = {(stratum, tuple(levels)): (n, w) for stratum, levels, n, w in raking["cells"]}
+        # no frame: base weight 1; 2 women stand for 60, 3 men for 40
+        assert weight[("C01", ("female",))] == (2, pytest.approx(30.0))
+        assert weight[("C01", ("male",))][0] == 3
+        assert weight[("C01", ("male",))][1] == pytest.approx(40 / 3)
+        assert "raked to the round's margins (sex)" in run.methodology["weights"]
+        row = db.session.scalar(
+            select(SubCriterionResult).where(SubCriterionResult.run_id == run.id)
+        )
+        groups = row.data["groups"]
+        assert {k: groups[k]["n"] for k in groups} == {"citizen": 2, "leader": 1, "official": 2}
+        # "satis" scores 1..5 evenly from 0 to 1; a respondent's score is the mean of Q01, Q02.
+        # Officials: the invited woman 4, 4 (weight 30), the paper man 2, 2 (weight 40/3);
+        # unraked, their mean would be 0.5.
+        male = 40 / 3
+        assert groups["official"]["mean"] == pytest.approx((30 * 0.75 + male * 0.25) / (30 + male))
+        assert groups["citizen"]["mean"] == pytest.approx((30 * 0.875 + male * 0.5) / (30 + male))
+
+
+def test_the_web_round_form_takes_margins_and_says_why_a_group_question_does_not_fit(
+    cli, sqlite_app, tmp_path
+):
+    from survey_app.accounts.operations import create_user
+    from survey_app.rounds.models import PopulationMargin, Round
+
+    _group_round(cli, sqlite_app, tmp_path)
+    with sqlite_app.app_context():
+        create_user("admin@x.vn", "admin", "correct horse battery")
+        db.session.commit()
+    admin = sqlite_app.test_client()
+    admin.post("/login", data={"email": "admin@x.vn", "password": "correct horse battery"})
+    assert "Tổng thể theo biên (để hiệu chỉnh trọng số)" in admin.get("/admin/rounds/new").text
+
+    def post(criteria: str, margins: str):
+        return admin.post(
+            "/admin/rounds/new",
+            data={
+                "name": "Theo nhóm",
+                "criteria_sets": [criteria],
+                "questionnaire": "PAR-KOBO-GROUP",
+                "margins": (io.BytesIO(margins.encode()), "margins.csv"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    good = "variable,level,count\nsex,female,60\nsex,male,40\n"
+    narrow = post("PAR-KOBO-OFF", good)
+    assert narrow.status_code == 400
+    assert (
+        "Câu trả lời cho &#39;resp_group&#39; là nhóm người trả lời, nhưng các phương án "
+        "citizen, leader không phải là nhóm được bộ tiêu chí gán trọng số (official)."
+    ) in narrow.text
+    bad = post("PAR-KOBO-GRP", "variable,level,count\nsex,F,60\nsex,male,40\n")
+    assert bad.status_code == 400
+    assert "level &#39;F&#39; is not a choice name of the question" in bad.text
+    assert 'value="Theo nhóm"' in bad.text
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Round)) == 0
+    created = post("PAR-KOBO-GRP", good)
+    assert created.status_code == 303, created.text
+    with sqlite_app.app_context():
+        margins = db.session.execute(select(PopulationMargin.level, PopulationMargin.count))
+        assert sorted(margins) == [("female", 60.0), ("male", 40.0)]
+
+
+def test_paper_answers_rake_on_both_databases_and_a_missing_sex_fails_the_run(any_app, tmp_path):
+    """Paper rows carry the categorical code; the run reads it (PostgreSQL: COPY and a
+    GROUP BY on the JSON answer) and, as parindex estimate --rake does, refuses a respondent
+    without it."""
+    from survey_app.criteria.operations import import_criteria_set
+    from survey_app.formats.criteria_yaml import parse_criteria_set
+    from survey_app.formats.responses_csv import parse_responses
+    from survey_app.formats.units_csv import parse_units
+    from survey_app.questionnaires.operations import import_questionnaire, known_item_codes
+    from survey_app.responses.operations import import_responses, questionnaire_rules
+    from survey_app.rounds.operations import create_round, open_round
+    from survey_app.units.operations import import_units
+    from tests.rounds.xlsform_books import kobo_group_form
+    from worker.pipeline import aggregate_round
+
+    header = "response_id,unit,group,stratum,psu,resp_group,sex,Q01,Q02\n"
+    with any_app.app_context():
+        import_questionnaire(_parse(kobo_group_form(tmp_path / "g.xlsx")), "g.xlsx")
+        text = GROUP_CRITERIA.replace("ITEMS", "Q01, Q02")
+        import_criteria_set(parse_criteria_set(text, "cs.yaml", known_item_codes()), "cs.yaml")
+        import_units(parse_units("code,kind,name_vi,name_en\nC01,cuc,Một,One\n", "u.csv"))
+        margins = {"sex": {"female": 50.0, "male": 50.0}}
+        rnd = create_round("Giấy", ["PAR-KOBO-GRP"], "PAR-KOBO-GROUP", margins=margins)
+        open_round(rnd)
+        rows = "".join(f"p{i},C01,official,S,P{i},2,{sex},{q},{q}\n" for i, sex, q in
+                       [(1, 1, 5), (2, 2, 1), (3, 2, 1)])  # fmt: skip
+        import_responses(rnd, parse_responses(header + rows, "p.csv", questionnaire_rules(rnd)))
+        db.session.commit()
+        run = aggregate_round(rnd.id)
+        assert run.state == "done", run.error
+        weights = {tuple(c[1]): c[3] for c in run.methodology["raking"]["cells"]}
+        assert weights == {("female",): pytest.approx(50.0), ("male",): pytest.approx(25.0)}
+
+        blank = "p4,C01,official,S,P4,2,,3,3\n"
+        import_responses(rnd, parse_responses(header + blank, "p.csv", questionnaire_rules(rnd)))
+        db.session.commit()
+        failed = aggregate_round(rnd.id)
+        assert failed.state == "failed"
+        assert "1 response(s) have no sex: a raking variable must be known" in failed.error

@@ -177,3 +177,25 @@ KOBO_SETTINGS = [
 
 def kobo_form(path):
     return workbook(path, KOBO_SURVEY, KOBO_CHOICES, KOBO_SETTINGS)
+
+
+def kobo_group_form(path, group_question="resp_group", sex_required="true"):
+    """The Kobo form where the respondent says their group (``group_question``) and sex
+    (required: a raking variable), without a groups column; Q02 is not asked of leaders."""
+    survey = [list(row) for row in KOBO_SURVEY]
+    for row in survey:
+        if row[1] == "sex":
+            row[4] = sex_required
+        if row[1] == "Q02":
+            row[5] = "${resp_group} != 'leader'"
+    choices = [row for row in KOBO_CHOICES if row[0] != "grp"]
+    choices[1:1] = [
+        ["grp", "leader", "Lãnh đạo", "Leader", "g1"],
+        ["grp", "official", "Công chức", "Official", "g2"],
+        ["grp", "citizen", "Người dân", "Citizen", "g3"],
+    ]
+    settings = [
+        ["form_title", "form_id", "default_language", "missing_values", "group_question"],
+        ["Khảo sát theo nhóm", "PAR-KOBO-GROUP", "Tiếng Việt (vi)", "99", group_question],
+    ]
+    return workbook(path, survey, choices, settings)
