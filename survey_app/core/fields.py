@@ -52,7 +52,7 @@ class LocalDateTimeField(Field):
     """A date and time typed in the ministry's zone; ``data`` is an aware UTC datetime.
 
     Shows ``dd/mm/yyyy HH:mm`` local time; what was typed is shown again when it is wrong.
-    ``format_hint`` is picked up by the ``field`` macro of ``_forms.html``.
+    ``format_hint`` and ``zone`` are picked up by the ``field`` macro of ``_forms.html``.
     """
 
     widget = TextInput()
@@ -64,10 +64,15 @@ class LocalDateTimeField(Field):
 
     @property
     def format_hint(self) -> str:
-        now = to_local(dt.datetime.now(dt.UTC))
-        return self.gettext("Day/month/year hour:minute, e.g. {example} ({zone})").format(
-            example=example_time(), zone=zone_label(now)
+        """How to type the value; the ``field`` macro adds :attr:`zone` unless its hint has it."""
+        return self.gettext("Day/month/year hour:minute, e.g. {example}").format(
+            example=example_time()
         )
+
+    @property
+    def zone(self) -> str:
+        """``UTC+7``: the offset of the ministry's zone now."""
+        return zone_label(to_local(dt.datetime.now(dt.UTC)))
 
     def _value(self) -> str:
         if self.raw_data:
