@@ -1,7 +1,7 @@
 """Numbers as people read them: one place for points, percentages and signed differences.
 
 Every page writes figures through these functions (Jinja filters ``points``, ``percent``,
-``signed``; results' ``fmt``), so the same figure reads the same on every screen:
+``signed``, ``number``; results' ``fmt``), so the same figure reads the same on every screen:
 
 - points and indexes with two decimals and the language's separators
   (vi ``79,55`` and ``1.234``; en ``79.55`` and ``1,234``);
@@ -104,6 +104,7 @@ def difference(appraised: float | None, self_points: float | None) -> float | No
 
 def init_app(app) -> None:
     """Register app-wide filters: ``x|points``, ``share|percent``, ``change|signed``."""
+    app.jinja_env.filters["number"] = lambda v, digits=2: number(v, digits=digits)
     app.jinja_env.filters["points"] = lambda v, digits=2: points(v, digits=digits)
     app.jinja_env.filters["percent"] = lambda v, digits=1: percent(v, digits=digits)
     app.jinja_env.filters["signed"] = lambda v, digits=2: signed(v, digits=digits)
