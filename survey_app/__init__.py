@@ -62,10 +62,11 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         sqlite.configure(db.engine)
     from survey_app import i18n
-    from survey_app.core import times
+    from survey_app.core import numbers, times
 
     i18n.init_app(app)
     times.init_app(app)
+    numbers.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -32,6 +32,8 @@ KNOWN_VARIABLES = {
     "it is presumed dead (default 30)",
     "PARINDEX_TIMEZONE": "the ministry's time zone, for times shown and typed "
     "(IANA name, default Asia/Ho_Chi_Minh)",
+    "PARINDEX_MINISTRY": "the ministry's name, printed at the head of results and scorecards "
+    "(default: none)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else memory)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
@@ -77,6 +79,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "RATELIMIT_STORAGE_URI": _ratelimit_storage(env),
         "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
         "TIMEZONE": _timezone(env),
+        "MINISTRY": (env.get("PARINDEX_MINISTRY") or "").strip()[:200],
         **_mail(env, instance),
     }
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from survey_app.accounts.forms import I18nForm
 from survey_app.assessments.rules import AssessmentError, check_points, parse_points
+from survey_app.core.fields import LocalDateTimeField
 
 NOTE_MAX = 4000
 
@@ -100,9 +101,7 @@ class BonusPenaltyForm(I18nForm):
 
 
 class DeadlineForm(I18nForm):
-    deadline = DateTimeLocalField(
-        "Self-assessment deadline (UTC)", [Optional()], format="%Y-%m-%dT%H:%M"
-    )
+    deadline = LocalDateTimeField("Self-assessment deadline", [Optional()])
     reason = StringField("Reason", [Length(max=500)])
 
 

@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import func, select
 
 from survey_app.assessments.models import BonusPenalty, Evidence, SelfAssessment
+from survey_app.core import numbers
 from survey_app.core.models import AuditEntry
 from survey_app.criteria.models import CriteriaSet, SubCriterion
 from survey_app.extensions import db
@@ -39,9 +40,10 @@ class SheetRow:
 
     @property
     def difference(self) -> float | None:
-        if self.sa is None or self.sa.appraised_points is None or self.sa.self_points is None:
+        """Appraised − self points (the one direction, core/numbers.py); None until both exist."""
+        if self.sa is None:
             return None
-        return self.sa.appraised_points - self.sa.self_points
+        return numbers.difference(self.sa.appraised_points, self.sa.self_points)
 
 
 def may_see_unit(user, unit_id: int) -> bool:

@@ -23,6 +23,10 @@ _INSTRUCTIONS = (
     "và note; không sửa các cột unit, subcriterion.",
     "Fill in self_points (at most two decimals, not above max_points) and note; "
     "leave unit and subcriterion as they are.",
+    "Cột difference = appraised_points − self_points "
+    "(chênh lệch: thẩm định − tự đánh giá; chỉ để xem, không được đọc khi nhập).",
+    "Column difference = appraised_points − self_points (appraised − self; "
+    "shown only, not read on import).",
 )
 
 

@@ -7,8 +7,6 @@ trail in ``views_audit.py``. All register on this blueprint.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from survey_app.accounts.auth import require_role
@@ -55,18 +53,6 @@ def flash_error(exc: AssessmentError) -> None:
     flash(_(exc.message, **exc.params), "error")
 
 
-@bp.app_template_filter("points")
-def points_filter(value) -> str:
-    return "—" if value is None else f"{value:g}"
-
-
-@bp.app_template_filter("signed")
-def signed_filter(value) -> str:
-    if value is None:
-        return "—"
-    return "0" if abs(value) < 1e-9 else f"{value:+g}".replace("-", "−")
-
-
 @bp.get("/")
 @require_role(*EVERYONE)
 def index():
@@ -99,8 +85,7 @@ def set_deadline(round_id: int):
     form = DeadlineForm()
     if not form.validate_on_submit():
         return _render_overview(rnd, form), 400
-    when = form.deadline.data.replace(tzinfo=dt.UTC) if form.deadline.data else None
-    set_self_deadline(rnd, when, form.reason.data or None)
+    set_self_deadline(rnd, form.deadline.data, form.reason.data or None)
     db.session.commit()
     flash(_("The deadline was saved."), "info")
     return redirect(url_for(".round_overview", round_id=rnd.id))

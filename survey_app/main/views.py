@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request, send_from_directory
 
 from survey_app.main.dashboard import list_round_cards, next_steps
 from survey_app.main.queries import list_rounds
@@ -20,6 +20,15 @@ def home():
     cards = list_round_cards(unit_id)
     steps = [(card, step) for card in cards for step in next_steps(card, user.role, unit_id)]
     return render_template("main/dashboard.html", cards=cards, steps=steps)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own: answer the SVG icon, not a 404."""
+    response = send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
+    return response
 
 
 @bp.get("/healthz")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from survey_app.core import numbers
 from survey_app.i18n import gettext as _
 
 #: Shown where a figure does not exist or is withheld.
-DASH = "—"
+DASH = numbers.DASH
 
 #: Every flag of ``aggregation/flags.py``: a short label for tables and the legend's words.
 FLAGS: dict[str, tuple[str, str]] = {
@@ -56,15 +57,10 @@ GROUP_NAMES = {
 
 
 def fmt(value: float | int | None, lang: str, digits: int = 2, *, sign: bool = False) -> str:
-    """``79.554`` → ``"79,55"`` (vi) or ``"79.55"`` (en); None → a dash."""
-    if value is None:
-        return DASH
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
-    if text.lstrip("+-").strip("0.") == "":  # no "-0.00"
-        text = f"{0:+.{digits}f}" if sign else f"{0:.{digits}f}"
-    return text.replace(".", ",") if lang == "vi" else text
+    """``79.554`` → ``"79,55"`` (vi) or ``"79.55"`` (en); None → a dash (core/numbers.py)."""
+    if sign:
+        return numbers.signed(value, lang, digits)
+    return numbers.number(value, lang, digits)
 
 
 def flag_label(flag: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from survey_app.core import numbers
 from survey_app.criteria.models import CriteriaSet
 from survey_app.results.models import AggregationRun
 from survey_app.results.queries import (
@@ -56,9 +57,8 @@ class SubLine:
 
     @property
     def difference(self) -> float | None:
-        """Self − appraised points; None until both exist."""
-        s, a = self.data.get("self_points"), self.data.get("appraised_points")
-        return None if s is None or a is None else s - a
+        """Appraised − self points (the one direction, core/numbers.py); None until both exist."""
+        return numbers.difference(self.data.get("appraised_points"), self.data.get("self_points"))
 
 
 @dataclass(frozen=True)

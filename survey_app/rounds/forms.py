@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -16,10 +15,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.accounts.forms import I18nForm
 from survey_app.core.db import utcnow
+from survey_app.core.fields import LocalDateTimeField
 from survey_app.core.times import from_local
 from survey_app.i18n import gettext as _
-
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -42,8 +40,8 @@ class RoundForm(I18nForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
     criteria_sets = MultiCheckboxField("Criteria sets")
     questionnaire = RadioField("Questionnaire", validators=[InputRequired()])
-    opens = DateTimeLocalField("Opens at", format=LOCAL_FORMAT, validators=[Optional()])
-    closes = DateTimeLocalField("Closes at", format=LOCAL_FORMAT, validators=[Optional()])
+    opens = LocalDateTimeField("Opens at", validators=[Optional()])
+    closes = LocalDateTimeField("Closes at", validators=[Optional()])
     frame = FileField("Sampling frame", validators=[Optional(), FileAllowed(["csv"])])
     margins = FileField("Population margins", validators=[Optional(), FileAllowed(["csv"])])
 
@@ -62,9 +60,7 @@ class RoundForm(I18nForm):
 class ClosingTimeForm(I18nForm):
     """A new closing time: extending an open round or reopening a closed one."""
 
-    closes = DateTimeLocalField(
-        "New closing time", format=LOCAL_FORMAT, validators=[InputRequired()]
-    )
+    closes = LocalDateTimeField("New closing time", validators=[InputRequired()])
 
     def validate_closes(self, field) -> None:
         _future(field)

@@ -65,8 +65,10 @@ def test_the_unit_trail_lists_each_change_and_exports_formulas_as_text(world):
     focal.post(world.sheet_url(), data=data | {f"points_{sid}": "1.25"})
     page = focal.get(world.sheet_url() + "/audit?lang=en")
     assert page.status_code == 200
-    assert "self: 3; note: =HYPERLINK" in page.text.replace("&#34;", '"')
+    # points on the page as on every page (two decimals); machine numbers in the CSV
+    assert "self: 3.00; note: =HYPERLINK" in page.text.replace("&#34;", '"')
     assert "self: 1.25" in page.text and "focal.c01@x.vn" in page.text
+    assert "self: 1,25" in focal.get(world.sheet_url() + "/audit?lang=vi").text
     exported = focal.get(world.sheet_url() + "/audit.csv")
     assert exported.headers["Content-Disposition"].startswith("attachment")
     assert exported.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8

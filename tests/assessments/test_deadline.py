@@ -24,7 +24,8 @@ def test_submit_after_the_deadline_is_refused_and_the_draft_stays_a_draft(world)
     assert focal.post(world.sheet_url(), data=world.full_sheet(action="save")).status_code == 302
     admin = world.client("admin")
     url = f"/assessments/rounds/{world.round_id}/deadline"
-    set_ = admin.post(url, data={"deadline": "2020-01-01T00:00", "reason": "đóng sớm"})
+    # typed in the ministry's time (UTC+7), day first; stored in UTC
+    set_ = admin.post(url, data={"deadline": "01/01/2020 07:00", "reason": "đóng sớm"})
     assert set_.status_code == 302
     late = focal.post(
         world.sheet_url(), data=world.full_sheet(action="submit"), follow_redirects=True

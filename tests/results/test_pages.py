@@ -81,7 +81,7 @@ def test_scorecard_shows_areas_self_appraised_survey_points_and_groups(demo_app)
     self_table = html.split('class="data subs self"')[1].split("</table>")[0]
     row = self_table.split("1.1.1</span>")[1].split("</tr>")[0]
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)
-    assert cells == ["3.00", "2.85", "2.60", "+0.25"]  # max, self, appraised, self − appraised
+    assert cells == ["3.00", "2.85", "2.60", "−0.25"]  # max, self, appraised, appraised − self
     survey = html.split('class="data subs survey"')[1].split("</table>")[0]
     row = survey.split("1.2.1</span>")[1].split("</tr>")[0]
     assert "2.34" in row and "0.05" in row and "2.23 – 2.45" in row
@@ -93,7 +93,8 @@ def test_scorecard_in_vietnamese_uses_decimal_commas(demo_app):
     html = sign_in(demo_app, "viewer").get("/results/1/units/C01?lang=vi").text
     assert "Tiêu chí thành phần tự đánh giá" in html and "81,88" in html
     self_table = html.split('class="data subs self"')[1].split("</table>")[0]
-    assert "2,85" in self_table and "+0,25" in self_table
+    assert "2,85" in self_table and "−0,25" in self_table
+    assert "Chênh lệch (thẩm định − tự đánh giá)" in self_table
 
 
 def test_unknown_unit_or_run_is_not_found(demo_app):

@@ -68,8 +68,8 @@ def _actions(app, round_id: int) -> list[AuditEntry]:
 
 
 def _local(value: dt.datetime) -> str:
-    """A UTC time as typed in Hanoi (UTC+7) into a datetime-local field."""
-    return (value + dt.timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M")
+    """A UTC time as typed in Hanoi (UTC+7): day first, as the date-time fields show it."""
+    return (value + dt.timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
 
 
 def test_a_round_is_created_with_checkboxes_and_times_typed_in_vietnam_time(site):
@@ -77,15 +77,17 @@ def test_a_round_is_created_with_checkboxes_and_times_typed_in_vietnam_time(site
     page = admin.get("/admin/rounds/new").text
     assert page.count('name="criteria_sets" type="checkbox"') == 2 and "<select" not in page
     assert "(MIC-CUC-2018)" in page and 'name="questionnaire" required type="radio"' in page
-    assert "giờ Việt Nam, UTC+7" in page and 'type="datetime-local"' in page
+    assert "giờ Việt Nam, UTC+7" in page and 'type="datetime-local"' not in page
+    # a text field read day first (a browser's own date field would show mm/dd/yyyy in en-US)
+    assert 'class="datetime"' in page and "Ngày/tháng/năm giờ:phút, ví dụ" in page
     created = admin.post(
         "/admin/rounds/new",
         data={
             "name": "CCHC 2030",
             "criteria_sets": ["MIC-CUC-2018", "MIC-VU-2018"],
             "questionnaire": "MIC-XHH-2018",
-            "opens": "2998-06-01T08:00",
-            "closes": "2999-01-01T17:30",
+            "opens": "01/06/2998 08:00",
+            "closes": "2999-01-01T17:30",  # ISO 8601 is read too
         },
     )
     assert created.status_code == 303

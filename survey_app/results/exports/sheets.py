@@ -61,7 +61,7 @@ SUB_COLUMNS = [
     Column("max_points", "Maximum points"),
     Column("self_points", "Self points"),
     Column("appraised_points", "Appraised points"),
-    Column("difference", "Self − appraised"),
+    Column("difference", "Difference (appraised − self)"),
     Column("points", "Points"),
     Column("se", "SE"),
     Column("ci_low", "95% CI, low"),
