@@ -74,8 +74,12 @@ def estimate_domains(
         )
     margins, cell = _raking_cells(raking)
     n_cells = 1 if margins is None else margins[0].cell_level.shape[0]
-    layout = Layout(len(units), len(items), design.psu_stratum, n_cells, satisfied_min)
-    chunks = list(_chunks(Chunk(unit, design.psu, design.weight, answers, cell), chunk_rows))
+    layout = Layout(
+        len(units), len(items), design.psu_stratum, n_cells, satisfied_min,
+        design.psu_fraction, design.ssu_psu, design.ssu_fraction,
+    )  # fmt: skip
+    whole = Chunk(unit, design.psu, design.weight, answers, cell, design.ssu)
+    chunks = list(_chunks(whole, chunk_rows))
     fit: RakingFit | None = None
     if margins is not None:
         totals = [map_cell_totals(layout, c) for c in chunks]

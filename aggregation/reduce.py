@@ -9,8 +9,9 @@ import numpy as np
 
 from aggregation import estimates as R
 from aggregation import estimators as E
-from aggregation.design import psu_variance_from_totals
+from aggregation.design import psu_variance_from_totals, second_stage_variance
 from aggregation.raking import RakingFit, rake_cell_correction
+from aggregation.stages import ssu_squares
 from aggregation.sufficient import Layout, PartialSums
 
 _EXTREME = {"y_min": np.min, "y_max": np.max}
@@ -95,12 +96,18 @@ def _with_all(sums: PartialSums) -> dict[str, np.ndarray]:
 def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
     mean, z_mean = _ratio_scores(s["swy"], s["sw"])
     prop, z_prop = _ratio_scores(s["sws"], s["sw"])
+    phi_mean = phi_prop = None
     if raking is not None:
-        z_mean = z_mean - _rake_correction(raking, s, mean, s["cell_y"])
-        z_prop = z_prop - _rake_correction(raking, s, prop, s["cell_sat"])
-    mean, z_mean = _exact_if_constant(mean, z_mean, _constant_answer(s))
-    prop, z_prop = _exact_if_constant(prop, z_prop, _constant_share(s))
-    return _Fitted(mean, prop, z_mean, z_prop, _variance(layout, z_mean), _variance(layout, z_prop))
+        phi_mean = _rake_phi(raking, s, mean, s["cell_y"])
+        phi_prop = _rake_phi(raking, s, prop, s["cell_sat"])
+        z_mean = z_mean - _psu_correction(s, phi_mean)
+        z_prop = z_prop - _psu_correction(s, phi_prop)
+    fixed_mean, fixed_prop = _constant_answer(s), _constant_share(s)
+    mean, z_mean = _exact_if_constant(mean, z_mean, fixed_mean)
+    prop, z_prop = _exact_if_constant(prop, z_prop, fixed_prop)
+    var_mean = _variance(layout, s, z_mean, "ssu_swy", mean, phi_mean, fixed_mean)
+    var_prop = _variance(layout, s, z_prop, "ssu_sws", prop, phi_prop, fixed_prop)
+    return _Fitted(mean, prop, z_mean, z_prop, var_mean, var_prop)
 
 
 def _constant_answer(s: dict) -> np.ndarray:
@@ -133,19 +140,32 @@ def _ratio_scores(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndar
     return est, z
 
 
-def _rake_correction(fit: RakingFit, s: dict, est: np.ndarray, cell_sum: np.ndarray):
-    """PSU totals of ``base_k Φ(c_k)``, the part R's rake() sweeps remove (ESTIMATORS (b))."""
+def _rake_phi(fit: RakingFit, s: dict, est: np.ndarray, cell_sum: np.ndarray) -> np.ndarray:
+    """``Φ`` per (item, domain, cell): row k's score loses ``base_k Φ(c_k)`` (ESTIMATORS (b))."""
     total = s["sw"].sum(axis=-1)
     safe = np.where(total > 0, total, 1.0)[..., None]
     cell_scores = (cell_sum - np.nan_to_num(est)[..., None] * s["cell_n"]) / safe
     shape = cell_scores.shape
     phi = rake_cell_correction(fit, s["cell_rows"], cell_scores.reshape(-1, shape[-1]))
-    return (s["psu_cell_base"] @ phi.T).T.reshape(shape[:-1] + (-1,))
+    return phi.reshape(shape[:-1] + (-1,))
 
 
-def _variance(layout: Layout, z: np.ndarray) -> np.ndarray:
+def _psu_correction(s: dict, phi: np.ndarray) -> np.ndarray:
+    """PSU totals of ``base_k Φ(c_k)``, shape (I, U+1, P)."""
+    return np.einsum("pc,iuc->iup", s["psu_cell_base"], phi)
+
+
+def _variance(layout: Layout, s: dict, z, num: str, est, phi, fixed) -> np.ndarray:
+    """R ``svyrecvar``: stage 1 with its fpc, plus stage 2 when stage 1 has an fpc."""
     flat = z.reshape(-1, z.shape[-1]).T
-    return psu_variance_from_totals(flat, layout.psu_stratum).reshape(z.shape[:-1])
+    var = psu_variance_from_totals(flat, layout.psu_stratum, layout.psu_fraction)
+    if layout.second_stage:
+        q = ssu_squares(layout, s, num, est, phi, ~np.isnan(fixed))
+        q_flat = q.reshape(-1, q.shape[-1]).T
+        m = np.bincount(layout.ssu_psu, minlength=layout.n_psu)
+        var = var + second_stage_variance(flat, q_flat, m, layout.psu_fraction,
+                                          layout.ssu_fraction)  # fmt: skip
+    return var.reshape(z.shape[:-1])
 
 
 def _opt(x) -> float | None:

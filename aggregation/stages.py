@@ -1,0 +1,81 @@
+"""Stage-2 sums of squares ``Q_i = Σ_j z_ij²`` per (item, domain, PSU) from sparse SSU sums."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aggregation.sufficient import Layout
+
+
+def ssu_squares(layout: Layout, s: dict, num: str, est: np.ndarray, phi, fixed) -> np.ndarray:
+    """``Q_i = Σ_{j in PSU i} z_ij²`` of every (item, domain) incl. ``_ALL_``, shape (I, U+1, P).
+
+    The SSU total of the scores of docs/ESTIMATORS.md (a) is
+    ``z_ij = (Σ_j d w y − ybar Σ_j d w) / N_D − Σ_c B_jc Φ_c`` where ``B_jc`` is the SSU's
+    base weight in raking cell c and ``Φ`` the raking correction per cell (0 without
+    raking; (b)). With ``a_ij`` the first part,
+    ``Q_i = Σ_j a_ij² − 2 Σ_j a_ij (B_j·Φ) + Φᵀ (Σ_j B_j B_jᵀ) Φ``; the last term runs over
+    every SSU of the PSU, since raking moves scores onto rows outside the domain.
+
+    Parameters
+    ----------
+    layout : Layout
+    s : dict
+        Merged sums with ``_ALL_`` appended (``reduce._with_all``) and the sparse SSU sums.
+    num : str
+        ``"ssu_swy"`` (means) or ``"ssu_sws"`` (proportions).
+    est : ndarray, shape (I, U+1)
+        The estimates.
+    phi : ndarray, shape (I, U+1, C), optional
+        Raking correction per cell.
+    fixed : ndarray of bool, shape (I, U+1)
+        Domains whose scores are exactly zero (no spread).
+    """
+    n_ssu, n_psu, n_units = layout.n_ssu, layout.n_psu, layout.n_units
+    unit, ssu, sw, top = _consolidated(s, num, n_ssu)
+    total = s["sw"].sum(axis=-1)
+    safe = np.where(total > 0, total, 1.0)
+    a = (top - np.nan_to_num(est)[:, unit] * sw) / safe[:, unit]
+    group = unit * n_psu + layout.ssu_psu[ssu]
+    size = (n_units + 1) * n_psu
+    q = np.stack([np.bincount(group, a_i * a_i, size) for a_i in a])
+    if phi is not None:
+        base = _cell_base(s, n_ssu, layout.n_cells)
+        for i in range(a.shape[0]):
+            shift = np.einsum("kc,kc->k", base[ssu], phi[i][unit])
+            q[i] -= 2 * np.bincount(group, a[i] * shift, size)
+        gram = _gram(base, layout.ssu_psu, n_psu)
+        q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
+    q = q.reshape(a.shape[0], n_units + 1, n_psu)
+    return np.where(fixed[..., None], 0.0, q)
+
+
+def _consolidated(s: dict, num: str, n_ssu: int):
+    """Sums per distinct (unit, SSU) key, with one ``_ALL_`` row per SSU appended."""
+    key, inv = np.unique(s["ssu_key"], return_inverse=True)
+    k = key.shape[0]
+    sw = np.stack([np.bincount(inv, v, k) for v in s["ssu_sw"]]).reshape(-1, k)
+    top = np.stack([np.bincount(inv, v, k) for v in s[num]]).reshape(-1, k)
+    unit, ssu = key // n_ssu, key % n_ssu
+    sw_all = np.stack([np.bincount(ssu, v, n_ssu) for v in sw]).reshape(-1, n_ssu)
+    top_all = np.stack([np.bincount(ssu, v, n_ssu) for v in top]).reshape(-1, n_ssu)
+    n_units = s["rows"].shape[0]
+    unit = np.concatenate([unit, np.full(n_ssu, n_units)])
+    ssu = np.concatenate([ssu, np.arange(n_ssu)])
+    return unit, ssu, np.hstack([sw, sw_all]), np.hstack([top, top_all])
+
+
+def _cell_base(s: dict, n_ssu: int, n_cells: int) -> np.ndarray:
+    """``B`` (S, C): base weight of every SSU in every raking cell."""
+    flat = np.bincount(s["ssu_cell_key"], s["ssu_cell_base"], n_ssu * n_cells)
+    return flat.reshape(n_ssu, n_cells)
+
+
+def _gram(base: np.ndarray, ssu_psu: np.ndarray, n_psu: int) -> np.ndarray:
+    """``Σ_{j in PSU i} B_j B_jᵀ``, shape (P, C, C)."""
+    c = base.shape[1]
+    out = np.empty((n_psu, c, c))
+    for a in range(c):
+        for b in range(c):
+            out[:, a, b] = np.bincount(ssu_psu, base[:, a] * base[:, b], n_psu)
+    return out
