@@ -117,6 +117,8 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
     if fpc2 is not None and (ssu is None or fpc is None):
         raise DesignError("a stage-2 fpc needs an ssu column and a stage-1 fpc")
     out: dict = {}
+    # As R's as.fpc: counts if any value of either stage is > 1, else fractions.
+    counts = any(v is not None and (np.asarray(v, dtype=float) > 1).any() for v in (fpc, fpc2))
     if ssu is not None:
         s = _codes(ssu, n, "ssu")
         _, ssu_code = _unique_inverse(psu * (int(s.max(initial=0)) + 1) + s)
@@ -126,11 +128,11 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
     if fpc is not None:
         n_h = np.bincount(psu_stratum).astype(float)
         value = _constant_within(fpc, n, h, "fpc", "stratum")
-        out["psu_fraction"] = _fraction(value, n_h, "fpc", "stratum")[psu_stratum]
+        out["psu_fraction"] = _fraction(value, n_h, counts, "fpc", "stratum")[psu_stratum]
     if fpc2 is not None:
         m_i = np.bincount(out["ssu_psu"], minlength=psu_stratum.shape[0]).astype(float)
         value = _constant_within(fpc2, n, psu, "fpc2", "PSU")
-        out["ssu_fraction"] = _fraction(value, m_i, "fpc2", "PSU")
+        out["ssu_fraction"] = _fraction(value, m_i, counts, "fpc2", "PSU")
     return out
 
 
@@ -153,15 +155,15 @@ def _constant_within(values, n: int, group: np.ndarray, name: str, what: str) ->
     return first_value
 
 
-def _fraction(value: np.ndarray, sampled: np.ndarray, name: str, what: str) -> np.ndarray:
-    """Sampling fraction per group: ``value`` if all are <= 1, else ``sampled / value``.
+def _fraction(value, sampled, counts: bool, name: str, what: str) -> np.ndarray:
+    """Sampling fraction per group: ``sampled / value`` for counts, else ``value``.
 
-    As R's ``as.fpc``: counts and fractions cannot be mixed, and a count below the
-    number sampled (a fraction above 1) is refused.
+    As R's ``as.fpc``: counts (>= 1) and fractions (< 1) cannot be mixed, and a count
+    below the number sampled (a fraction above 1) is refused.
     """
-    if (value > 1).any() and (value < 1).any():
-        raise DesignError(f"{name} mixes population counts (> 1) and fractions (< 1)")
-    fraction = sampled / value if (value > 1).any() else value
+    if counts and (value < 1).any():
+        raise DesignError("fpc values mix population counts (> 1) and fractions (< 1)")
+    fraction = sampled / value if counts else value
     over = fraction > 1 + 1e-12
     if over.any():
         g = int(np.flatnonzero(over)[0])
