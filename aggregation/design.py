@@ -322,10 +322,10 @@ def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LinearisedMean:
-    """A domain mean with its linearised scores (ESTIMATORS.md (a)).
+    """A domain mean with its linearised scores (docs/ESTIMATORS.md (a)).
 
     ``z`` (shape (n,)) is zero outside the domain; sums of ``z`` of several estimates
-    put through :func:`psu_variance` give the variance of their sum (ESTIMATORS.md (e)).
+    put through :func:`psu_variance` give the variance of their sum (docs/ESTIMATORS.md (e)).
     """
 
     mean: float

@@ -16,7 +16,7 @@ from aggregation.sufficient import Chunk, Layout, map_cell_totals, map_chunk, me
 
 @dataclass(frozen=True)
 class RakingSpec:
-    """Raking variables of the respondents and their population margins (ESTIMATORS (b)).
+    """Raking variables of the respondents and their population margins (docs/ESTIMATORS.md (b)).
 
     Attributes
     ----------

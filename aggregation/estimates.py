@@ -1,4 +1,4 @@
-"""Result rows of the domain estimators; field names are those of reference_2k.json."""
+"""Result rows of the estimators of docs/ESTIMATORS.md; field names as in reference_2k.json."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class ProportionRow:
 
 @dataclass(frozen=True)
 class UnweightedRow:
-    """Unweighted mean and its ``t.test`` interval over available cases (ESTIMATORS (d))."""
+    """Unweighted mean and its ``t.test`` interval over available cases (docs/ESTIMATORS.md (d))."""
 
     item: str
     unit: str
@@ -91,7 +91,7 @@ class UnweightedRow:
 
 @dataclass(frozen=True)
 class KishRow:
-    """Kish figures of a unit over all its respondents (ESTIMATORS (a), Kish)."""
+    """Kish figures of a unit over all its respondents (docs/ESTIMATORS.md (a), Kish)."""
 
     design: str
     unit: str

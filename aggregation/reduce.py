@@ -1,4 +1,4 @@
-"""Reduce merged sufficient statistics to the estimates of ESTIMATORS.md (a)–(d)."""
+"""Reduce merged sufficient statistics to the estimates of docs/ESTIMATORS.md (a)–(d)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def reduce_sums(
     sums : PartialSums
         Merged over all chunks; for a raked design mapped with ``raking.factor``.
     raking : RakingFit, optional
-        Adds R ``rake()``'s variance correction (ESTIMATORS (b)).
+        Adds R ``rake()``'s variance correction (docs/ESTIMATORS.md (b)).
     level : float
         Confidence level of every interval.
     units, items : sequence of str, optional

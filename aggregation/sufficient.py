@@ -1,6 +1,6 @@
 """Mergeable sufficient statistics: map a chunk of responses to partial sums, merge them.
 
-Every estimate of ESTIMATORS (a)–(d) is a function of sums per (item, unit, PSU) and per
+Every estimate of docs/ESTIMATORS.md (a)–(d) is a function of sums per (item, unit, PSU) and per
 (item, unit, raking cell), so chunks can be mapped in any process and merged by addition
 (min/max for the spread check). A two-stage design with a stage-1 fpc adds sums per
 (item, unit, SSU), kept sparse as (key, value) pairs that merge by concatenation; the
@@ -34,7 +34,7 @@ class Layout:
     n_cells : int
         Joint raking cells (1 without raking).
     satisfied_min : float
-        An answer ``>=`` this counts as satisfied (ESTIMATORS (c)).
+        An answer ``>=`` this counts as satisfied (docs/ESTIMATORS.md (c)).
     psu_fraction, ssu_psu, ssu_fraction : ndarray, optional
         The finite-population and stage-2 fields of :class:`aggregation.design.Design`.
     """

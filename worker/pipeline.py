@@ -56,7 +56,7 @@ def code_version() -> str:
 
 def methodology(seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS) -> dict:
     return {
-        "estimator": "R survey linearisation (ESTIMATORS.md a, e)",
+        "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
         "level": 0.95,
         "rank_interval": "simulation",
         "seed": seed,
