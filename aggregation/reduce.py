@@ -181,6 +181,7 @@ def _mean_rows(design, df, level, s, fit: _Fitted, items, units) -> list[R.MeanR
     equal = (s["y_min"] == s["y_max"]).ravel()
     deff, n_eff, deff_why = E.design_effect(var, n, sum_w, ss_w, equal)
     kish_deff, _ = E.kish(n, sum_w, s["sw2"].ravel())
+    se_why = _se_noise(mean, se)
     rows = []
     for k, (item, unit) in enumerate((i, u) for i in items for u in units):
         empty = n[k] == 0
@@ -188,8 +189,19 @@ def _mean_rows(design, df, level, s, fit: _Fitted, items, units) -> list[R.MeanR
             design, item, unit, int(n[k]), _opt(mean[k]), None if empty else float(se[k]),
             _opt(low[k]), _opt(high[k]), df, _opt(deff[k]), _opt(n_eff[k]), float(sum_w[k]),
             _opt(kish_deff[k]), R.NO_ANSWERS if empty else None, ci_why[k], deff_why[k],
+            se_why[k],
         ))  # fmt: skip
     return rows
+
+
+def _se_noise(est: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """Reason where ``0 < SE < 1e-8 |estimate|``: rounding noise (docs/ESTIMATORS.md (g)).
+
+    An exact 0 (every answer equal) is not noise: it has its own reasons.
+    """
+    with np.errstate(invalid="ignore"):
+        noise = (se > 0) & (se < R.SE_NOISE_RATIO * np.abs(est))
+    return E.reasons(est.shape[0], [(noise, R.SE_ROUNDING)])
 
 
 def _unit_degf(layout: Layout, rows: np.ndarray) -> np.ndarray:
@@ -215,13 +227,14 @@ def _prop_rows(layout, design, df, level, s, fit: _Fitted, items, units) -> list
     lo, hi, why = E.logit_interval(p, se, df, level, bound)
     b_lo, b_hi, b_neff, b_why = E.korn_graubard(p, se, nrow, degf, level, bound)
     note = None if design == "base" else R.RAKED_NROW
+    se_why = _se_noise(p, se)
     rows = []
     for k, (item, unit) in enumerate((i, u) for i in items for u in units[:n_units]):
         empty = n[k] == 0
         rows.append(R.ProportionRow(
             design, item, unit, int(n[k]), _opt(p[k]), None if empty else float(se[k]),
             _opt(lo[k]), _opt(hi[k]), df, _opt(b_lo[k]), _opt(b_hi[k]), int(nrow[k]),
-            int(degf[k]), _opt(b_neff[k]), why[k], b_why[k], note,
+            int(degf[k]), _opt(b_neff[k]), why[k], b_why[k], note, se_why[k],
         ))  # fmt: skip
     return rows
 

@@ -15,6 +15,7 @@ from pyarrow import csv as pacsv
 
 from aggregation.design import DesignError, make_design
 from aggregation.domains import RakingSpec, estimate_domains
+from aggregation.estimates import ALL
 from survey_app.cli.common import write_json
 
 _NULLS = ["", "NA"]
@@ -72,7 +73,10 @@ def estimate(responses, items, by, weight, strata, psu, ssu, fpc, fpc2, rake, ma
     _check_stages(cols)
     if bool(cols.rake) != bool(margins):
         raise click.ClickException("--rake and --margins go together")
-    data = _columns_as_arrays(_read(responses, cols), cols)
+    table = _read(responses, cols)
+    _check_finite(responses, table, cols.numbers())
+    _check_reserved(responses, table, cols.by)
+    data = _columns_as_arrays(table, cols)
     targets = _read_margins(margins, cols.rake) if margins else None
     read_s = time.perf_counter() - started
     try:
@@ -129,6 +133,39 @@ def _read(path: str, cols: _Columns) -> pa.Table:
         return pacsv.read_csv(path, convert_options=convert)
     except pa.ArrowInvalid as exc:
         raise click.ClickException(_arrow_reason(path, header, str(exc))) from None
+
+
+def _check_finite(path: str, table: pa.Table, names: list[str]) -> None:
+    """Refuse inf, -inf, 1e400 (read as inf) and NaN; NA and empty cells are not answered."""
+    for name in dict.fromkeys(names):
+        column = table.column(name)
+        bad = pc.fill_null(pc.or_(pc.is_nan(column), pc.is_inf(column)), False)
+        if pc.any(bad).as_py():
+            row = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+            problem = "is not a finite number (NA or an empty cell means not answered)"
+            raise click.ClickException(_bad_cell(path, row, name, problem))
+
+
+def _check_reserved(path: str, table: pa.Table, by: str) -> None:
+    """``_ALL_`` names the whole sample in the output; a unit cannot take that name."""
+    hits = pc.equal(table.column(by), ALL)
+    if pc.any(pc.fill_null(hits, False)).as_py():
+        row = int(np.flatnonzero(pc.fill_null(hits, False).to_numpy(zero_copy_only=False))[0])
+        problem = "is reserved for the whole sample and cannot name a unit"
+        raise click.ClickException(_bad_cell(path, row, by, problem))
+
+
+def _bad_cell(path: str, row: int, name: str, problem: str) -> str:
+    """``FILE, line L, column C (NAME): 'text' problem``, with the cell as written."""
+    header = _header(path)
+    col = header.index(name)
+    text = None
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for i, cells in enumerate(csv.reader(fh)):
+            if i == row + 1:
+                text = cells[col] if col < len(cells) else ""
+                break
+    return f"{path}, line {row + 2}, column {col + 1} ({name}): {text!r} {problem}"
 
 
 def _header(path: str) -> list[str]:
