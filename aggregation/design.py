@@ -192,7 +192,7 @@ def _unique_inverse(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: R's ``onestrat`` treats a stratum with ``1 - n/N`` below this as self-representing.
-_CERTAINTY = 1e-7
+CERTAINTY = 1e-7
 
 
 def psu_variance_from_totals(
@@ -228,7 +228,7 @@ def _keep(fraction: np.ndarray | None, group: np.ndarray, size: np.ndarray) -> n
         return np.ones(size.shape[0])
     keep = np.ones(size.shape[0])
     keep[group] = 1.0 - fraction
-    return np.where(keep < _CERTAINTY, 0.0, keep)
+    return np.where(keep < CERTAINTY, 0.0, keep)
 
 
 def _stratum_variance(z, group, n_g, keep) -> np.ndarray:
@@ -241,51 +241,6 @@ def _stratum_variance(z, group, n_g, keep) -> np.ndarray:
     dev2 = _group_sum((z - zbar[group]) ** 2, group, n_g.shape[0])
     factor = np.where(lonely | (nh == 0), 1.0, nh / np.where(nh > 1, nh - 1, 1.0))
     return (keep.reshape(shape) * factor * dev2).sum(axis=0)
-
-
-def second_stage_variance(
-    z_i: np.ndarray,
-    q_i: np.ndarray,
-    ssu_count: np.ndarray,
-    psu_fraction: np.ndarray,
-    ssu_fraction: np.ndarray | None = None,
-) -> np.ndarray:
-    """Stage-2 terms of R ``svyrecvar``'s ``multistage``, from mergeable PSU sums.
-
-    Each PSU i of stratum h adds ``f_h · (1 − g_i) · m_i/(m_i − 1) · (Q_i − z_i²/m_i)``
-    where ``Q_i = Σ_j z_ij²`` over its SSUs, ``z_i = Σ_j z_ij``, ``m_i`` its SSUs in the
-    whole sample and ``g_i = m_i/M_i`` (0 without ``fpc2``). This is
-    ``(1 − g_i) m_i/(m_i−1) Σ_j (z_ij − zbar_i)²`` expanded. A PSU with one SSU adds
-    ``f_h (1 − g_i) z_i²`` (``"adjust"``: not centred), one with ``1 − g_i < 1e-7``
-    nothing. Only called when stage 1 has an fpc: without one R adds nothing
-    (docs/ESTIMATORS.md (f)).
-
-    Parameters
-    ----------
-    z_i, q_i : ndarray, shape (n_psu,) or (n_psu, k)
-    ssu_count : ndarray, shape (n_psu,)
-        ``m_i``.
-    psu_fraction : ndarray, shape (n_psu,)
-        ``f_h = n_h/N_h`` of each PSU's stratum.
-    ssu_fraction : ndarray, shape (n_psu,), optional
-        ``g_i``.
-
-    Returns
-    -------
-    ndarray, shape () or (k,)
-    """
-    z, q = np.asarray(z_i, dtype=float), np.asarray(q_i, dtype=float)
-    m = np.asarray(ssu_count, dtype=float)
-    keep = np.ones_like(m) if ssu_fraction is None else 1.0 - ssu_fraction
-    keep = np.where(keep < _CERTAINTY, 0.0, keep)
-    lonely = m <= 1
-    safe = np.where(lonely, 2.0, m)
-    shape = (-1,) + (1,) * (z.ndim - 1)
-    spread = np.where(
-        lonely.reshape(shape), z * z, safe.reshape(shape) / (safe - 1).reshape(shape)
-        * np.maximum(q - z * z / safe.reshape(shape), 0.0)
-    )  # fmt: skip
-    return ((psu_fraction * keep).reshape(shape) * spread).sum(axis=0)
 
 
 def psu_variance(design: Design, z: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ import numpy as np
 
 from aggregation import estimates as R
 from aggregation import estimators as E
-from aggregation.design import psu_variance_from_totals, second_stage_variance
+from aggregation.design import psu_variance_from_totals
 from aggregation.raking import RakingFit, rake_cell_correction
-from aggregation.stages import ssu_squares
+from aggregation.stages import second_stage_variance, ssu_squares
 from aggregation.sufficient import Layout, PartialSums
 
 _EXTREME = {"y_min": np.min, "y_max": np.max}
