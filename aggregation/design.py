@@ -9,7 +9,15 @@ from scipy import sparse
 
 
 class DesignError(ValueError):
-    """Raised for a design that cannot be built (bad weights, mismatched lengths)."""
+    """Raised for a design that cannot be built (bad weights, mismatched lengths).
+
+    ``row`` (0-based respondent) and ``field`` (``"fpc"``, ``"fpc2"``) locate the value at
+    fault when there is one, so a reader of files can name the line and column.
+    """
+
+    def __init__(self, message: str, row: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.row, self.field = row, field
 
 
 @dataclass(frozen=True)
@@ -128,11 +136,11 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
     if fpc is not None:
         n_h = np.bincount(psu_stratum).astype(float)
         value = _constant_within(fpc, n, h, "fpc", "stratum")
-        out["psu_fraction"] = _fraction(value, n_h, counts, "fpc", "stratum")[psu_stratum]
+        out["psu_fraction"] = _fraction(value, n_h, counts, "fpc", "stratum", h)[psu_stratum]
     if fpc2 is not None:
         m_i = np.bincount(out["ssu_psu"], minlength=psu_stratum.shape[0]).astype(float)
         value = _constant_within(fpc2, n, psu, "fpc2", "PSU")
-        out["ssu_fraction"] = _fraction(value, m_i, counts, "fpc2", "PSU")
+        out["ssu_fraction"] = _fraction(value, m_i, counts, "fpc2", "PSU", psu)
     return out
 
 
@@ -144,32 +152,36 @@ def _constant_within(values, n: int, group: np.ndarray, name: str, what: str) ->
     bad = ~np.isfinite(v) | (v <= 0)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise DesignError(f"{name} must be a positive number (row {first}: {v[first]})")
+        raise DesignError(f"{name} must be a positive number (row {first}: {v[first]})",
+                          first, name)  # fmt: skip
     size = int(group.max(initial=-1)) + 1
     first_value = np.full(size, np.nan)
     first_value[group[::-1]] = v[::-1]
     differs = first_value[group] != v
     if differs.any():
         row = int(np.flatnonzero(differs)[0])
-        raise DesignError(f"{name} differs within a {what} (row {row}: {v[row]})")
+        raise DesignError(f"{name} differs within a {what} (row {row}: {v[row]})", row, name)
     return first_value
 
 
-def _fraction(value, sampled, counts: bool, name: str, what: str) -> np.ndarray:
+def _fraction(value, sampled, counts: bool, name: str, what: str, group) -> np.ndarray:
     """Sampling fraction per group: ``sampled / value`` for counts, else ``value``.
 
     As R's ``as.fpc``: counts (>= 1) and fractions (< 1) cannot be mixed, and a count
     below the number sampled (a fraction above 1) is refused.
     """
     if counts and (value < 1).any():
-        raise DesignError("fpc values mix population counts (> 1) and fractions (< 1)")
+        row = int(np.flatnonzero(value[group] < 1)[0])
+        raise DesignError("fpc values mix population counts (> 1) and fractions (< 1)", row, name)
     fraction = sampled / value if counts else value
     over = fraction > 1 + 1e-12
     if over.any():
         g = int(np.flatnonzero(over)[0])
         raise DesignError(
             f"{name} implies sampling more than the population in a {what} "
-            f"({int(sampled[g])} sampled, {name} {value[g]:g})"
+            f"({int(sampled[g])} sampled, {name} {value[g]:g})",
+            int(np.flatnonzero(group == g)[0]),
+            name,
         )
     return np.minimum(fraction, 1.0)
 

@@ -82,7 +82,10 @@ def estimate(responses, items, by, weight, strata, psu, ssu, fpc, fpc2, rake, ma
     try:
         result = _compute(data, cols, targets, satisfied_min, level)
     except DesignError as exc:
-        raise click.ClickException(str(exc)) from None
+        column = {"fpc": cols.fpc, "fpc2": cols.fpc2}.get(exc.field or "")
+        if exc.row is None or column is None:
+            raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_bad_cell(responses, exc.row, column, f"— {exc}")) from None
     compute_s = time.perf_counter() - started - read_s
     if result.raking is not None and not result.raking.converged:
         click.echo(f"warning: raking did not converge in {result.raking.iterations} iterations",
