@@ -11,7 +11,7 @@ from aggregation import estimates as R
 from aggregation import estimators as E
 from aggregation.design import psu_variance_from_totals
 from aggregation.raking import RakingFit, rake_cell_correction
-from aggregation.stages import second_stage_variance, ssu_squares
+from aggregation.stages import consolidate, second_stage_variance, ssu_squares
 from aggregation.sufficient import Layout, PartialSums
 
 _EXTREME = {"y_min": np.min, "y_max": np.max}
@@ -105,8 +105,9 @@ def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
     fixed_mean, fixed_prop = _constant_answer(s), _constant_share(s)
     mean, z_mean = _exact_if_constant(mean, z_mean, fixed_mean)
     prop, z_prop = _exact_if_constant(prop, z_prop, fixed_prop)
-    var_mean = _variance(layout, s, z_mean, "ssu_swy", mean, phi_mean, fixed_mean)
-    var_prop = _variance(layout, s, z_prop, "ssu_sws", prop, phi_prop, fixed_prop)
+    pairs = consolidate(s, layout.n_ssu) if layout.second_stage else None
+    var_mean = _variance(layout, s, pairs, z_mean, "ssu_swy", mean, phi_mean, fixed_mean)
+    var_prop = _variance(layout, s, pairs, z_prop, "ssu_sws", prop, phi_prop, fixed_prop)
     return _Fitted(mean, prop, z_mean, z_prop, var_mean, var_prop)
 
 
@@ -155,12 +156,12 @@ def _psu_correction(s: dict, phi: np.ndarray) -> np.ndarray:
     return np.einsum("pc,iuc->iup", s["psu_cell_base"], phi)
 
 
-def _variance(layout: Layout, s: dict, z, num: str, est, phi, fixed) -> np.ndarray:
+def _variance(layout: Layout, s: dict, pairs, z, num: str, est, phi, fixed) -> np.ndarray:
     """R ``svyrecvar``: stage 1 with its fpc, plus stage 2 when stage 1 has an fpc."""
     flat = z.reshape(-1, z.shape[-1]).T
     var = psu_variance_from_totals(flat, layout.psu_stratum, layout.psu_fraction)
     if layout.second_stage:
-        q = ssu_squares(layout, s, num, est, phi, ~np.isnan(fixed))
+        q = ssu_squares(layout, s, pairs, num, est, phi, ~np.isnan(fixed))
         q_flat = q.reshape(-1, q.shape[-1]).T
         m = np.bincount(layout.ssu_psu, minlength=layout.n_psu)
         var = var + second_stage_variance(flat, q_flat, m, layout.psu_fraction,

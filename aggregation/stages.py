@@ -53,7 +53,7 @@ def second_stage_variance(
     return ((psu_fraction * keep).reshape(shape) * spread).sum(axis=0)
 
 
-def ssu_squares(layout: Layout, s: dict, num: str, est: np.ndarray, phi, fixed) -> np.ndarray:
+def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed) -> np.ndarray:
     """``Q_i = Σ_{j in PSU i} z_ij²`` of every (item, domain) incl. ``_ALL_``, shape (I, U+1, P).
 
     The SSU total of the scores of docs/ESTIMATORS.md (a) is
@@ -67,7 +67,9 @@ def ssu_squares(layout: Layout, s: dict, num: str, est: np.ndarray, phi, fixed) 
     ----------
     layout : Layout
     s : dict
-        Merged sums with ``_ALL_`` appended (``reduce._with_all``) and the sparse SSU sums.
+        Merged sums with ``_ALL_`` appended (``reduce._with_all``).
+    pairs : dict
+        :func:`consolidate` of the sparse SSU sums.
     num : str
         ``"ssu_swy"`` (means) or ``"ssu_sws"`` (proportions).
     est : ndarray, shape (I, U+1)
@@ -78,7 +80,7 @@ def ssu_squares(layout: Layout, s: dict, num: str, est: np.ndarray, phi, fixed) 
         Domains whose scores are exactly zero (no spread).
     """
     n_ssu, n_psu, n_units = layout.n_ssu, layout.n_psu, layout.n_units
-    unit, ssu, sw, top = _consolidated(s, num, n_ssu)
+    unit, ssu, sw, top = pairs["unit"], pairs["ssu"], pairs["ssu_sw"], pairs[num]
     total = s["sw"].sum(axis=-1)
     safe = np.where(total > 0, total, 1.0)
     a = (top - np.nan_to_num(est)[:, unit] * sw) / safe[:, unit]
@@ -87,8 +89,9 @@ def ssu_squares(layout: Layout, s: dict, num: str, est: np.ndarray, phi, fixed) 
     q = np.stack([np.bincount(group, a_i * a_i, size) for a_i in a])
     if phi is not None:
         base = _cell_base(s, n_ssu, layout.n_cells)
+        pair_base = base[ssu]
         for i in range(a.shape[0]):
-            shift = np.einsum("kc,kc->k", base[ssu], phi[i][unit])
+            shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
             q[i] -= 2 * np.bincount(group, a[i] * shift, size)
         gram = _gram(base, layout.ssu_psu, n_psu)
         q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
@@ -96,19 +99,25 @@ def ssu_squares(layout: Layout, s: dict, num: str, est: np.ndarray, phi, fixed) 
     return np.where(fixed[..., None], 0.0, q)
 
 
-def _consolidated(s: dict, num: str, n_ssu: int):
-    """Sums per distinct (unit, SSU) key, with one ``_ALL_`` row per SSU appended."""
+def consolidate(s: dict, n_ssu: int) -> dict[str, np.ndarray]:
+    """Sums per distinct (unit, SSU) key, with one ``_ALL_`` row per SSU appended.
+
+    Returns ``unit``, ``ssu`` (K',) and ``ssu_sw``, ``ssu_swy``, ``ssu_sws`` (I, K'):
+    equal keys of different chunks are added here, before anything is squared.
+    """
     key, inv = np.unique(s["ssu_key"], return_inverse=True)
     k = key.shape[0]
-    sw = np.stack([np.bincount(inv, v, k) for v in s["ssu_sw"]]).reshape(-1, k)
-    top = np.stack([np.bincount(inv, v, k) for v in s[num]]).reshape(-1, k)
     unit, ssu = key // n_ssu, key % n_ssu
-    sw_all = np.stack([np.bincount(ssu, v, n_ssu) for v in sw]).reshape(-1, n_ssu)
-    top_all = np.stack([np.bincount(ssu, v, n_ssu) for v in top]).reshape(-1, n_ssu)
     n_units = s["rows"].shape[0]
-    unit = np.concatenate([unit, np.full(n_ssu, n_units)])
-    ssu = np.concatenate([ssu, np.arange(n_ssu)])
-    return unit, ssu, np.hstack([sw, sw_all]), np.hstack([top, top_all])
+    out = {
+        "unit": np.concatenate([unit, np.full(n_ssu, n_units)]),
+        "ssu": np.concatenate([ssu, np.arange(n_ssu)]),
+    }
+    for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
+        per_key = np.stack([np.bincount(inv, v, k) for v in s[name]]).reshape(-1, k)
+        whole = np.stack([np.bincount(ssu, v, n_ssu) for v in per_key]).reshape(-1, n_ssu)
+        out[name] = np.hstack([per_key, whole])
+    return out
 
 
 def _cell_base(s: dict, n_ssu: int, n_cells: int) -> np.ndarray:
