@@ -93,3 +93,9 @@ def test_bad_fpc_is_refused(survey, stages, kwargs, message):
 def test_ssu_without_psu_is_refused(survey, stages):
     with pytest.raises(DesignError, match="needs a PSU"):
         make_design(survey["n"], survey["weight"], ssu=stages["ssu"])
+
+
+def test_a_unit_named_all_is_refused(survey, design):
+    units = ("_ALL_",) + tuple(survey["units"][1:])
+    with pytest.raises(DesignError, match="reserved"):
+        estimate_domains(design, survey["unit"], survey["answers"], units=units, items=ITEMS)
