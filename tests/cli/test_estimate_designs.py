@@ -4,8 +4,9 @@ References (tests/data/reference, made by R; R is not needed here):
 ``reference_2k_fpc.json`` (reference_fpc.R, the four designs of docs/ESTIMATORS.md (f)),
 ``reference_2k_designs.json`` (reference_designs.R on survey_2k_designs.csv: fpc as a
 fraction, SSUs with a lonely PSU at stage 2, a lonely and a self-representing stratum,
-a single-PSU domain, element sampling, rake() on fpc designs) and
-``reference_apiclus2.json`` (R's own apiclus2, two-stage with fpc1/fpc2).
+a single-PSU domain, element sampling, rake() on fpc designs),
+``reference_apiclus2.json`` (R's own apiclus2, two-stage with fpc1/fpc2) and
+``reference_2k_beta.json`` (reference_beta.R: svyciprop(method = "beta") under fpc).
 """
 
 from __future__ import annotations
@@ -139,3 +140,18 @@ def test_impossible_stage_options_exit_with_a_reason(tmp_path, args, message):
         main, ["estimate", DESIGNS_CSV, *BASE, *UNIT_STRATA, *args, "--json", str(out)]
     )
     assert result.exit_code != 0 and message in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "design, args",
+    [
+        ("stage1_fpc", [*UNIT_STRATA, "--psu", "psu", "--fpc", "psu_pop"]),
+        ("two_stage_fpc_ssu", DESIGN_CASES["two_stage_fpc_ssu"]),
+    ],
+)
+def test_korn_graubard_interval_under_fpc_matches_r_svyciprop_beta(tmp_path, design, args):
+    got = _run(tmp_path, DESIGNS_CSV, ["--items", "q1,q2", "--weight", "base_weight", *args])
+    ref = [r for r in _load("reference_2k_beta.json")["proportions"] if r["design"] == design]
+    assert ref
+    mine = [dict(r, design=design) for r in got["proportions"]]
+    assert mismatches("proportions", mine, ref) == []
