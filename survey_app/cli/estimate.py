@@ -189,8 +189,11 @@ def _arrow_reason(path: str, header: list[str], message: str) -> str:
     return f"{path}: cannot read the file ({message.splitlines()[0]})"
 
 
-def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of a label column (sorted labels) and the labels; empty cells refused."""
+def _codes(table: pa.Table, name: str, labelled: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a label column (sorted labels) and the labels; empty cells refused.
+
+    ``labelled=False`` skips the list of labels (design columns: only codes are needed).
+    """
     column = table.column(name).combine_chunks()
     if column.null_count:
         first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
@@ -198,12 +201,13 @@ def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
             f"column {name!r} is empty in {column.null_count} row(s) (first at line {first + 2})"
         )
     encoded = pc.dictionary_encode(column)
-    labels = encoded.dictionary.to_pylist()
-    order = np.argsort(np.array(labels, dtype=object))
-    rank = np.empty(len(labels), dtype=np.int64)
-    rank[order] = np.arange(len(labels))
+    # Arrow sorts UTF-8 bytes, which is code point order: the order of sorted(labels).
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(order.shape[0], dtype=np.int64)
+    rank[order] = np.arange(order.shape[0])
     idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return rank[idx], [labels[i] for i in order]
+    labels = encoded.dictionary.take(order).to_pylist() if labelled else []
+    return rank[idx], labels
 
 
 def _numbers(table: pa.Table, name: str, out: np.ndarray | None = None) -> np.ndarray:
@@ -254,7 +258,7 @@ def _columns_as_arrays(table: pa.Table, cols: _Columns) -> dict:
             _check_fpc(data[key], getattr(cols, key))
     for key in ("strata", "psu", "ssu"):
         if getattr(cols, key):
-            data[key] = _codes(table, getattr(cols, key))[0]
+            data[key] = _codes(table, getattr(cols, key), labelled=False)[0]
     # Column-major: the map reads one item at a time.
     data["answers"] = np.empty((n, len(cols.items)), order="F")
     for i, c in enumerate(cols.items):
