@@ -105,7 +105,11 @@ def consolidate(s: dict, n_ssu: int) -> dict[str, np.ndarray]:
     Returns ``unit``, ``ssu`` (K',) and ``ssu_sw``, ``ssu_swy``, ``ssu_sws`` (I, K'):
     equal keys of different chunks are added here, before anything is squared.
     """
-    key, inv = np.unique(s["ssu_key"], return_inverse=True)
+    raw = s["ssu_key"]
+    if raw.size < 2 or (raw[1:] > raw[:-1]).all():  # one chunk: keys already distinct
+        key, inv = raw, np.arange(raw.size)
+    else:
+        key, inv = np.unique(raw, return_inverse=True)
     k = key.shape[0]
     unit, ssu = key // n_ssu, key % n_ssu
     n_units = s["rows"].shape[0]
@@ -113,8 +117,10 @@ def consolidate(s: dict, n_ssu: int) -> dict[str, np.ndarray]:
         "unit": np.concatenate([unit, np.full(n_ssu, n_units)]),
         "ssu": np.concatenate([ssu, np.arange(n_ssu)]),
     }
+    distinct = inv.shape[0] == k
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
-        per_key = np.stack([np.bincount(inv, v, k) for v in s[name]]).reshape(-1, k)
+        per_key = s[name] if distinct else np.stack([np.bincount(inv, v, k) for v in s[name]])
+        per_key = per_key.reshape(-1, k)
         whole = np.stack([np.bincount(ssu, v, n_ssu) for v in per_key]).reshape(-1, n_ssu)
         out[name] = np.hstack([per_key, whole])
     return out
