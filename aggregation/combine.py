@@ -1,4 +1,4 @@
-"""Linear combinations of domain means with their covariance (ESTIMATORS (e))."""
+"""Linear combinations of domain means with their covariance (docs/ESTIMATORS.md (e))."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def covariance_from_totals(z_hi: np.ndarray, psu_stratum: np.ndarray) -> np.ndar
     """Covariance matrix of k estimates from the PSU totals of their scores.
 
     ``Cov = Σ_h n_h/(n_h − 1) Σ_i (z_hi − zbar_h)(z_hi − zbar_h)ᵀ``; a lonely PSU adds
-    ``z_h1 z_h1ᵀ`` (ESTIMATORS (a), (e)). Its diagonal equals
+    ``z_h1 z_h1ᵀ`` (docs/ESTIMATORS.md (a), (e)). Its diagonal equals
     :func:`aggregation.design.psu_variance_from_totals`.
 
     Parameters
@@ -75,7 +75,7 @@ def linear_combination_from_totals(
     """Combine k estimates given the PSU totals of their scores (the map/reduce route).
 
     ``V(Σ c_j θ_j)`` is the PSU formula of (a) applied to ``Σ_j c_j z_hi,j``, which keeps the
-    covariance of items answered by the same respondents (ESTIMATORS (e)).
+    covariance of items answered by the same respondents (docs/ESTIMATORS.md (e)).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Survey design (strata, nested PSUs, weights) and the linearisation variance of R's survey."""
+"""Survey designs as R's ``svydesign`` (strata, PSUs, SSUs, fpc) and ``svyrecvar``'s variance."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from scipy import sparse
 
 
 class DesignError(ValueError):
-    """Raised for a design that cannot be built (bad weights, mismatched lengths)."""
+    """Raised for a design that cannot be built (bad weights, mismatched lengths).
+
+    ``row`` (0-based respondent) and ``field`` (``"fpc"``, ``"fpc2"``) locate the value at
+    fault when there is one, so a reader of files can name the line and column.
+    """
+
+    def __init__(self, message: str, row: int | None = None, field: str | None = None):
+        super().__init__(message)
+        self.row, self.field = row, field
 
 
 @dataclass(frozen=True)
@@ -26,12 +34,25 @@ class Design:
         PSU code, ``0 .. n_psu - 1``, unique across strata (R's ``nest = TRUE``).
     psu_stratum : ndarray of int, shape (n_psu,)
         Stratum code of every PSU.
+    psu_fraction : ndarray, shape (n_psu,), optional
+        Stage-1 sampling fraction ``n_h / N_h`` of each PSU's stratum; None: with
+        replacement (no fpc).
+    ssu : ndarray of int, shape (n,), optional
+        Stage-2 unit code, ``0 .. n_ssu - 1``, unique across PSUs (nested in the PSU).
+    ssu_psu : ndarray of int, shape (n_ssu,), optional
+        PSU of every SSU.
+    ssu_fraction : ndarray, shape (n_psu,), optional
+        Stage-2 sampling fraction ``m_i / M_i`` within each PSU; None: with replacement.
     """
 
     weight: np.ndarray
     stratum: np.ndarray
     psu: np.ndarray
     psu_stratum: np.ndarray
+    psu_fraction: np.ndarray | None = None
+    ssu: np.ndarray | None = None
+    ssu_psu: np.ndarray | None = None
+    ssu_fraction: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -60,11 +81,19 @@ def make_design(
     weights: np.ndarray | None = None,
     strata: np.ndarray | None = None,
     psu: np.ndarray | None = None,
+    *,
+    ssu: np.ndarray | None = None,
+    fpc: np.ndarray | None = None,
+    fpc2: np.ndarray | None = None,
 ) -> Design:
-    """Build a :class:`Design` from raw columns, with the defaults of ESTIMATORS.md (a).
+    """Build a :class:`Design` from raw columns, with the defaults of docs/ESTIMATORS.md (a).
 
     No strata: one stratum. No PSU column: each respondent is its own PSU.
     No weights: ``w_k = 1``. Codes may be any hashable labels (strings, ints).
+    ``ssu`` is the stage-2 unit, nested in the PSU (R: ``ids = ~psu + ssu``); ``fpc`` and
+    ``fpc2`` are R's ``fpc = ~fpc + fpc2`` per respondent (docs/ESTIMATORS.md (f)): a
+    value > 1 is a population count (PSUs in the stratum, or people in the stratum when
+    each respondent is its own PSU; SSUs in the PSU), a value <= 1 a sampling fraction.
     """
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != (n,):
@@ -84,7 +113,77 @@ def make_design(
     uniq, psu_code = _unique_inverse(pairs)
     psu_stratum = np.zeros(uniq.shape[0], dtype=np.int64)
     psu_stratum[psu_code] = h
-    return Design(weight=w, stratum=h, psu=psu_code.astype(np.int64), psu_stratum=psu_stratum)
+    psu_code = psu_code.astype(np.int64)
+    stages = _stages(n, psu_code, psu_stratum, h, psu is None, ssu, fpc, fpc2)
+    return Design(weight=w, stratum=h, psu=psu_code, psu_stratum=psu_stratum, **stages)
+
+
+def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
+    """The stage-2 coding and the sampling fractions of both stages (R's ``as.fpc``)."""
+    if ssu is not None and element:
+        raise DesignError("a second stage (ssu) needs a PSU column")
+    if fpc2 is not None and (ssu is None or fpc is None):
+        raise DesignError("a stage-2 fpc needs an ssu column and a stage-1 fpc")
+    out: dict = {}
+    # As R's as.fpc: counts if any value of either stage is > 1, else fractions.
+    counts = any(v is not None and (np.asarray(v, dtype=float) > 1).any() for v in (fpc, fpc2))
+    if ssu is not None:
+        s = _codes(ssu, n, "ssu")
+        _, ssu_code = _unique_inverse(psu * (int(s.max(initial=0)) + 1) + s)
+        ssu_psu = np.zeros(int(ssu_code.max(initial=-1)) + 1, dtype=np.int64)
+        ssu_psu[ssu_code] = psu
+        out.update(ssu=ssu_code.astype(np.int64), ssu_psu=ssu_psu)
+    if fpc is not None:
+        n_h = np.bincount(psu_stratum).astype(float)
+        value = _constant_within(fpc, n, h, "fpc", "stratum")
+        out["psu_fraction"] = _fraction(value, n_h, counts, "fpc", "stratum", h)[psu_stratum]
+    if fpc2 is not None:
+        m_i = np.bincount(out["ssu_psu"], minlength=psu_stratum.shape[0]).astype(float)
+        value = _constant_within(fpc2, n, psu, "fpc2", "PSU")
+        out["ssu_fraction"] = _fraction(value, m_i, counts, "fpc2", "PSU", psu)
+    return out
+
+
+def _constant_within(values, n: int, group: np.ndarray, name: str, what: str) -> np.ndarray:
+    """One value per group (stratum or PSU) of a per-respondent fpc column."""
+    v = np.asarray(values, dtype=float)
+    if v.shape != (n,):
+        raise DesignError(f"{name} has {v.shape[0]} values for {n} respondents")
+    bad = ~np.isfinite(v) | (v <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DesignError(f"{name} must be a positive number (row {first}: {v[first]})",
+                          first, name)  # fmt: skip
+    size = int(group.max(initial=-1)) + 1
+    first_value = np.full(size, np.nan)
+    first_value[group[::-1]] = v[::-1]
+    differs = first_value[group] != v
+    if differs.any():
+        row = int(np.flatnonzero(differs)[0])
+        raise DesignError(f"{name} differs within a {what} (row {row}: {v[row]})", row, name)
+    return first_value
+
+
+def _fraction(value, sampled, counts: bool, name: str, what: str, group) -> np.ndarray:
+    """Sampling fraction per group: ``sampled / value`` for counts, else ``value``.
+
+    As R's ``as.fpc``: counts (>= 1) and fractions (< 1) cannot be mixed, and a count
+    below the number sampled (a fraction above 1) is refused.
+    """
+    if counts and (value < 1).any():
+        row = int(np.flatnonzero(value[group] < 1)[0])
+        raise DesignError("fpc values mix population counts (> 1) and fractions (< 1)", row, name)
+    fraction = sampled / value if counts else value
+    over = fraction > 1 + 1e-12
+    if over.any():
+        g = int(np.flatnonzero(over)[0])
+        raise DesignError(
+            f"{name} implies sampling more than the population in a {what} "
+            f"({int(sampled[g])} sampled, {name} {value[g]:g})",
+            int(np.flatnonzero(group == g)[0]),
+            name,
+        )
+    return np.minimum(fraction, 1.0)
 
 
 def _codes(values, n: int, name: str) -> np.ndarray:
@@ -104,17 +203,27 @@ def _unique_inverse(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(arr, return_inverse=True)
 
 
-def psu_variance_from_totals(z_hi: np.ndarray, psu_stratum: np.ndarray) -> np.ndarray:
-    """Variance from PSU totals of linearised scores.
+#: R's ``onestrat`` treats a stratum with ``1 - n/N`` below this as self-representing.
+CERTAINTY = 1e-7
 
-    Implements ``V = Σ_h n_h/(n_h−1) Σ_i (z_hi − zbar_h)²``; a stratum with one PSU
-    contributes ``z_h1²`` (R: ``survey.lonely.psu = "adjust"``, ESTIMATORS.md (a)).
+
+def psu_variance_from_totals(
+    z_hi: np.ndarray, psu_stratum: np.ndarray, psu_fraction: np.ndarray | None = None
+) -> np.ndarray:
+    """Stage-1 variance from PSU totals of linearised scores (R ``svyrecvar``'s ``onestage``).
+
+    Implements ``V = Σ_h (1 − f_h) n_h/(n_h−1) Σ_i (z_hi − zbar_h)²`` with ``f_h = n_h/N_h``
+    (0 without fpc); a stratum with one PSU contributes ``(1 − f_h) z_h1²`` (R:
+    ``survey.lonely.psu = "adjust"``) and one with ``1 − f_h < 1e-7`` nothing
+    (docs/ESTIMATORS.md (a) and (f)).
 
     Parameters
     ----------
     z_hi : ndarray, shape (n_psu,) or (n_psu, k)
         Per-PSU totals of the scores ``z_k``, for ``k`` estimates at once.
     psu_stratum : ndarray of int, shape (n_psu,)
+    psu_fraction : ndarray, shape (n_psu,), optional
+        ``f_h`` of each PSU's stratum.
 
     Returns
     -------
@@ -122,13 +231,28 @@ def psu_variance_from_totals(z_hi: np.ndarray, psu_stratum: np.ndarray) -> np.nd
     """
     z = np.asarray(z_hi, dtype=float)
     n_h = np.bincount(psu_stratum)
-    sums = _group_sum(z, psu_stratum, n_h.shape[0])
-    nh = n_h.reshape((-1,) + (1,) * (z.ndim - 1)).astype(float)
+    return _stratum_variance(z, psu_stratum, n_h, _keep(psu_fraction, psu_stratum, n_h))
+
+
+def _keep(fraction: np.ndarray | None, group: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """``1 − f`` per group (R's ``(N − n)/N``), 0 for a self-representing group."""
+    if fraction is None:
+        return np.ones(size.shape[0])
+    keep = np.ones(size.shape[0])
+    keep[group] = 1.0 - fraction
+    return np.where(keep < CERTAINTY, 0.0, keep)
+
+
+def _stratum_variance(z, group, n_g, keep) -> np.ndarray:
+    """``Σ_g keep_g · n_g/(n_g − 1) · Σ_i (z_gi − zbar_g)²``, lonely groups uncentred."""
+    sums = _group_sum(z, group, n_g.shape[0])
+    shape = (-1,) + (1,) * (z.ndim - 1)
+    nh = n_g.reshape(shape).astype(float)
     lonely = nh == 1
     zbar = np.where(lonely, 0.0, sums / np.where(nh == 0, 1.0, nh))
-    dev2 = _group_sum((z - zbar[psu_stratum]) ** 2, psu_stratum, n_h.shape[0])
+    dev2 = _group_sum((z - zbar[group]) ** 2, group, n_g.shape[0])
     factor = np.where(lonely | (nh == 0), 1.0, nh / np.where(nh > 1, nh - 1, 1.0))
-    return (factor * dev2).sum(axis=0)
+    return (keep.reshape(shape) * factor * dev2).sum(axis=0)
 
 
 def psu_variance(design: Design, z: np.ndarray) -> np.ndarray:
@@ -143,7 +267,7 @@ def psu_variance(design: Design, z: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape () or (k,)
     """
-    return psu_variance_from_totals(psu_totals(design, z), design.psu_stratum)
+    return psu_variance_from_totals(psu_totals(design, z), design.psu_stratum, design.psu_fraction)
 
 
 def psu_totals(design: Design, z: np.ndarray) -> np.ndarray:
@@ -165,10 +289,10 @@ def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LinearisedMean:
-    """A domain mean with its linearised scores (ESTIMATORS.md (a)).
+    """A domain mean with its linearised scores (docs/ESTIMATORS.md (a)).
 
     ``z`` (shape (n,)) is zero outside the domain; sums of ``z`` of several estimates
-    put through :func:`psu_variance` give the variance of their sum (ESTIMATORS.md (e)).
+    put through :func:`psu_variance` give the variance of their sum (docs/ESTIMATORS.md (e)).
     """
 
     mean: float

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aggregation.design import Design, DesignError
-from aggregation.estimates import EstimateSet
+from aggregation.estimates import ALL, EstimateSet
 from aggregation.raking import RakingFit, fit_raking, joint_cells, make_margins
 from aggregation.reduce import reduce_sums
 from aggregation.sufficient import Chunk, Layout, map_cell_totals, map_chunk, merge_sums
@@ -16,7 +16,7 @@ from aggregation.sufficient import Chunk, Layout, map_cell_totals, map_chunk, me
 
 @dataclass(frozen=True)
 class RakingSpec:
-    """Raking variables of the respondents and their population margins (ESTIMATORS (b)).
+    """Raking variables of the respondents and their population margins (docs/ESTIMATORS.md (b)).
 
     Attributes
     ----------
@@ -72,10 +72,16 @@ def estimate_domains(
             f"expected {design.n} units and {design.n} x {len(items)} answers, "
             f"got {unit.shape[0]} and {' x '.join(map(str, answers.shape))}"
         )
+    if ALL in units:
+        raise DesignError(f"{ALL} is reserved for the whole sample and cannot name a unit")
     margins, cell = _raking_cells(raking)
     n_cells = 1 if margins is None else margins[0].cell_level.shape[0]
-    layout = Layout(len(units), len(items), design.psu_stratum, n_cells, satisfied_min)
-    chunks = list(_chunks(Chunk(unit, design.psu, design.weight, answers, cell), chunk_rows))
+    layout = Layout(
+        len(units), len(items), design.psu_stratum, n_cells, satisfied_min,
+        design.psu_fraction, design.ssu_psu, design.ssu_fraction,
+    )  # fmt: skip
+    whole = Chunk(unit, design.psu, design.weight, answers, cell, design.ssu)
+    chunks = list(_chunks(whole, chunk_rows))
     fit: RakingFit | None = None
     if margins is not None:
         totals = [map_cell_totals(layout, c) for c in chunks]

@@ -1,4 +1,4 @@
-"""Result rows of the domain estimators; field names are those of reference_2k.json."""
+"""Result rows of the estimators of docs/ESTIMATORS.md; field names as in reference_2k.json."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ ONE_ANSWER = "needs at least 2 answers"
 ALL_EQUAL = "every answer is the same, so there is no spread to compare"
 WEIGHTS_TOO_SMALL = "the weights sum to no more than the number of answers (N_D <= n_D)"
 ZERO_VARIANCE = "the design variance is zero"
+SE_ROUNDING = (
+    "the SE is below 1e-8 of the estimate: rounding noise, the design fixes this estimate "
+    "(e.g. a raked margin reproduced exactly); the number is kept but carries no information"
+)
+#: Relative size under which an SE is taken for rounding noise (docs/ESTIMATORS.md (g)).
+SE_NOISE_RATIO = 1e-8
 NO_DESIGN_DF = "the design has no degrees of freedom (as many strata as PSUs)"
 P_AT_BOUND = "undefined at p = 0 or p = 1 (no one or everyone satisfied)"
 NO_UNIT_DF = "the unit's respondents sit in one PSU per stratum, so its design has no df"
@@ -48,6 +54,7 @@ class MeanRow:
     mean_reason: str | None = None
     ci_reason: str | None = None
     deff_reason: str | None = None
+    se_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,12 @@ class ProportionRow:
     logit_reason: str | None = None
     beta_reason: str | None = None
     beta_note: str | None = None
+    se_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class UnweightedRow:
-    """Unweighted mean and its ``t.test`` interval over available cases (ESTIMATORS (d))."""
+    """Unweighted mean and its ``t.test`` interval over available cases (docs/ESTIMATORS.md (d))."""
 
     item: str
     unit: str
@@ -91,7 +99,7 @@ class UnweightedRow:
 
 @dataclass(frozen=True)
 class KishRow:
-    """Kish figures of a unit over all its respondents (ESTIMATORS (a), Kish)."""
+    """Kish figures of a unit over all its respondents (docs/ESTIMATORS.md (a), Kish)."""
 
     design: str
     unit: str

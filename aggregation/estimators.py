@@ -1,4 +1,4 @@
-"""Closed-form estimator formulas of ESTIMATORS.md, vectorised over many domain × item cells.
+"""Closed-form estimator formulas of docs/ESTIMATORS.md, vectorised over many domain × item cells.
 
 Every function returns plain float arrays with ``nan`` where a value is undefined, together
 with an object array of reasons (``None`` where the value is defined). The result rows turn
@@ -29,7 +29,7 @@ def t_quantile(level: float, df: np.ndarray | int) -> np.ndarray:
 
 
 def t_interval(estimate, se, df, level: float):
-    """``estimate ± t((1+level)/2, df) · se`` (ESTIMATORS (a), ``confint(df = degf)``).
+    """``estimate ± t((1+level)/2, df) · se`` (docs/ESTIMATORS.md (a), ``confint(df = degf)``).
 
     Returns
     -------
@@ -44,7 +44,7 @@ def t_interval(estimate, se, df, level: float):
 
 
 def design_effect(var, n, sum_w, ss_w, all_equal):
-    """Design effect ``deff = V / V_srs`` and ``n_eff = n_D / deff`` (ESTIMATORS (a)).
+    """Design effect ``deff = V / V_srs`` and ``n_eff = n_D / deff`` (docs/ESTIMATORS.md (a)).
 
     ``S²_w = n_D/(n_D − 1) · ss_w / N_D``, ``V_srs = (1 − n_D/N_D) · S²_w / n_D`` with
     ``ss_w = Σ d_k w_k (y_k − ybar_D)²``; as ``svymean(deff = TRUE)``.
@@ -89,7 +89,7 @@ def kish(n, sum_w, sum_w2):
 
 
 def logit_interval(p, se, df: int, level: float, at_bound):
-    """Logit interval ``expit(logit(p) ± t(df) · SE / (p(1 − p)))`` (ESTIMATORS (c)).
+    """Logit interval ``expit(logit(p) ± t(df) · SE / (p(1 − p)))`` (docs/ESTIMATORS.md (c)).
 
     ``at_bound`` marks p = 0 or 1 (decided from counts, not float equality): null there.
     """
@@ -108,7 +108,7 @@ def logit_interval(p, se, df: int, level: float, at_bound):
 
 
 def korn_graubard(p, se, nrow, degf, level: float, at_bound):
-    """Korn–Graubard (``svyciprop(method = "beta")``) interval (ESTIMATORS (c)).
+    """Korn–Graubard (``svyciprop(method = "beta")``) interval (docs/ESTIMATORS.md (c)).
 
     ``n_eff = p(1 − p)/SE² · (t(nrow − 1) / t(degf))²``; the interval is
     ``[qbeta(α/2, n_eff p, n_eff (1 − p) + 1), qbeta(1 − α/2, n_eff p + 1, n_eff (1 − p))]``.
@@ -142,7 +142,7 @@ def korn_graubard(p, se, nrow, degf, level: float, at_bound):
 
 
 def unweighted_t(n, sum_y, sum_y2, level: float):
-    """Mean, sd (n − 1), ``SE = sd/√n`` and ``t.test`` interval (ESTIMATORS (d)).
+    """Mean, sd (n − 1), ``SE = sd/√n`` and ``t.test`` interval (docs/ESTIMATORS.md (d)).
 
     Returns
     -------

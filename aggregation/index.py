@@ -63,7 +63,7 @@ def compute_index(
 
     ``index(u) = (Σ appraised self + Σ survey points + bonus − penalty) / Σ max × 100``;
     its SE comes from the summed linearised scores of the unit's survey points through
-    the PSU formula (ESTIMATORS.md (a), (e)); CIs are ``± t(0.975, df)·SE`` with the df
+    the PSU formula (docs/ESTIMATORS.md (a), (e)); CIs are ``± t(0.975, df)·SE`` with the df
     of the whole design. Ranks and rank intervals are within each unit kind
     (:func:`aggregation.ranking.rank_intervals`, ``draws`` draws from ``seed``).
 

@@ -16,7 +16,7 @@ from aggregation.inputs import IndexInputError, Scale, Subcriterion
 class PsuFrame:
     """A design and its reduction to PSUs.
 
-    Every variance of the index goes through the PSU formula of ESTIMATORS.md (a),
+    Every variance of the index goes through the PSU formula of docs/ESTIMATORS.md (a),
     which only needs the per-PSU totals ``z_hi`` of the linearised scores. Carrying those
     totals (shape (n_psu,)) instead of respondent scores keeps memory small and lets
     totals computed elsewhere (e.g. per chunk of responses) be added and used as they are.
@@ -37,7 +37,7 @@ class PsuFrame:
         return np.bincount(self.design.psu, weights=z, minlength=self.design.n_psu)
 
     def variance(self, z_hi: np.ndarray) -> np.ndarray:
-        """PSU formula of ESTIMATORS.md (a) on totals, shape (n_psu,) or (n_psu, k)."""
+        """PSU formula of docs/ESTIMATORS.md (a) on totals, shape (n_psu,) or (n_psu, k)."""
         return psu_variance(self.psu_design, z_hi)
 
 
@@ -87,7 +87,7 @@ class GroupEstimate:
 
 
 def group_estimate(frame: PsuFrame, score: np.ndarray, in_domain: np.ndarray) -> GroupEstimate:
-    """Weighted domain mean of ``score`` (ESTIMATORS.md (a)) over ``in_domain`` & answered."""
+    """Weighted domain mean of ``score`` (docs/ESTIMATORS.md (a)) over ``in_domain`` & answered."""
     d = in_domain & ~np.isnan(score)
     if not d.any():
         return GroupEstimate(n=0, mean=None, se=None, z_hi=np.zeros(frame.design.n_psu))
@@ -121,7 +121,7 @@ def combine_groups(
     (flag ``group_missing``); a group with fewer valid respondents than
     ``min_respondents`` is flagged ``few_respondents``. The variance is that of the
     linear combination: the same weights applied to the groups' z totals, through the
-    PSU formula (ESTIMATORS.md (e)), which keeps any covariance between groups.
+    PSU formula (docs/ESTIMATORS.md (e)), which keeps any covariance between groups.
 
     Raises
     ------

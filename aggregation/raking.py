@@ -2,7 +2,7 @@
 
 Raked weights are ``w_k = base_k · g(c_k)`` where ``c_k`` is k's joint cell of all margin
 variables, so IPF runs on the table of base-weight sums per joint cell, and every chunk of
-rows can recompute its raked weights from ``g`` (ESTIMATORS (b)).
+rows can recompute its raked weights from ``g`` (docs/ESTIMATORS.md (b)).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Margin:
 
 @dataclass(frozen=True)
 class RakingFit:
-    """Converged raking factors (ESTIMATORS (b)).
+    """Converged raking factors (docs/ESTIMATORS.md (b)).
 
     Attributes
     ----------
@@ -129,7 +129,7 @@ def fit_raking(
     maxit: int = 100,
     epsilon: float = 1e-12,
 ) -> RakingFit:
-    """Iterative proportional fitting on the joint table (ESTIMATORS (b), R ``rake()``).
+    """Iterative proportional fitting on the joint table (docs/ESTIMATORS.md (b), R ``rake()``).
 
     One iteration post-stratifies to each margin in turn; stop when the joint weighted
     table moves by less than ``epsilon · Σ base`` from the previous iteration.
@@ -215,7 +215,7 @@ def rake_cell_correction(
 
 
 def rake_scores(z: np.ndarray, base: np.ndarray, cell: np.ndarray, fit: RakingFit) -> np.ndarray:
-    """Respondent scores after R ``rake()``'s sweeps, row by row (ESTIMATORS (b)).
+    """Respondent scores after R ``rake()``'s sweeps, row by row (docs/ESTIMATORS.md (b)).
 
     Parameters
     ----------

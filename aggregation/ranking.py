@@ -34,8 +34,8 @@ def competition_ranks(values: np.ndarray, tol: float = TIE_TOL) -> np.ndarray:
 def index_covariance(frame: PsuFrame, z_hi: np.ndarray) -> np.ndarray:
     """Covariance matrix of k estimates from their PSU totals ``z_hi`` (n_psu, k).
 
-    The PSU formula of ESTIMATORS.md (a) is a quadratic form ``V(z)``, so by
-    polarisation ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (ESTIMATORS.md (e):
+    The PSU formula of docs/ESTIMATORS.md (a) is a quadratic form ``V(z)``, so by
+    polarisation ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (docs/ESTIMATORS.md (e):
     variance of a sum = formula applied to the summed scores). Units whose respondents
     share PSUs get their covariance; otherwise it is zero.
     """

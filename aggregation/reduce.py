@@ -1,4 +1,4 @@
-"""Reduce merged sufficient statistics to the estimates of ESTIMATORS.md (a)–(d)."""
+"""Reduce merged sufficient statistics to the estimates of docs/ESTIMATORS.md (a)–(d)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aggregation import estimates as R
 from aggregation import estimators as E
 from aggregation.design import psu_variance_from_totals
 from aggregation.raking import RakingFit, rake_cell_correction
+from aggregation.stages import consolidate, second_stage_variance, ssu_squares
 from aggregation.sufficient import Layout, PartialSums
 
 _EXTREME = {"y_min": np.min, "y_max": np.max}
@@ -46,7 +47,7 @@ def reduce_sums(
     sums : PartialSums
         Merged over all chunks; for a raked design mapped with ``raking.factor``.
     raking : RakingFit, optional
-        Adds R ``rake()``'s variance correction (ESTIMATORS (b)).
+        Adds R ``rake()``'s variance correction (docs/ESTIMATORS.md (b)).
     level : float
         Confidence level of every interval.
     units, items : sequence of str, optional
@@ -95,12 +96,19 @@ def _with_all(sums: PartialSums) -> dict[str, np.ndarray]:
 def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
     mean, z_mean = _ratio_scores(s["swy"], s["sw"])
     prop, z_prop = _ratio_scores(s["sws"], s["sw"])
+    phi_mean = phi_prop = None
     if raking is not None:
-        z_mean = z_mean - _rake_correction(raking, s, mean, s["cell_y"])
-        z_prop = z_prop - _rake_correction(raking, s, prop, s["cell_sat"])
-    mean, z_mean = _exact_if_constant(mean, z_mean, _constant_answer(s))
-    prop, z_prop = _exact_if_constant(prop, z_prop, _constant_share(s))
-    return _Fitted(mean, prop, z_mean, z_prop, _variance(layout, z_mean), _variance(layout, z_prop))
+        phi_mean = _rake_phi(raking, s, mean, s["cell_y"])
+        phi_prop = _rake_phi(raking, s, prop, s["cell_sat"])
+        z_mean = z_mean - _psu_correction(s, phi_mean)
+        z_prop = z_prop - _psu_correction(s, phi_prop)
+    fixed_mean, fixed_prop = _constant_answer(s), _constant_share(s)
+    mean, z_mean = _exact_if_constant(mean, z_mean, fixed_mean)
+    prop, z_prop = _exact_if_constant(prop, z_prop, fixed_prop)
+    pairs = consolidate(s, layout.n_ssu) if layout.second_stage else None
+    var_mean = _variance(layout, s, pairs, z_mean, "ssu_swy", mean, phi_mean, fixed_mean)
+    var_prop = _variance(layout, s, pairs, z_prop, "ssu_sws", prop, phi_prop, fixed_prop)
+    return _Fitted(mean, prop, z_mean, z_prop, var_mean, var_prop)
 
 
 def _constant_answer(s: dict) -> np.ndarray:
@@ -133,19 +141,32 @@ def _ratio_scores(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndar
     return est, z
 
 
-def _rake_correction(fit: RakingFit, s: dict, est: np.ndarray, cell_sum: np.ndarray):
-    """PSU totals of ``base_k Φ(c_k)``, the part R's rake() sweeps remove (ESTIMATORS (b))."""
+def _rake_phi(fit: RakingFit, s: dict, est: np.ndarray, cell_sum: np.ndarray) -> np.ndarray:
+    """``Φ`` per (item, domain, cell): row k's score loses ``base_k Φ(c_k)`` (ESTIMATORS (b))."""
     total = s["sw"].sum(axis=-1)
     safe = np.where(total > 0, total, 1.0)[..., None]
     cell_scores = (cell_sum - np.nan_to_num(est)[..., None] * s["cell_n"]) / safe
     shape = cell_scores.shape
     phi = rake_cell_correction(fit, s["cell_rows"], cell_scores.reshape(-1, shape[-1]))
-    return (s["psu_cell_base"] @ phi.T).T.reshape(shape[:-1] + (-1,))
+    return phi.reshape(shape[:-1] + (-1,))
 
 
-def _variance(layout: Layout, z: np.ndarray) -> np.ndarray:
+def _psu_correction(s: dict, phi: np.ndarray) -> np.ndarray:
+    """PSU totals of ``base_k Φ(c_k)``, shape (I, U+1, P)."""
+    return np.einsum("pc,iuc->iup", s["psu_cell_base"], phi)
+
+
+def _variance(layout: Layout, s: dict, pairs, z, num: str, est, phi, fixed) -> np.ndarray:
+    """R ``svyrecvar``: stage 1 with its fpc, plus stage 2 when stage 1 has an fpc."""
     flat = z.reshape(-1, z.shape[-1]).T
-    return psu_variance_from_totals(flat, layout.psu_stratum).reshape(z.shape[:-1])
+    var = psu_variance_from_totals(flat, layout.psu_stratum, layout.psu_fraction)
+    if layout.second_stage:
+        q = ssu_squares(layout, s, pairs, num, est, phi, ~np.isnan(fixed))
+        q_flat = q.reshape(-1, q.shape[-1]).T
+        m = np.bincount(layout.ssu_psu, minlength=layout.n_psu)
+        var = var + second_stage_variance(flat, q_flat, m, layout.psu_fraction,
+                                          layout.ssu_fraction)  # fmt: skip
+    return var.reshape(z.shape[:-1])
 
 
 def _opt(x) -> float | None:
@@ -161,6 +182,7 @@ def _mean_rows(design, df, level, s, fit: _Fitted, items, units) -> list[R.MeanR
     equal = (s["y_min"] == s["y_max"]).ravel()
     deff, n_eff, deff_why = E.design_effect(var, n, sum_w, ss_w, equal)
     kish_deff, _ = E.kish(n, sum_w, s["sw2"].ravel())
+    se_why = _se_noise(mean, se)
     rows = []
     for k, (item, unit) in enumerate((i, u) for i in items for u in units):
         empty = n[k] == 0
@@ -168,8 +190,19 @@ def _mean_rows(design, df, level, s, fit: _Fitted, items, units) -> list[R.MeanR
             design, item, unit, int(n[k]), _opt(mean[k]), None if empty else float(se[k]),
             _opt(low[k]), _opt(high[k]), df, _opt(deff[k]), _opt(n_eff[k]), float(sum_w[k]),
             _opt(kish_deff[k]), R.NO_ANSWERS if empty else None, ci_why[k], deff_why[k],
+            se_why[k],
         ))  # fmt: skip
     return rows
+
+
+def _se_noise(est: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """Reason where ``0 < SE < 1e-8 |estimate|``: rounding noise (docs/ESTIMATORS.md (g)).
+
+    An exact 0 (every answer equal) is not noise: it has its own reasons.
+    """
+    with np.errstate(invalid="ignore"):
+        noise = (se > 0) & (se < R.SE_NOISE_RATIO * np.abs(est))
+    return E.reasons(est.shape[0], [(noise, R.SE_ROUNDING)])
 
 
 def _unit_degf(layout: Layout, rows: np.ndarray) -> np.ndarray:
@@ -195,13 +228,14 @@ def _prop_rows(layout, design, df, level, s, fit: _Fitted, items, units) -> list
     lo, hi, why = E.logit_interval(p, se, df, level, bound)
     b_lo, b_hi, b_neff, b_why = E.korn_graubard(p, se, nrow, degf, level, bound)
     note = None if design == "base" else R.RAKED_NROW
+    se_why = _se_noise(p, se)
     rows = []
     for k, (item, unit) in enumerate((i, u) for i in items for u in units[:n_units]):
         empty = n[k] == 0
         rows.append(R.ProportionRow(
             design, item, unit, int(n[k]), _opt(p[k]), None if empty else float(se[k]),
             _opt(lo[k]), _opt(hi[k]), df, _opt(b_lo[k]), _opt(b_hi[k]), int(nrow[k]),
-            int(degf[k]), _opt(b_neff[k]), why[k], b_why[k], note,
+            int(degf[k]), _opt(b_neff[k]), why[k], b_why[k], note, se_why[k],
         ))  # fmt: skip
     return rows
 

@@ -1,8 +1,11 @@
 """Mergeable sufficient statistics: map a chunk of responses to partial sums, merge them.
 
-Every estimate of ESTIMATORS (a)–(d) is a function of sums per (item, unit, PSU) and per
+Every estimate of docs/ESTIMATORS.md (a)–(d) is a function of sums per (item, unit, PSU) and per
 (item, unit, raking cell), so chunks can be mapped in any process and merged by addition
-(min/max for the spread check). Raking needs one global pass first: map
+(min/max for the spread check). A two-stage design with a stage-1 fpc adds sums per
+(item, unit, SSU), kept sparse as (key, value) pairs that merge by concatenation; the
+reduce adds equal keys, so an SSU split over chunks is summed before it is squared
+(docs/ESTIMATORS.md (f)). Raking needs one global pass first: map
 :func:`map_cell_totals`, merge, :func:`aggregation.raking.fit_raking`, then map
 :func:`map_chunk` with the fitted cell factors.
 """
@@ -31,7 +34,9 @@ class Layout:
     n_cells : int
         Joint raking cells (1 without raking).
     satisfied_min : float
-        An answer ``>=`` this counts as satisfied (ESTIMATORS (c)).
+        An answer ``>=`` this counts as satisfied (docs/ESTIMATORS.md (c)).
+    psu_fraction, ssu_psu, ssu_fraction : ndarray, optional
+        The finite-population and stage-2 fields of :class:`aggregation.design.Design`.
     """
 
     n_units: int
@@ -39,10 +44,22 @@ class Layout:
     psu_stratum: np.ndarray
     n_cells: int = 1
     satisfied_min: float = 4.0
+    psu_fraction: np.ndarray | None = None
+    ssu_psu: np.ndarray | None = None
+    ssu_fraction: np.ndarray | None = None
 
     @property
     def n_psu(self) -> int:
         return int(self.psu_stratum.shape[0])
+
+    @property
+    def n_ssu(self) -> int:
+        return 0 if self.ssu_psu is None else int(self.ssu_psu.shape[0])
+
+    @property
+    def second_stage(self) -> bool:
+        """R adds stage-2 variance only when stage 1 has an fpc (``svyrecvar``)."""
+        return self.ssu_psu is not None and self.psu_fraction is not None
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,8 @@ class Chunk:
         Item values, nan where not answered.
     cell : ndarray of int, shape (m,), optional
         Joint raking cell.
+    ssu : ndarray of int, shape (m,), optional
+        Global SSU code (two-stage designs).
     """
 
     unit: np.ndarray
@@ -65,11 +84,15 @@ class Chunk:
     weight: np.ndarray
     answers: np.ndarray
     cell: np.ndarray | None = None
+    ssu: np.ndarray | None = None
 
     def take(self, rows: slice | np.ndarray) -> Chunk:
         """The sub-chunk of ``rows``."""
         cell = None if self.cell is None else self.cell[rows]
-        return Chunk(self.unit[rows], self.psu[rows], self.weight[rows], self.answers[rows], cell)
+        ssu = None if self.ssu is None else self.ssu[rows]
+        return Chunk(
+            self.unit[rows], self.psu[rows], self.weight[rows], self.answers[rows], cell, ssu
+        )
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,10 @@ class PartialSums:
     ``y_min, y_max`` (I, U): extreme answers (±inf where none).
     ``cell_rows`` (C,): respondents; ``psu_cell_base`` (P, C): Σ base weight.
     ``cell_n, cell_y, cell_sat`` (I, U, C): Σ d, Σ d y, Σ d sat.
+    Two-stage designs with a stage-1 fpc (else empty, ``K = L = 0``): ``ssu_key`` (K,)
+    ``unit · S + ssu`` with ``ssu_sw, ssu_swy, ssu_sws`` (I, K) its Σ d w, Σ d w y,
+    Σ d w sat; ``ssu_cell_key`` (L,) ``ssu · C + cell`` with ``ssu_cell_base`` (L,)
+    Σ base weight. Keys may repeat; they merge by concatenation.
     """
 
     sw: np.ndarray
@@ -106,12 +133,21 @@ class PartialSums:
     cell_n: np.ndarray
     cell_y: np.ndarray
     cell_sat: np.ndarray
+    ssu_key: np.ndarray
+    ssu_sw: np.ndarray
+    ssu_swy: np.ndarray
+    ssu_sws: np.ndarray
+    ssu_cell_key: np.ndarray
+    ssu_cell_base: np.ndarray
 
     def merge(self, other: PartialSums) -> PartialSums:
         """Sums over the union of both chunks' responses."""
         out = {}
         for f in fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
+            if f.name.startswith("ssu_"):
+                out[f.name] = np.concatenate([a, b], axis=-1)
+                continue
             op = {"y_min": np.minimum, "y_max": np.maximum}.get(f.name, np.add)
             out[f.name] = op(a, b)
         return PartialSums(**out)
@@ -178,8 +214,35 @@ def map_chunk(layout: Layout, chunk: Chunk, cell_factor: np.ndarray | None = Non
         unit_w2=np.bincount(chunk.unit, w * w, u),
         cell_rows=np.bincount(cell, minlength=c).astype(float),
         psu_cell_base=np.bincount(chunk.psu * c + cell, chunk.weight, p * c).reshape(p, c),
+        **_ssu_sums(layout, chunk, cell, w),
         **stacked,
     )
+
+
+def _ssu_sums(layout: Layout, chunk: Chunk, cell: np.ndarray, w: np.ndarray) -> dict:
+    """Sparse sums per (unit, SSU) and (SSU, cell) for the stage-2 variance."""
+    i = layout.n_items
+    if not layout.second_stage:
+        empty = np.zeros(0, np.int64)
+        return {"ssu_key": empty, "ssu_sw": np.zeros((i, 0)), "ssu_swy": np.zeros((i, 0)),
+                "ssu_sws": np.zeros((i, 0)), "ssu_cell_key": empty,
+                "ssu_cell_base": np.zeros(0)}  # fmt: skip
+    if chunk.ssu is None:
+        raise DesignError("a two-stage design needs the SSU of every respondent")
+    key, inv = np.unique(chunk.unit * layout.n_ssu + chunk.ssu, return_inverse=True)
+    y = chunk.answers
+    d = y == y
+    wd = np.where(d, w[:, None], 0.0)
+    y0 = np.where(d, y, 0.0)
+    k = key.shape[0]
+    out = {"ssu_key": key}
+    for name, v in (("ssu_sw", wd), ("ssu_swy", wd * y0),
+                    ("ssu_sws", wd * (y0 >= layout.satisfied_min))):  # fmt: skip
+        out[name] = np.stack([np.bincount(inv, v[:, j], k) for j in range(i)]).reshape(i, k)
+    cell_key, cinv = np.unique(chunk.ssu * layout.n_cells + cell, return_inverse=True)
+    out["ssu_cell_key"] = cell_key
+    out["ssu_cell_base"] = np.bincount(cinv, chunk.weight, cell_key.shape[0])
+    return out
 
 
 def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int) -> dict[str, np.ndarray]:
@@ -223,6 +286,7 @@ def _check_chunk(layout: Layout, chunk: Chunk) -> None:
         ("unit", chunk.unit, layout.n_units),
         ("psu", chunk.psu, layout.n_psu),
         ("cell", chunk.cell, layout.n_cells),
+        ("ssu", chunk.ssu, layout.n_ssu),
     ):
         if codes is not None and m and (codes.min() < 0 or codes.max() >= size):
             raise DesignError(f"{name} codes must lie in 0..{size - 1}")

@@ -2,7 +2,7 @@
 
 Every survey figure of the index is a design-weighted domain mean of respondent scores
 (DOMAIN.md), and its linearised scores only enter the variance through their PSU totals
-(ESTIMATORS.md (a), (e)). Both follow from three sums per key
+(docs/ESTIMATORS.md (a), (e)). Both follow from three sums per key
 (criteria set, sub-criterion, unit, group, stratum, PSU) over the respondents with a
 valid score: ``Σ w``, ``Σ w·y`` and their number:
 
@@ -31,7 +31,7 @@ class IndexSums:
     """Sums per key (``keys[name]`` are str arrays of length k) and the PSUs seen.
 
     ``psus`` (shape (p, 2): stratum, PSU) lists every PSU with a response, valid or not:
-    the design's df and the PSU formula count them all (ESTIMATORS.md notation).
+    the design's df and the PSU formula count them all (docs/ESTIMATORS.md notation).
     ``strata``/``stratum_n`` count the responses per stratum, from which frame weights
     (population / responses in the stratum) follow once all chunks are merged.
     """
@@ -305,7 +305,7 @@ class SurveyEstimates:
         return self.frame.design.n_psu
 
     def group(self, set_code: str, sub: str, unit: str, group: str):
-        """``m(u,s,g)`` (ESTIMATORS.md (a) from the sums); ``n == 0`` where no valid answer."""
+        """``m(u,s,g)`` (docs/ESTIMATORS.md (a) from the sums); ``n == 0`` where no valid answer."""
         from aggregation.points import GroupEstimate
 
         rows = self._rows.get((set_code, sub, unit, group))

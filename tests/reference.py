@@ -7,7 +7,7 @@ from pathlib import Path
 
 REFERENCE_DIR = Path(__file__).parent / "data" / "reference"
 ITEMS = [f"q{i}" for i in range(1, 9)]
-#: R's raw svyciprop output is noise at p = 0 or 1 (ESTIMATORS (c)); only the closed form
+#: R's raw svyciprop output is noise at p = 0 or 1 (docs/ESTIMATORS.md (c)); only the closed form
 #: logit_low/logit_high is compared.
 R_ONLY_FIELDS = {"svyciprop_logit_p", "svyciprop_logit_low", "svyciprop_logit_high",
                  "svyciprop_logit_agrees"}  # fmt: skip

@@ -61,7 +61,7 @@ def methodology(
     seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS, raking: dict | None = None
 ) -> dict:
     out = {
-        "estimator": "R survey linearisation (ESTIMATORS.md a, e)",
+        "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
         "level": 0.95,
         "rank_interval": "simulation",
         "seed": seed,

@@ -15,6 +15,7 @@ from pyarrow import csv as pacsv
 
 from aggregation.design import DesignError, make_design
 from aggregation.domains import RakingSpec, estimate_domains
+from aggregation.estimates import ALL
 from survey_app.cli.common import write_json
 
 _NULLS = ["", "NA"]
@@ -28,12 +29,15 @@ class _Columns:
     strata: str | None
     psu: str | None
     rake: list[str]
+    ssu: str | None = None
+    fpc: str | None = None
+    fpc2: str | None = None
 
     def labels(self) -> list[str]:
-        return [c for c in (self.by, self.strata, self.psu, *self.rake) if c]
+        return [c for c in (self.by, self.strata, self.psu, self.ssu, *self.rake) if c]
 
     def numbers(self) -> list[str]:
-        return self.items + ([self.weight] if self.weight else [])
+        return self.items + [c for c in (self.weight, self.fpc, self.fpc2) if c]
 
 
 @click.command()
@@ -43,6 +47,10 @@ class _Columns:
 @click.option("--weight", help="Base-weight column (default: every weight is 1).")
 @click.option("--strata", help="Stratum column (default: one stratum).")
 @click.option("--psu", help="PSU column, nested in strata (default: each response is a PSU).")
+@click.option("--ssu", help="Stage-2 unit column, nested in the PSU (R: ids = ~psu + ssu).")
+@click.option("--fpc", help="Stage-1 fpc column: PSUs in the stratum (people when each "
+              "response is its own PSU) if > 1, else the sampling fraction.")  # fmt: skip
+@click.option("--fpc2", help="Stage-2 fpc column: SSUs in the PSU if > 1, else the fraction.")
 @click.option("--rake", help="Comma-separated raking variables, e.g. sex,age_band.")
 @click.option("--margins", type=click.Path(exists=True, dir_okay=False),
               help="Population margins CSV: variable,level,count.")  # fmt: skip
@@ -52,20 +60,32 @@ class _Columns:
               default=0.95, show_default=True, help="Confidence level.")  # fmt: skip
 @click.option("--json", "json_out", required=True, help="Output file, or - for stdout.")
 @click.option("--timings", is_flag=True, help="Report read and compute seconds in meta.")
-def estimate(responses, items, by, weight, strata, psu, rake, margins, satisfied_min, level,
-             json_out, timings) -> None:  # fmt: skip
-    """Means, proportions satisfied, unweighted and Kish figures per unit, with SEs and CIs."""
+def estimate(responses, items, by, weight, strata, psu, ssu, fpc, fpc2, rake, margins,
+             satisfied_min, level, json_out, timings) -> None:  # fmt: skip
+    """Means, proportions satisfied, unweighted and Kish figures per unit, with SEs and CIs.
+
+    Designs are R's svydesign(ids = ~psu + ssu, strata, weights, fpc = ~fpc + fpc2,
+    nest = TRUE); variances are svyrecvar's (docs/ESTIMATORS.md).
+    """
     started = time.perf_counter()
-    cols = _Columns(_split(items, "--items"), by, weight, strata, psu, _split(rake, "--rake"))
+    cols = _Columns(_split(items, "--items"), by, weight, strata, psu, _split(rake, "--rake"),
+                    ssu, fpc, fpc2)  # fmt: skip
+    _check_stages(cols)
     if bool(cols.rake) != bool(margins):
         raise click.ClickException("--rake and --margins go together")
-    data = _columns_as_arrays(_read(responses, cols), cols)
+    table = _read(responses, cols)
+    _check_finite(responses, table, cols.numbers())
+    _check_reserved(responses, table, cols.by)
+    data = _columns_as_arrays(table, cols)
     targets = _read_margins(margins, cols.rake) if margins else None
     read_s = time.perf_counter() - started
     try:
         result = _compute(data, cols, targets, satisfied_min, level)
     except DesignError as exc:
-        raise click.ClickException(str(exc)) from None
+        column = {"fpc": cols.fpc, "fpc2": cols.fpc2}.get(exc.field or "")
+        if exc.row is None or column is None:
+            raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_bad_cell(responses, exc.row, column, f"— {exc}")) from None
     compute_s = time.perf_counter() - started - read_s
     if result.raking is not None and not result.raking.converged:
         click.echo(f"warning: raking did not converge in {result.raking.iterations} iterations",
@@ -75,6 +95,18 @@ def estimate(responses, items, by, weight, strata, psu, rake, margins, satisfied
         total = time.perf_counter() - started
         payload["meta"]["timings"] = {"read_s": read_s, "compute_s": compute_s, "total_s": total}
     write_json(payload, json_out)
+
+
+def _check_stages(cols: _Columns) -> None:
+    """Stage options that R's svydesign would refuse or could not express."""
+    if cols.ssu and not cols.psu:
+        raise click.ClickException("--ssu needs --psu (the SSU is nested in the PSU)")
+    if cols.fpc2 and not (cols.ssu and cols.fpc):
+        raise click.ClickException("--fpc2 needs --ssu and --fpc")
+    if cols.ssu and cols.fpc and not cols.fpc2:
+        raise click.ClickException(
+            "--ssu with --fpc needs --fpc2 (as R's svydesign: one fpc per stage)"
+        )
 
 
 def _split(value: str | None, option: str) -> list[str]:
@@ -106,6 +138,39 @@ def _read(path: str, cols: _Columns) -> pa.Table:
         raise click.ClickException(_arrow_reason(path, header, str(exc))) from None
 
 
+def _check_finite(path: str, table: pa.Table, names: list[str]) -> None:
+    """Refuse inf, -inf, 1e400 (read as inf) and NaN; NA and empty cells are not answered."""
+    for name in dict.fromkeys(names):
+        column = table.column(name)
+        bad = pc.fill_null(pc.or_(pc.is_nan(column), pc.is_inf(column)), False)
+        if pc.any(bad).as_py():
+            row = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+            problem = "is not a finite number (NA or an empty cell means not answered)"
+            raise click.ClickException(_bad_cell(path, row, name, problem))
+
+
+def _check_reserved(path: str, table: pa.Table, by: str) -> None:
+    """``_ALL_`` names the whole sample in the output; a unit cannot take that name."""
+    hits = pc.equal(table.column(by), ALL)
+    if pc.any(pc.fill_null(hits, False)).as_py():
+        row = int(np.flatnonzero(pc.fill_null(hits, False).to_numpy(zero_copy_only=False))[0])
+        problem = "is reserved for the whole sample and cannot name a unit"
+        raise click.ClickException(_bad_cell(path, row, by, problem))
+
+
+def _bad_cell(path: str, row: int, name: str, problem: str) -> str:
+    """``FILE, line L, column C (NAME): 'text' problem``, with the cell as written."""
+    header = _header(path)
+    col = header.index(name)
+    text = None
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for i, cells in enumerate(csv.reader(fh)):
+            if i == row + 1:
+                text = cells[col] if col < len(cells) else ""
+                break
+    return f"{path}, line {row + 2}, column {col + 1} ({name}): {text!r} {problem}"
+
+
 def _header(path: str) -> list[str]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         row = next(csv.reader(fh), None)
@@ -124,8 +189,11 @@ def _arrow_reason(path: str, header: list[str], message: str) -> str:
     return f"{path}: cannot read the file ({message.splitlines()[0]})"
 
 
-def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of a label column (sorted labels) and the labels; empty cells refused."""
+def _codes(table: pa.Table, name: str, labelled: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a label column (sorted labels) and the labels; empty cells refused.
+
+    ``labelled=False`` skips the list of labels (design columns: only codes are needed).
+    """
     column = table.column(name).combine_chunks()
     if column.null_count:
         first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
@@ -133,12 +201,13 @@ def _codes(table: pa.Table, name: str) -> tuple[np.ndarray, list[str]]:
             f"column {name!r} is empty in {column.null_count} row(s) (first at line {first + 2})"
         )
     encoded = pc.dictionary_encode(column)
-    labels = encoded.dictionary.to_pylist()
-    order = np.argsort(np.array(labels, dtype=object))
-    rank = np.empty(len(labels), dtype=np.int64)
-    rank[order] = np.arange(len(labels))
+    # Arrow sorts UTF-8 bytes, which is code point order: the order of sorted(labels).
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(order.shape[0], dtype=np.int64)
+    rank[order] = np.arange(order.shape[0])
     idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return rank[idx], [labels[i] for i in order]
+    labels = encoded.dictionary.take(order).to_pylist() if labelled else []
+    return rank[idx], labels
 
 
 def _numbers(table: pa.Table, name: str, out: np.ndarray | None = None) -> np.ndarray:
@@ -178,13 +247,18 @@ def _columns_as_arrays(table: pa.Table, cols: _Columns) -> dict:
     n = table.num_rows
     if n == 0:
         raise click.ClickException("the responses file has no rows")
-    data = {"n": n, "unit": _codes(table, cols.by), "weights": None, "strata": None, "psu": None}
+    data = {"n": n, "unit": _codes(table, cols.by), "weights": None, "strata": None, "psu": None,
+            "ssu": None, "fpc": None, "fpc2": None}  # fmt: skip
     if cols.weight:
         data["weights"] = _numbers(table, cols.weight)
         _check_weights(data["weights"], cols.weight)
-    for key in ("strata", "psu"):
+    for key in ("fpc", "fpc2"):
         if getattr(cols, key):
-            data[key] = _codes(table, getattr(cols, key))[0]
+            data[key] = _numbers(table, getattr(cols, key))
+            _check_fpc(data[key], getattr(cols, key))
+    for key in ("strata", "psu", "ssu"):
+        if getattr(cols, key):
+            data[key] = _codes(table, getattr(cols, key), labelled=False)[0]
     # Column-major: the map reads one item at a time.
     data["answers"] = np.empty((n, len(cols.items)), order="F")
     for i, c in enumerate(cols.items):
@@ -194,7 +268,8 @@ def _columns_as_arrays(table: pa.Table, cols: _Columns) -> dict:
 
 
 def _compute(data: dict, cols: _Columns, targets, satisfied_min: float, level: float):
-    design = make_design(data["n"], data["weights"], data["strata"], data["psu"])
+    design = make_design(data["n"], data["weights"], data["strata"], data["psu"],
+                         ssu=data["ssu"], fpc=data["fpc"], fpc2=data["fpc2"])  # fmt: skip
     raking = _raking_spec(data["rake"], cols, targets) if targets else None
     unit, units = data["unit"]
     return estimate_domains(design, unit, data["answers"], units=units, items=cols.items,
@@ -208,6 +283,16 @@ def _check_weights(weights: np.ndarray, name: str) -> None:
         raise click.ClickException(
             f"column {name!r}: {int(bad.sum())} weight(s) are missing, zero or negative "
             f"(first at line {first + 2}: {weights[first]})"
+        )
+
+
+def _check_fpc(values: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise click.ClickException(
+            f"column {name!r}: {int(bad.sum())} fpc value(s) are missing, zero or negative "
+            f"(first at line {first + 2}: {values[first]})"
         )
 
 
@@ -230,6 +315,7 @@ def _meta(result, path: str, cols: _Columns, satisfied_min: float) -> dict:
         "t_quantile": result.t_quantile, "n_rows": result.n_rows,
         "n_units": len(result.kish), "n_strata": result.n_strata, "n_psu": result.n_psu,
         "items": cols.items, "by": cols.by, "weight": cols.weight, "strata": cols.strata,
-        "psu": cols.psu, "satisfied_min": satisfied_min, "raking": raking,
+        "psu": cols.psu, "ssu": cols.ssu, "fpc": cols.fpc, "fpc2": cols.fpc2,
+        "satisfied_min": satisfied_min, "raking": raking,
         "data_file": path,
     }  # fmt: skip

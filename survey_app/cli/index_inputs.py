@@ -14,6 +14,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from aggregation.estimates import ALL
 from aggregation.inputs import (
     Area,
     BonusPenalty,
@@ -104,29 +105,51 @@ def _csv(path, required) -> pd.DataFrame:
     return df.apply(lambda col: col.str.strip())
 
 
+#: Cells that mean "not answered" where a column may be empty (FORMATS.md).
+_NOT_ANSWERED = ("", "NA")
+
+
+def _where(df: pd.DataFrame, row: int, column: str) -> str:
+    """``line L, column C (NAME)`` of a cell (1-based, the header is line 1)."""
+    return f"line {row + 2}, column {df.columns.get_loc(column) + 1} ({column})"
+
+
 def _numbers(path, df: pd.DataFrame, column: str, allow_empty: bool = False) -> np.ndarray:
-    """A column as floats (nan for empty cells where allowed); names the first bad line."""
+    """A column as finite floats (nan for NA/empty cells where allowed); names the bad cell.
+
+    ``inf``, ``-inf``, ``1e400`` (beyond the float range) and ``NaN`` are refused.
+    """
     text = df[column]
-    values = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(float)
-    bad = np.isnan(values) & ((text != "") | (not allow_empty)).to_numpy()
-    bad |= np.isinf(values)
+    empty = text.isin(_NOT_ANSWERED) if allow_empty else text == ""
+    values = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(values) & ~(empty.to_numpy() & allow_empty)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise _fail(path, f"line {i + 2}: {column} is not a number: {text.iloc[i]!r}")
+        raise _fail(path, f"{_where(df, i, column)}: {text.iloc[i]!r} is not a finite number")
     return values
 
 
 def _nonempty(path, df: pd.DataFrame, column: str) -> np.ndarray:
     empty = (df[column] == "").to_numpy()
     if empty.any():
-        raise _fail(path, f"line {int(np.flatnonzero(empty)[0]) + 2}: {column} is empty")
+        raise _fail(path, f"{_where(df, int(np.flatnonzero(empty)[0]), column)}: empty")
     return df[column].to_numpy(dtype=str)
+
+
+def _labels(path, df: pd.DataFrame, column: str) -> np.ndarray:
+    """A non-empty label column in which ``_ALL_`` (the whole sample) is refused."""
+    values = _nonempty(path, df, column)
+    reserved = values == ALL
+    if reserved.any():
+        where = _where(df, int(np.flatnonzero(reserved)[0]), column)
+        raise _fail(path, f"{where}: {ALL} is reserved for the whole sample")
+    return values
 
 
 def load_units(path) -> dict[str, str]:
     """``units.csv`` → unit code → kind."""
     df = _csv(path, ("code", "kind"))
-    codes, kinds = _nonempty(path, df, "code"), _nonempty(path, df, "kind")
+    codes, kinds = _labels(path, df, "code"), _nonempty(path, df, "kind")
     if len(set(codes)) != len(codes):
         raise _fail(path, "a unit code appears twice")
     return dict(zip(codes.tolist(), kinds.tolist(), strict=True))
@@ -143,7 +166,8 @@ def load_responses(path, items) -> Responses:
         else np.zeros((len(df), 0))
     )
     return Responses(
-        **{c: _nonempty(path, df, c) for c in ("unit", "group", "stratum", "psu")},
+        unit=_labels(path, df, "unit"),
+        **{c: _nonempty(path, df, c) for c in ("group", "stratum", "psu")},
         weight=_numbers(path, df, "weight"),
         items=tuple(cols),
         answers=answers,

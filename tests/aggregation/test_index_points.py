@@ -78,7 +78,7 @@ def test_group_below_minimum_size_is_flagged():
 
 
 def test_points_se_of_groups_in_separate_strata_adds_variances():
-    # Groups sit in different strata, so ESTIMATORS (e) reduces to Σ (max α_g)² se_g².
+    # Groups sit in different strata, so docs/ESTIMATORS.md (e) reduces to Σ (max α_g)² se_g².
     row = _row(compute_index(_survey_inputs(), draws=200), "A")
     g = row.groups
     var = (10 * 0.4 * g["leader"].se) ** 2 + (10 * 0.6 * g["official"].se) ** 2

@@ -82,6 +82,12 @@ BAD_CSV = (
         ({"u": ""}, ["--items", "q1"], "column 'unit' is empty in 1 row(s)"),
         ({}, ["--items", "q1", "--rake", "sex"], "--rake and --margins go together"),
         ({}, ["--items", "q1,q1"], "--items names a column twice"),
+        ({"q": "inf"}, ["--items", "q1"], "line 3, column 6 (q1): 'inf' is not a finite number"),
+        ({"q": "-inf"}, ["--items", "q1"], "line 3, column 6 (q1): '-inf' is not a finite"),
+        ({"q": "1e400"}, ["--items", "q1"], "line 3, column 6 (q1): '1e400' is not a finite"),
+        ({"q": "NaN"}, ["--items", "q1"], "line 3, column 6 (q1): 'NaN' is not a finite"),
+        ({"w": "inf"}, ["--items", "q1", "--weight", "w"], "line 4, column 4 (w): 'inf'"),
+        ({"u": "_ALL_"}, ["--items", "q1"], "line 5, column 1 (unit): '_ALL_' is reserved"),
     ],
 )
 def test_bad_input_exits_non_zero_with_one_line(tmp_path, fields, args, message):
@@ -92,6 +98,17 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path, fields, args, message)
     assert result.exit_code != 0
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_na_and_empty_cells_are_not_answered(tmp_path):
+    na = _write(tmp_path, "na.csv", BAD_CSV.format(q="NA", w="1", u="B"))
+    empty = _write(tmp_path, "empty.csv", BAD_CSV.format(q="", w="1", u="B"))
+    outs = []
+    for path in (na, empty):
+        result = invoke(path, "--items", "q1", "--by", "unit", "--json", "-")
+        assert result.exit_code == 0, result.output
+        outs.append(json.loads(result.output)["means"])
+    assert outs[0] == outs[1] and next(r["n"] for r in outs[0] if r["unit"] == "A") == 1
 
 
 @pytest.mark.parametrize(

@@ -143,12 +143,37 @@ def test_missing_response_column_is_a_one_line_error(copy):
 
 def test_non_numeric_weight_is_a_one_line_error(copy):
     _edit(copy, "responses.csv", ",1.800000,", ",heavy,")
-    _fails_with(copy, "responses.csv: line 2: weight is not a number: 'heavy'")
+    _fails_with(copy, "responses.csv: line 2, column 6 (weight): 'heavy' is not a finite number")
 
 
 def test_non_numeric_answer_is_a_one_line_error(copy):
     _edit(copy, "responses.csv", "F,4,1,", "F,four,1,")
-    _fails_with(copy, "responses.csv: line 2: Q01 is not a number: 'four'")
+    _fails_with(copy, "responses.csv: line 2, column 8 (Q01): 'four' is not a finite number")
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "NaN", "Infinity"])
+def test_answer_that_cannot_be_a_number_is_refused_with_line_and_column(copy, value):
+    _edit(copy, "responses.csv", "F,4,1,", f"F,{value},1,")
+    _fails_with(copy, f"responses.csv: line 2, column 8 (Q01): '{value}' is not a finite number")
+
+
+def test_infinite_weight_is_refused(copy):
+    _edit(copy, "responses.csv", ",1.800000,", ",inf,")
+    _fails_with(copy, "responses.csv: line 2, column 6 (weight): 'inf' is not a finite number")
+
+
+def test_unit_named_all_is_refused_as_reserved(copy):
+    _edit(copy, "responses.csv", "8a638100,V11,", "8a638100,_ALL_,")
+    _fails_with(copy, "responses.csv: line 2, column 2 (unit): _ALL_ is reserved")
+
+
+def test_na_answer_is_not_answered_like_an_empty_cell(copy, tmp_path):
+    empty = _run(copy, "--draws", "10")
+    assert empty.exit_code == 0, empty.output
+    _edit(copy, "responses.csv", "F,4,1,,2,", "F,4,1,NA,2,")
+    na = _run(copy, "--draws", "10")
+    assert na.exit_code == 0, na.output
+    assert json.loads(na.output)["units"] == json.loads(empty.output)["units"]
 
 
 def test_unknown_unit_in_self_assessment_is_a_one_line_error(copy):

@@ -1,0 +1,142 @@
+"""Stage-2 variance of R ``svyrecvar`` from mergeable sums (docs/ESTIMATORS.md (f))."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aggregation.design import CERTAINTY
+from aggregation.sufficient import Layout
+
+
+def second_stage_variance(
+    z_i: np.ndarray,
+    q_i: np.ndarray,
+    ssu_count: np.ndarray,
+    psu_fraction: np.ndarray,
+    ssu_fraction: np.ndarray | None = None,
+) -> np.ndarray:
+    """Stage-2 terms of R ``svyrecvar``'s ``multistage``, from mergeable PSU sums.
+
+    Each PSU i of stratum h adds ``f_h · (1 − g_i) · m_i/(m_i − 1) · (Q_i − z_i²/m_i)``
+    where ``Q_i = Σ_j z_ij²`` over its SSUs, ``z_i = Σ_j z_ij``, ``m_i`` its SSUs in the
+    whole sample and ``g_i = m_i/M_i`` (0 without ``fpc2``). This is
+    ``(1 − g_i) m_i/(m_i−1) Σ_j (z_ij − zbar_i)²`` expanded. A PSU with one SSU adds
+    ``f_h (1 − g_i) z_i²`` (``"adjust"``: not centred), one with ``1 − g_i < 1e-7``
+    nothing. Only called when stage 1 has an fpc: without one R adds nothing
+    (docs/ESTIMATORS.md (f)).
+
+    Parameters
+    ----------
+    z_i, q_i : ndarray, shape (n_psu,) or (n_psu, k)
+    ssu_count : ndarray, shape (n_psu,)
+        ``m_i``.
+    psu_fraction : ndarray, shape (n_psu,)
+        ``f_h = n_h/N_h`` of each PSU's stratum.
+    ssu_fraction : ndarray, shape (n_psu,), optional
+        ``g_i``.
+
+    Returns
+    -------
+    ndarray, shape () or (k,)
+    """
+    z, q = np.asarray(z_i, dtype=float), np.asarray(q_i, dtype=float)
+    m = np.asarray(ssu_count, dtype=float)
+    keep = np.ones_like(m) if ssu_fraction is None else 1.0 - ssu_fraction
+    keep = np.where(keep < CERTAINTY, 0.0, keep)
+    lonely = m <= 1
+    safe = np.where(lonely, 2.0, m)
+    shape = (-1,) + (1,) * (z.ndim - 1)
+    spread = np.where(
+        lonely.reshape(shape), z * z, safe.reshape(shape) / (safe - 1).reshape(shape)
+        * np.maximum(q - z * z / safe.reshape(shape), 0.0)
+    )  # fmt: skip
+    return ((psu_fraction * keep).reshape(shape) * spread).sum(axis=0)
+
+
+def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed) -> np.ndarray:
+    """``Q_i = Σ_{j in PSU i} z_ij²`` of every (item, domain) incl. ``_ALL_``, shape (I, U+1, P).
+
+    The SSU total of the scores of docs/ESTIMATORS.md (a) is
+    ``z_ij = (Σ_j d w y − ybar Σ_j d w) / N_D − Σ_c B_jc Φ_c`` where ``B_jc`` is the SSU's
+    base weight in raking cell c and ``Φ`` the raking correction per cell (0 without
+    raking; (b)). With ``a_ij`` the first part,
+    ``Q_i = Σ_j a_ij² − 2 Σ_j a_ij (B_j·Φ) + Φᵀ (Σ_j B_j B_jᵀ) Φ``; the last term runs over
+    every SSU of the PSU, since raking moves scores onto rows outside the domain.
+
+    Parameters
+    ----------
+    layout : Layout
+    s : dict
+        Merged sums with ``_ALL_`` appended (``reduce._with_all``).
+    pairs : dict
+        :func:`consolidate` of the sparse SSU sums.
+    num : str
+        ``"ssu_swy"`` (means) or ``"ssu_sws"`` (proportions).
+    est : ndarray, shape (I, U+1)
+        The estimates.
+    phi : ndarray, shape (I, U+1, C), optional
+        Raking correction per cell.
+    fixed : ndarray of bool, shape (I, U+1)
+        Domains whose scores are exactly zero (no spread).
+    """
+    n_ssu, n_psu, n_units = layout.n_ssu, layout.n_psu, layout.n_units
+    unit, ssu, sw, top = pairs["unit"], pairs["ssu"], pairs["ssu_sw"], pairs[num]
+    total = s["sw"].sum(axis=-1)
+    safe = np.where(total > 0, total, 1.0)
+    a = (top - np.nan_to_num(est)[:, unit] * sw) / safe[:, unit]
+    group = unit * n_psu + layout.ssu_psu[ssu]
+    size = (n_units + 1) * n_psu
+    q = np.stack([np.bincount(group, a_i * a_i, size) for a_i in a])
+    if phi is not None:
+        base = _cell_base(s, n_ssu, layout.n_cells)
+        pair_base = base[ssu]
+        for i in range(a.shape[0]):
+            shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
+            q[i] -= 2 * np.bincount(group, a[i] * shift, size)
+        gram = _gram(base, layout.ssu_psu, n_psu)
+        q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
+    q = q.reshape(a.shape[0], n_units + 1, n_psu)
+    return np.where(fixed[..., None], 0.0, q)
+
+
+def consolidate(s: dict, n_ssu: int) -> dict[str, np.ndarray]:
+    """Sums per distinct (unit, SSU) key, with one ``_ALL_`` row per SSU appended.
+
+    Returns ``unit``, ``ssu`` (K',) and ``ssu_sw``, ``ssu_swy``, ``ssu_sws`` (I, K'):
+    equal keys of different chunks are added here, before anything is squared.
+    """
+    raw = s["ssu_key"]
+    if raw.size < 2 or (raw[1:] > raw[:-1]).all():  # one chunk: keys already distinct
+        key, inv = raw, np.arange(raw.size)
+    else:
+        key, inv = np.unique(raw, return_inverse=True)
+    k = key.shape[0]
+    unit, ssu = key // n_ssu, key % n_ssu
+    n_units = s["rows"].shape[0]
+    out = {
+        "unit": np.concatenate([unit, np.full(n_ssu, n_units)]),
+        "ssu": np.concatenate([ssu, np.arange(n_ssu)]),
+    }
+    distinct = inv.shape[0] == k
+    for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
+        per_key = s[name] if distinct else np.stack([np.bincount(inv, v, k) for v in s[name]])
+        per_key = per_key.reshape(-1, k)
+        whole = np.stack([np.bincount(ssu, v, n_ssu) for v in per_key]).reshape(-1, n_ssu)
+        out[name] = np.hstack([per_key, whole])
+    return out
+
+
+def _cell_base(s: dict, n_ssu: int, n_cells: int) -> np.ndarray:
+    """``B`` (S, C): base weight of every SSU in every raking cell."""
+    flat = np.bincount(s["ssu_cell_key"], s["ssu_cell_base"], n_ssu * n_cells)
+    return flat.reshape(n_ssu, n_cells)
+
+
+def _gram(base: np.ndarray, ssu_psu: np.ndarray, n_psu: int) -> np.ndarray:
+    """``Σ_{j in PSU i} B_j B_jᵀ``, shape (P, C, C)."""
+    c = base.shape[1]
+    out = np.empty((n_psu, c, c))
+    for a in range(c):
+        for b in range(c):
+            out[:, a, b] = np.bincount(ssu_psu, base[:, a] * base[:, b], n_psu)
+    return out
