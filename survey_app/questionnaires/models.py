@@ -38,6 +38,18 @@ class Questionnaire(db.Model):
     source_text: Mapped[str] = mapped_column(Text)
     #: when it was imported
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the introduction shown above the first question (FORMATS.md ``intro``), all
+    #: optional: why the survey is run, who runs it, whom to contact, how answers are kept
+    purpose_vi: Mapped[str | None] = mapped_column(Text)
+    purpose_en: Mapped[str | None] = mapped_column(Text)
+    organisation_vi: Mapped[str | None] = mapped_column(Text)
+    organisation_en: Mapped[str | None] = mapped_column(Text)
+    contact_vi: Mapped[str | None] = mapped_column(Text)
+    contact_en: Mapped[str | None] = mapped_column(Text)
+    anonymity_vi: Mapped[str | None] = mapped_column(Text)
+    anonymity_en: Mapped[str | None] = mapped_column(Text)
+    #: estimated minutes to answer
+    minutes: Mapped[int | None] = mapped_column(Integer)
 
     scales: Mapped[list[Scale]] = relationship(cascade="all, delete-orphan", order_by="Scale.code")
     sections: Mapped[list[Section]] = relationship(

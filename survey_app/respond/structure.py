@@ -18,10 +18,12 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from survey_app.extensions import db
+from survey_app.formats.questionnaire_yaml import INTRO_TEXTS, IntroSpec
 from survey_app.questionnaires.conditions import Condition, holds, parse_condition
 from survey_app.questionnaires.models import Item, Questionnaire, Scale, Section
 
 _LOCK = threading.Lock()
+LANGS = ("vi", "en")
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,26 @@ class FormSpec:
     title_vi: str
     title_en: str
     sections: tuple[FormSection, ...]
+    #: the introduction above the first question (texts left empty are not given)
+    intro: IntroSpec = IntroSpec()
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_vi
 
     def items(self) -> list[FormItem]:
         return [i for s in self.sections for i in s.items]
+
+    @cached_property
+    def numbers(self) -> dict[str, int]:
+        """Question numbers ("Câu 3"), continuous across pages; notes are not numbered.
+        An item hidden by its condition keeps its number, so numbers never shift."""
+        asked = (i for i in self.items() if i.kind != "note")
+        return {item.code: n for n, item in enumerate(asked, start=1)}
+
+    @cached_property
+    def pages(self) -> dict[str, int]:
+        """The page (section index) of each item."""
+        return {i.code: n for n, s in enumerate(self.sections) for i in s.items}
 
     def is_shown(self, item: FormItem, answers: dict[str, int]) -> bool:
         """Whether ``item`` applies, given the answers so far ("don't know" left out)."""
@@ -209,7 +225,9 @@ def _for_group(q: Questionnaire, group: str) -> FormSpec:
         items = tuple(_item(i) for i in sec.items if i.asks(group))
         if items:
             sections.append(FormSection(sec.title_vi, sec.title_en, items))
-    return FormSpec(q.title_vi, q.title_en, tuple(sections))
+    texts = {f"{n}_{lang}": getattr(q, f"{n}_{lang}") or "" for n in INTRO_TEXTS for lang in LANGS}
+    intro = IntroSpec(**texts, minutes=q.minutes)
+    return FormSpec(q.title_vi, q.title_en, tuple(sections), intro)
 
 
 def _item(item: Item) -> FormItem:
