@@ -38,6 +38,11 @@ bp.add_app_template_global(range_hint, "range_hint")
 ENTRY, ANSWERED, SUBMITTED = "respond", "respond_answered", "respond_submitted"
 #: The second, explicit action that submits with unanswered questions after the review.
 SUBMIT_ANYWAY = "submit_anyway"
+#: The action of the form's first, hidden button, which Enter in a field or on a choice
+#: "clicks" (implicit submission): answered with 204 No Content, so the browser stays on
+#: the page as it is, and nothing is read or stored. (A disabled first button is not
+#: enough: Chromium then clicks the next enabled one when Enter is pressed on a radio.)
+STAY = "stay"
 limiter = OpenLinkLimiter()
 
 
@@ -138,6 +143,8 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
 
 @bp.post("/respond")
 def page_post():
+    if request.form.get("action") == STAY:
+        return "", 204
     entry = _entry()
     if entry is None:
         return _no_entry()

@@ -313,17 +313,22 @@ def test_the_respondent_sees_no_staff_menu_sign_in_or_footer_note(round_app):
         assert "Đăng nhập" not in state_page and "<footer" not in state_page
 
 
-def test_enter_cannot_submit_the_form_its_default_button_is_disabled(round_app):
-    """Implicit submission (Enter in a field or on a radio) uses the form's first submit
-    button; it is disabled, so nothing is sent (the real key press: test_browser.py)."""
+def test_enter_cannot_submit_the_form_its_default_button_changes_nothing(round_app):
+    """Implicit submission (Enter in a field or on a radio) "clicks" the form's first
+    submit button: action=stay, answered 204 No Content, so the browser keeps the page
+    and nothing is stored (the real key press: test_browser.py)."""
     app, round_id = round_app
     client = app.test_client()
     client.get(f"/r/{_link(app, round_id)}")
     page = client.get("/respond").text
     form = page[page.index("<form") :]
     first_button = re.search(r"<button[^>]*>", form)[0]
-    assert 'type="submit"' in first_button and "disabled" in first_button
-    assert "name=" not in first_button
+    assert 'type="submit"' in first_button and 'name="action" value="stay"' in first_button
+    assert 'aria-hidden="true"' in first_button and 'tabindex="-1"' in first_button
+    pressed = client.post("/respond", data={"s": "0", "action": "stay", **answers(4)})
+    assert pressed.status_code == 204 and pressed.text == ""
+    assert _count(app, Response) == 0 and _count(app, ResponseDraft) == 0
+    assert " checked" not in client.get("/respond").text
 
 
 def test_a_partial_submission_shows_a_review_and_needs_the_second_action(round_app):
