@@ -42,6 +42,13 @@ def chromium():
         browser.close()
 
 
+def _axe(page) -> list[str]:
+    """axe-core's serious and critical violations (none checked if it is not installed)."""
+    from tests.browser.conftest import AXE, axe_violations
+
+    return axe_violations(page) if AXE.exists() else []
+
+
 def _focused(page) -> str:
     """The class of the focused element once the page's scripts have run."""
     page.wait_for_load_state("load")
@@ -200,6 +207,7 @@ def test_errors_and_the_review_take_focus_and_only_the_second_action_submits(
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert page.get_by_role("link", name="Đăng nhập").count() == 0
         page.screenshot(path=str(ARTIFACTS / "respond-intro-vi-360.png"), full_page=True)
+        assert _axe(page) == []
         page.get_by_role("button", name="Tiếp theo").click()
 
         page.get_by_role("button", name="Tiếp theo").click()  # a required question left empty
@@ -207,6 +215,7 @@ def test_errors_and_the_review_take_focus_and_only_the_second_action_submits(
         assert "Câu 1: Anh/Chị thuộc nhóm nào?" in summary.inner_text()
         assert _focused(page) == "error-summary"
         page.screenshot(path=str(ARTIFACTS / "respond-error-vi-360.png"), full_page=True)
+        assert _axe(page) == []
         summary.get_by_role("link").first.click()
         assert page.evaluate("document.activeElement.id") == "resp_group-1"
         page.locator("#resp_group-2").check()
@@ -224,6 +233,7 @@ def test_errors_and_the_review_take_focus_and_only_the_second_action_submits(
         assert "Câu 3: Tuổi" in review.inner_text()
         assert _stored(app)[0] == 0
         page.screenshot(path=str(ARTIFACTS / "respond-review-vi-360.png"), full_page=True)
+        assert _axe(page) == []
         review.get_by_role("link", name="Câu 3: Tuổi").click()  # back to page 2, to the question
         assert page.url == f"{base}/respond?s=1#age-legend"
         page.locator("#age").fill("45")
@@ -239,6 +249,7 @@ def test_errors_and_the_review_take_focus_and_only_the_second_action_submits(
         text = page.content()
         assert "Ban tổ chức tổng hợp kết quả" in text and "ẩn danh" in text
         page.screenshot(path=str(ARTIFACTS / "respond-done-vi-360.png"), full_page=True)
+        assert _axe(page) == []
         phone.close()
         with app.app_context():
             assert db.session.scalar(select(Response.answers)) == {
@@ -257,6 +268,7 @@ def test_errors_and_the_review_take_focus_and_only_the_second_action_submits(
             page.goto(f"{base}/r/{token}?lang={lang}")
             assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
             page.screenshot(path=str(ARTIFACTS / f"respond-intro-{name}.png"), full_page=True)
+            assert _axe(page) == []
             page.get_by_role("button", name="Next" if lang == "en" else "Tiếp theo").click()
             page.screenshot(path=str(ARTIFACTS / f"respond-page2-{name}.png"), full_page=True)
             other = "vi" if lang == "en" else "en"
