@@ -5,7 +5,7 @@
 ADD COLUMN on both databases (no table rebuild: other tables reference questionnaires).
 
 Revision ID: 0803
-Revises: 0703
+Revises: 0801
 Create Date: 2026-12-02 10:35:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0803"
-down_revision = "0703"
+down_revision = "0801"
 branch_labels = None
 depends_on = None
 

@@ -61,6 +61,34 @@ class SectionSpec:
     items: tuple[ItemSpec, ...]
 
 
+#: The longest introduction text (purpose, organisation, contact, anonymity statement).
+INTRO_LIMIT = 4000
+#: The introduction's texts, each a ``{vi: …, en: …}`` pair (or one text for both).
+INTRO_TEXTS = ("purpose", "organisation", "contact", "anonymity")
+
+
+@dataclass(frozen=True)
+class IntroSpec:
+    """What the respondent reads above the first question (FORMATS.md "intro"): why the
+    survey is run, who runs it, how long it takes, whom to contact, and how answers are
+    kept. Every field is optional; the respondent page has defaults for what is absent."""
+
+    purpose_vi: str = ""
+    purpose_en: str = ""
+    organisation_vi: str = ""
+    organisation_en: str = ""
+    contact_vi: str = ""
+    contact_en: str = ""
+    anonymity_vi: str = ""
+    anonymity_en: str = ""
+    #: estimated minutes to answer
+    minutes: int | None = None
+
+    def text(self, name: str, lang: str) -> str:
+        """``name`` (one of :data:`INTRO_TEXTS`) in ``lang``."""
+        return getattr(self, f"{name}_{'en' if lang == 'en' else 'vi'}")
+
+
 @dataclass(frozen=True)
 class QuestionnaireSpec:
     code: str
@@ -73,6 +101,8 @@ class QuestionnaireSpec:
     warnings: tuple[str, ...] = ()
     #: code of the categorical item whose answer is the respondent group (XLSForm)
     group_question: str | None = None
+    #: the introduction (all optional)
+    intro: IntroSpec = IntroSpec()
 
     def items(self) -> list[ItemSpec]:
         return [i for s in self.sections for i in s.items]
@@ -95,9 +125,53 @@ def parse_questionnaire(text: str, name: str) -> QuestionnaireSpec:
     sections = _sections(c, data, top, scales)
     _unique_items(c, sections, data)
     _conditions(c, sections, data)
-    spec = QuestionnaireSpec(fields.text(c, data, "code", top), vi, en, scales, sections, text)
+    intro = _intro(c, data)
+    code = fields.text(c, data, "code", top)
+    spec = QuestionnaireSpec(code, vi, en, scales, sections, text, intro=intro)
     c.raise_if_any(name)
     return spec
+
+
+def _intro(c: Collector, data: dict) -> IntroSpec:
+    """The optional ``intro`` mapping: texts as ``{vi: …, en: …}`` (one language stands
+    in for a missing other) or one text for both, and ``minutes`` (a whole number)."""
+    node = data.get("intro")
+    if node is None:
+        return IntroSpec()
+    at = where(data, "intro")
+    if not isinstance(node, dict):
+        c.add(at, "'intro' must be a mapping (purpose, organisation, minutes, contact, anonymity)")
+        return IntroSpec()
+    values: dict = {}
+    for name in INTRO_TEXTS:
+        values[f"{name}_vi"], values[f"{name}_en"] = _intro_text(c, node.get(name), name, at)
+    raw = node.get("minutes")
+    if raw is not None:
+        minutes = fields.integer(c, raw, "intro minutes", at, minimum=1)
+        if minutes is not None and minutes > 600:
+            c.add(at, f"intro minutes must be ≤ 600, got {minutes}")
+        values["minutes"] = minutes if minutes is not None and minutes <= 600 else None
+    unknown = sorted(str(k) for k in node if k not in (*INTRO_TEXTS, "minutes", LINE))
+    if unknown:
+        c.add(at, f"unknown intro field(s): {', '.join(unknown)}")
+    return IntroSpec(**values)
+
+
+def _intro_text(c: Collector, value, name: str, at: str) -> tuple[str, str]:
+    if value is None:
+        return "", ""
+    if isinstance(value, str):
+        text = value.strip()
+        pair = (text, text)
+    elif isinstance(value, dict):
+        vi, en = (str(value.get(k) or "").strip() for k in ("vi", "en"))
+        pair = (vi or en, en or vi)
+    else:
+        c.add(at, f"intro {name} must be a text or a mapping {{vi: …, en: …}}")
+        return "", ""
+    if max(len(pair[0]), len(pair[1])) > INTRO_LIMIT:
+        c.add(at, f"intro {name} is longer than {INTRO_LIMIT} characters")
+    return pair
 
 
 def _scales(c: Collector, data: dict, top: str) -> dict[str, tuple[LevelSpec, ...]]:

@@ -48,6 +48,9 @@ from pathlib import PurePath
 from survey_app.formats.problems import Collector, InvalidFile, Problem
 from survey_app.formats.questionnaire_yaml import (
     EVERY_GROUP,
+    INTRO_LIMIT,
+    INTRO_TEXTS,
+    IntroSpec,
     ItemSpec,
     LevelSpec,
     QuestionnaireSpec,
@@ -66,6 +69,8 @@ _ALIASES = {
     "constraining_message": "constraint_message",
     "command": "type",
     "id_string": "form_id",
+    "organization": "organisation",
+    "duration": "minutes",
     "set_form_id": "form_id",
     "set_form_title": "form_title",
     "title": "form_title",
@@ -77,6 +82,9 @@ _ALIASES = {
     "video": "media",
 }
 _TRANSLATED = {"label", "hint", "guidance_hint", "constraint_message", "required_message"}
+#: ParIndex's settings columns of the introduction (FORMATS.md), translated like labels:
+#: ``purpose::Vietnamese (vi)``; plus ``minutes`` (a whole number).
+INTRO_COLUMNS = INTRO_TEXTS
 #: Columns that change what is asked or stored and cannot be honoured: refused.
 _REFUSED_COLUMNS = {
     "calculation": "calculations are not supported: derive values after exporting",
@@ -170,7 +178,9 @@ def parse_xlsform(data: bytes, name: str) -> QuestionnaireSpec:
         raise InvalidFile(name, [Problem("workbook", "missing sheet: survey")])
     reader = _Reader(Collector())
     settings = _rows(sheets["settings"]) if "settings" in sheets else []
-    code, titles = reader.settings(settings[0] if settings else (2, {}), name)
+    first = settings[0] if settings else (2, {})
+    code, titles = reader.settings(first, name)
+    intro = reader.intro(first)
     reader.choices(_rows(sheets["choices"]) if "choices" in sheets else [])
     sections = reader.survey(_rows(sheets["survey"]), titles)
     group_question = reader.group_question(sections)
@@ -185,6 +195,7 @@ def parse_xlsform(data: bytes, name: str) -> QuestionnaireSpec:
         note,
         tuple(reader.warnings()),
         group_question,
+        intro,
     )
 
 
@@ -364,6 +375,23 @@ class _Reader:
         if bad:
             self.c.add(at, f"group_question '{code}': '{bad[0]}' cannot be a group code")
         return code
+    def intro(self, numbered: tuple[int, dict]) -> IntroSpec:
+        """The introduction from the settings columns ``purpose``, ``organisation``,
+        ``contact``, ``anonymity`` (each optionally ``::Vietnamese (vi)`` / ``::English
+        (en)``; one language stands in for the other) and ``minutes``."""
+        number, row = numbered
+        at = f"settings row {number}"
+        values: dict = {}
+        for column in INTRO_COLUMNS:
+            texts = self.labels(at, row, column, INTRO_LIMIT, quiet=True)
+            values[f"{column}_vi"], values[f"{column}_en"] = texts["vi"], texts["en"]
+        raw = row.get("minutes", "").strip()
+        if raw:
+            if raw.isdecimal() and 1 <= int(raw) <= 600:
+                values["minutes"] = int(raw)
+            else:
+                self.c.add(at, f"minutes must be a whole number from 1 to 600, got '{raw}'")
+        return IntroSpec(**values)
 
     # choices ---------------------------------------------------------------------------
 

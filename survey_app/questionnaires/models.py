@@ -41,6 +41,18 @@ class Questionnaire(db.Model):
     #: code of the categorical item whose answer is the respondent group (XLSForm
     #: ``group_question``), or null: the group comes from the invitation or link
     group_question: Mapped[str | None] = mapped_column(String(32))
+    #: the introduction shown above the first question (FORMATS.md ``intro``), all
+    #: optional: why the survey is run, who runs it, whom to contact, how answers are kept
+    purpose_vi: Mapped[str | None] = mapped_column(Text)
+    purpose_en: Mapped[str | None] = mapped_column(Text)
+    organisation_vi: Mapped[str | None] = mapped_column(Text)
+    organisation_en: Mapped[str | None] = mapped_column(Text)
+    contact_vi: Mapped[str | None] = mapped_column(Text)
+    contact_en: Mapped[str | None] = mapped_column(Text)
+    anonymity_vi: Mapped[str | None] = mapped_column(Text)
+    anonymity_en: Mapped[str | None] = mapped_column(Text)
+    #: estimated minutes to answer
+    minutes: Mapped[int | None] = mapped_column(Integer)
 
     scales: Mapped[list[Scale]] = relationship(cascade="all, delete-orphan", order_by="Scale.code")
     sections: Mapped[list[Section]] = relationship(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select
 
 from survey_app.core.audit import log_change
@@ -21,12 +23,14 @@ from survey_app.questionnaires.models import (
 def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
     """Store a validated questionnaire. Codes are versions: an existing code is refused."""
     refuse_existing_code(Questionnaire, spec.code, "questionnaire", name)
+    intro = {k: v or None for k, v in dataclasses.asdict(spec.intro).items()}
     q = Questionnaire(
         code=spec.code,
         title_vi=spec.title_vi,
         title_en=spec.title_en,
         source_text=spec.source_text,
         group_question=spec.group_question,
+        **intro,
     )
     scales = {
         code: Scale(code=code, levels=[_level(lv, i) for i, lv in enumerate(levels)])

@@ -82,7 +82,9 @@ def preview(questionnaire_id: int, group: str | None, page: int):
         index=index,
         section=spec.sections[index],
         items=items,
-        items_html=Markup(render_template("respond/_items.html", items=items, form=form)),
+        items_html=Markup(
+            render_template("respond/_items.html", items=items, form=form, numbers=spec.numbers)
+        ),
         form=form,
     )
 

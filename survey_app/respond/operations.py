@@ -51,8 +51,9 @@ _links = OpenLink.__table__
 
 @dataclass(frozen=True)
 class Outcome:
-    """``stored``, ``incomplete`` (see ``section``), ``empty``, or a link state
-    (``used``, ``revoked``, ``closed``, ``unknown``)."""
+    """``stored``, ``incomplete`` (see ``section``), ``empty``, ``unanswered`` (questions
+    left empty and the submit not confirmed: nothing stored), or a link state (``used``,
+    ``revoked``, ``closed``, ``unknown``)."""
 
     status: str
     section: int | None = None
@@ -163,11 +164,16 @@ def _upsert_draft(invitation_id: int, answers: dict[str, int], section: int):
     return stmt.on_conflict_do_update(index_elements=[_drafts.c.invitation_id], set_=values)
 
 
-def submit_invitation(entry: Entry, spec: FormSpec, posted: dict[str, int]) -> Outcome:
-    """Store the response of an invitation exactly once (see the module docstring)."""
+def submit_invitation(
+    entry: Entry, spec: FormSpec, posted: dict[str, int], *, confirmed: bool = False
+) -> Outcome:
+    """Store the response of an invitation exactly once (see the module docstring).
+    Unless ``confirmed``, a response that leaves questions unanswered is not stored
+    (``unanswered``: the respondent reviews them first)."""
     if db.engine.dialect.name == "postgresql":
         checked = check_answers(spec, posted)
-        if checked.incomplete_section is None and checked.answers:
+        complete = confirmed or not checked.unanswered
+        if checked.incomplete_section is None and checked.answers and complete:
             stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
             if stored is not None:
                 return Outcome("stored")
@@ -179,7 +185,7 @@ def submit_invitation(entry: Entry, spec: FormSpec, posted: dict[str, int]) -> O
             if design.has_draft:
                 saved = tx.first(_TAKE_DRAFT, {"b_invitation_id": entry.id})
             given = merge(loaded(saved.answers) if saved else None, posted)
-            outcome = _store(tx, spec, given, design._asdict(), "online")
+            outcome = _store(tx, spec, given, design._asdict(), "online", confirmed)
             if outcome.status != "stored":
                 tx.rollback()
             return outcome
@@ -201,25 +207,37 @@ def _new_response(answers: dict[str, int], channel: str) -> dict:
     }
 
 
-def submit_open_link(entry: Entry, spec: FormSpec, given: dict[str, int]) -> Outcome:
+def submit_open_link(
+    entry: Entry, spec: FormSpec, given: dict[str, int], *, confirmed: bool = False
+) -> Outcome:
     """Store a response that came through an open link (no invitation to use up)."""
     with driver_transaction() as tx:
         design = tx.first(_OPEN_LINK_DESIGN, {"b_open_link_id": entry.id, "now": utcnow()})
         if design is None:
             tx.rollback()
             return Outcome(CLOSED)
-        outcome = _store(tx, spec, given, {**design._asdict(), "attributes": {}}, "open_link")
+        design_values = {**design._asdict(), "attributes": {}}
+        outcome = _store(tx, spec, given, design_values, "open_link", confirmed)
         if outcome.status != "stored":
             tx.rollback()
         return outcome
 
 
-def _store(tx: DriverTransaction, spec: FormSpec, given: dict, design: dict, channel: str):
+def _store(
+    tx: DriverTransaction,
+    spec: FormSpec,
+    given: dict,
+    design: dict,
+    channel: str,
+    confirmed: bool = False,
+):
     checked = check_answers(spec, given)
     if checked.incomplete_section is not None:
         return Outcome("incomplete", checked.incomplete_section)
     if not checked.answers:
         return Outcome("empty", 0)
+    if checked.unanswered and not confirmed:
+        return Outcome("unanswered")
     copied = {f"b_{name}": design[name] for name in _DESIGN}
     if channel == "open_link":  # the respondent says who they are; an invitation's group wins
         copied["b_group_code"] = spec.answered_group(checked.answers) or copied["b_group_code"]

@@ -7,7 +7,8 @@ from flask import render_template
 
 from survey_app.i18n import gettext
 
-#: state → (HTTP status, title, explanation); English msgids, Vietnamese in respond.json.
+#: state → (HTTP status, title, explanation: one text or paragraphs); English msgids,
+#: Vietnamese in respond.json and respond_page.json.
 PAGES = {
     "unknown": (
         404,
@@ -42,15 +43,30 @@ PAGES = {
     "done": (
         200,
         "Thank you! Your answers have been received",
-        "They are stored anonymously, without your name or address. You can close this page.",
+        (
+            "What happens next: when the survey closes, the organisers compute the results "
+            "from all answers and publish them as totals for each unit and group of "
+            "respondents.",
+            "Your answers are anonymous: they are stored without your name or address, and "
+            "no one can see what you answered.",
+            "Nothing more is needed: you can close this page.",
+        ),
     ),
 }
 
 
 def state_page(state: str):
+    """The page of ``state`` in both languages, with the respondent's header (no staff
+    menu, no sign-in) and no footer."""
     status, title, text = PAGES[state]
+    paragraphs = (text,) if isinstance(text, str) else text
     versions = [
-        {"lang": lang, "title": gettext(title, lang=lang), "text": gettext(text, lang=lang)}
+        {
+            "lang": lang,
+            "title": gettext(title, lang=lang),
+            "paragraphs": [gettext(p, lang=lang) for p in paragraphs],
+        }
         for lang in ("vi", "en")
     ]
-    return render_template("notice.html", css_class=f"state-{state}", versions=versions), status
+    page = render_template("respond/state.html", css_class=f"state-{state}", versions=versions)
+    return page, status

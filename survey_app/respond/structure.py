@@ -18,10 +18,12 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from survey_app.extensions import db
+from survey_app.formats.questionnaire_yaml import INTRO_TEXTS, IntroSpec
 from survey_app.questionnaires.conditions import Condition, holds, parse_condition
 from survey_app.questionnaires.models import Item, Questionnaire, Scale, Section
 
 _LOCK = threading.Lock()
+LANGS = ("vi", "en")
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ class FormSpec:
     sections: tuple[FormSection, ...]
     #: the categorical item whose answer is the respondent group (XLSForm group_question)
     group_question: str | None = None
+    #: the introduction above the first question (texts left empty are not given)
+    intro: IntroSpec = IntroSpec()
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_vi
@@ -173,6 +177,17 @@ class FormSpec:
         value = answers.get(self.group_question)
         levels = item.levels if item else ()
         return next((lv.name for lv in levels if lv.value == value and lv.name), None)
+    @cached_property
+    def numbers(self) -> dict[str, int]:
+        """Question numbers ("Câu 3"), continuous across pages; notes are not numbered.
+        An item hidden by its condition keeps its number, so numbers never shift."""
+        asked = (i for i in self.items() if i.kind != "note")
+        return {item.code: n for n, item in enumerate(asked, start=1)}
+
+    @cached_property
+    def pages(self) -> dict[str, int]:
+        """The page (section index) of each item."""
+        return {i.code: n for n, s in enumerate(self.sections) for i in s.items}
 
     def is_shown(self, item: FormItem, answers: dict[str, int]) -> bool:
         """Whether ``item`` applies, given the answers so far ("don't know" left out)."""
@@ -220,7 +235,9 @@ def _for_group(q: Questionnaire, group: str) -> FormSpec:
         items = tuple(_item(i) for i in sec.items if i.asks(group))
         if items:
             sections.append(FormSection(sec.title_vi, sec.title_en, items))
-    return FormSpec(q.title_vi, q.title_en, tuple(sections), q.group_question)
+    texts = {f"{n}_{lang}": getattr(q, f"{n}_{lang}") or "" for n in INTRO_TEXTS for lang in LANGS}
+    intro = IntroSpec(**texts, minutes=q.minutes)
+    return FormSpec(q.title_vi, q.title_en, tuple(sections), q.group_question, intro)
 
 
 def _item(item: Item) -> FormItem:

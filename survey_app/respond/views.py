@@ -25,6 +25,7 @@ from survey_app.i18n import gettext as _
 from survey_app.openlinks.operations import flag_burst
 from survey_app.openlinks.ratelimit import OpenLinkLimiter
 from survey_app.respond import drafts
+from survey_app.respond.answers import check_answers
 from survey_app.respond.forms import make_section_form, plainly_valid, range_hint, raw_answers
 from survey_app.respond.links import OK, USED, Entry, resolve_invitation, resolve_open_link
 from survey_app.respond.operations import submit_invitation, submit_open_link
@@ -35,6 +36,13 @@ bp = Blueprint("respond", __name__, template_folder="templates")
 #: respond/_items.html writes ranges with it, here and in the questionnaire preview
 bp.add_app_template_global(range_hint, "range_hint")
 ENTRY, ANSWERED, SUBMITTED = "respond", "respond_answered", "respond_submitted"
+#: The second, explicit action that submits with unanswered questions after the review.
+SUBMIT_ANYWAY = "submit_anyway"
+#: The action of the form's first, hidden button, which Enter in a field or on a choice
+#: "clicks" (implicit submission): answered with 204 No Content, so the browser stays on
+#: the page as it is, and nothing is read or stored. (A disabled first button is not
+#: enough: Chromium then clicks the next enabled one when Enter is pressed on a radio.)
+STAY = "stay"
 limiter = OpenLinkLimiter()
 
 
@@ -96,10 +104,21 @@ def page():
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
     index = _clamp(request.args.get("s", index), spec)
-    if not saved and g.user is None and "_flashes" not in session:
+    review = _review(spec, saved) if "review" in request.args else ()
+    if not saved and not review and g.user is None and "_flashes" not in session:
         return _first_visit(entry, spec, index)
     form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
-    return _render(entry, spec, index, form, saved)
+    return _render(entry, spec, index, form, saved, review=review)
+
+
+def _review(spec, saved: dict) -> tuple:
+    """The questions that apply and are still unanswered, as ``(number, item, page)``,
+    listed before a submit that leaves them empty (only the second action submits)."""
+    checked = check_answers(spec, saved)
+    by_code = {i.code: i for i in spec.items()}
+    return tuple(
+        (spec.numbers[code], by_code[code], spec.pages[code]) for code in checked.unanswered
+    )
 
 
 #: Stands in for the CSRF token while a first-visit page is rendered for the cache.
@@ -124,6 +143,8 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
 
 @bp.post("/respond")
 def page_post():
+    if request.form.get("action") == STAY:
+        return "", 204
     entry = _entry()
     if entry is None:
         return _no_entry()
@@ -135,14 +156,15 @@ def page_post():
     action = request.form.get("action", "save")
     items = list(spec.sections[index].items)
     posted = raw_answers(request.form, items)
-    required = required_codes(spec, items, posted) if action in ("next", "submit") else set()
+    checks = action in ("next", "submit", SUBMIT_ANYWAY)
+    required = required_codes(spec, items, posted) if checks else set()
     if not plainly_valid(request.form, items, required, posted):
         form = make_section_form(items, get_language(), required=required, formdata=request.form)
         if not form.validate():
             saved, _index = drafts.load(entry)
             return _render(entry, spec, index, form, drafts.merge(saved, posted))
-    if action == "submit":
-        return _submit(entry, spec, index, posted)
+    if action in ("submit", SUBMIT_ANYWAY):
+        return _submit(entry, spec, index, posted, confirmed=action == SUBMIT_ANYWAY)
     return _move(entry, index, posted, action)
 
 
@@ -162,15 +184,21 @@ def _move(entry: Entry, index: int, posted: dict, action: str):
     return redirect(url_for(".page", s=target), 303)
 
 
-def _submit(entry: Entry, spec, index: int, posted: dict):
+def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
     if entry.kind == "o":
         if not limiter.allow(entry.id, request.remote_addr or ""):
             return state_page("limited")
-        outcome = submit_open_link(entry, spec, drafts.merge(session.get("open_answers"), posted))
+        given = drafts.merge(session.get("open_answers"), posted)
+        outcome = submit_open_link(entry, spec, given, confirmed=confirmed)
     else:
-        outcome = submit_invitation(entry, spec, posted)
+        outcome = submit_invitation(entry, spec, posted, confirmed=confirmed)
     if outcome.status == "stored":
         return _stored(entry)
+    if outcome.status == "unanswered":  # nothing stored: keep this page, list what is left
+        status = drafts.save(entry, posted, index)
+        if status != OK:
+            return _leave(status)
+        return redirect(url_for(".page", s=index, review=1), 303)
     if outcome.status in ("incomplete", "empty"):
         drafts.save(entry, posted, outcome.section)
         flash(
@@ -221,28 +249,29 @@ def _render(entry: Entry, spec, index: int, form, saved: dict, **context):
         index=index,
         section=spec.sections[index],
         items=items,
-        items_html=_items_html(entry, index, items, form),
+        items_html=_items_html(entry, spec, index, items, form),
         form=form,
         can_save=entry.kind == "i",
+        respondent=True,
         **context,
     )
 
 
-def _items_html(entry: Entry, index: int, items, form) -> Markup:
+def _items_html(entry: Entry, spec, index: int, items, form) -> Markup:
     """The page's radio groups. Empty ones (a first visit) are the same for everyone who
     sees this page of this questionnaire in this language, so they are rendered once
     (questionnaires never change once imported)."""
     answered = (form[i.code].data not in (None, "", []) for i in items if i.kind != "note")
     if form.errors or any(answered):
-        return _render_items(items, form)
+        return _render_items(spec, items, form)
     cache = current_app.extensions.setdefault("parindex_form_html", {})
     key = (entry.questionnaire_id, entry.group, index, get_language(), tuple(i.code for i in items))
     if key not in cache:
-        cache[key] = _render_items(items, form)
+        cache[key] = _render_items(spec, items, form)
     return cache[key]
 
 
-def _render_items(items, form) -> Markup:
+def _render_items(spec, items, form) -> Markup:
     return Markup(
-        render_template("respond/_items.html", items=items, form=form)
+        render_template("respond/_items.html", items=items, form=form, numbers=spec.numbers)
     )

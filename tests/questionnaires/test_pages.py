@@ -167,7 +167,9 @@ def test_the_preview_shows_every_item_as_respondents_see_it_and_stores_nothing(s
                 page = admin.get(f"{base}/{group}/{page_no}")
                 assert page.status_code == 200
                 assert "Xem trước — không lưu câu trả lời" in page.text
-                assert 'type="submit"' not in page.text.split('class="questionnaire"', 1)[1]
+                form = page.text.split('class="questionnaire"', 1)[1]
+                buttons = re.findall(r'<button type="submit"[^>]*>', form)
+                assert all(" disabled" in b for b in buttons)  # only the Enter guard
                 seen |= set(re.findall(r'type="radio" name="(\w+)"', page.text))
     assert seen == {f"Q{i:02d}" for i in range(1, 13)} | {"A1", "A2", "A3"}
     assert snapshot(site) == before

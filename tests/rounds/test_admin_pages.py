@@ -82,7 +82,7 @@ def test_an_admin_creates_opens_invites_tracks_and_closes_a_round(sqlite_app, ad
     assert len(links) == 60
     respondent = sqlite_app.test_client()
     respondent.get(f"/r/{links[0]}")
-    respondent.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    respondent.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})
     page = admin.get(f"/admin/rounds/{round_id}")
     assert "rounds-progress.js" in page.text and "<script>" not in page.text
     assert 'data-progress-url="/admin/rounds/1/progress.json"' in page.text
@@ -205,7 +205,7 @@ def test_an_admin_withdraws_a_link_by_link_or_address_in_either_language(sqlite_
     assert "Không có thư mời nào" in revoke("someone@else.vn", lang="vi")
     respondent = sqlite_app.test_client()
     respondent.get(f"/r/{rows[2][-1].rsplit('/r/', 1)[1]}")
-    respondent.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    respondent.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})
     assert "cannot be withdrawn" in revoke(rows[2][0])
     assert admin.post(f"/admin/rounds/{round_id}/revoke", data={"who": ""}).status_code == 400
     for row in rows[:2]:

@@ -73,7 +73,7 @@ def test_invite_writes_links_and_progress_counts_them(examples, sqlite_app, tmp_
     assert os.stat(out).st_mode & 0o077 == 0
     client = sqlite_app.test_client()
     client.get(rows[0]["link"].removeprefix("http://127.0.0.1:5000"))
-    client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    client.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})
     report = json.loads(examples("rounds", "progress", rid, "--json", "-").output)
     first = next(
         r for r in report["rows"] if r["unit"] == rows[0]["unit"] and r["group"] == rows[0]["group"]
@@ -89,7 +89,7 @@ def test_links_reissues_only_unanswered_and_old_links_stop_working(examples, sql
     old = [r["link"].split("/r/")[1] for r in csv.DictReader(first.open(encoding="utf-8"))]
     client = sqlite_app.test_client()
     client.get(f"/r/{old[0]}")
-    client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    client.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})
     second = tmp_path / "second.csv"
     assert examples("rounds", "links", rid, "--csv", second).exit_code == 0
     new = [r["link"].split("/r/")[1] for r in csv.DictReader(second.open(encoding="utf-8"))]
@@ -115,7 +115,7 @@ def test_revoke_withdraws_one_link_by_link_or_address(examples, sqlite_app, tmp_
         assert page.status_code == 410
     client = sqlite_app.test_client()  # an answered one stays answered
     client.get(rows[2]["link"].removeprefix("http://127.0.0.1:5000"))
-    client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    client.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})
     answered = examples("rounds", "revoke", rid, "--email", rows[2]["email"])
     assert answered.exit_code != 0 and "answered" in answered.output
     unknown = examples("rounds", "revoke", rid, "--link", "http://x/r/" + "A" * 32)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
@@ -87,3 +89,21 @@ def test_a_closed_round_or_a_replaced_open_link_takes_no_more_answers(sqlite_rou
         close_round(db.session.get(Round, round_id))
         db.session.commit()
     assert app.test_client().get(f"/o/{new}").status_code == 410
+
+
+def test_a_partial_open_link_answer_is_reviewed_then_confirmed(sqlite_round):
+    app, round_id = sqlite_round
+    token = _open_link(app, round_id)
+    client = app.test_client()
+    client.get(f"/o/{token}")
+    review = client.post("/respond", data={"s": "0", "action": "submit", "Q01": "2"})
+    assert review.headers["Location"] == "/respond?s=0&review=1"
+    page = client.get(review.headers["Location"]).text
+    assert "Còn 11 câu hỏi chưa được trả lời" in page
+    assert re.search(r'id="Q01-2" value="2"\s*checked', page)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    done = client.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "2"})
+    assert done.headers["Location"] == "/respond/done"
+    with app.app_context():
+        assert db.session.scalar(select(Response.answers)) == {"Q01": 2}

@@ -84,7 +84,7 @@ def test_answers_are_saved_and_resumed_from_another_device(round_app):
     page = laptop.get("/respond").text
     assert re.search(r'id="Q01-4" value="4"\s*checked', page)
     assert re.search(r'id="Q02-9" value="9"\s*checked', page)
-    done = laptop.post("/respond", data={"s": "0", "action": "submit", "Q03": "2"})
+    done = laptop.post("/respond", data={"s": "0", "action": "submit_anyway", "Q03": "2"})
     assert done.headers["Location"] == "/respond/done"
     with app.app_context():
         assert db.session.scalar(select(Response.answers)) == {"Q01": 4, "Q02": 9, "Q03": 2}
@@ -212,3 +212,207 @@ def _link_many(app, round_id, n):
     lines = "".join(f"p{i}@x.vn,P{i},official,C02,C02-official,C02-D1,M\n" for i in range(n))
     with app.app_context():
         return invite(round_id, RESPONDENTS_HEADER + lines)
+
+
+# -- the page as KoboToolbox/Enketo and LimeSurvey users know it (issue 14) ---------------
+
+INTRO = """intro:
+  purpose:
+    vi: "Khảo sát giúp Bộ đo mức độ hài lòng với cải cách hành chính."
+    en: "The survey helps the ministry measure satisfaction with reform."
+  organisation:
+    vi: "Vụ Pháp chế, Bộ Thông tin và Truyền thông"
+    en: "Legal Department, Ministry of Information and Communications"
+  minutes: 8
+  contact: "phapche@mic.gov.vn, 024 3943 0000"
+  anonymity: {vi: "Không ai biết Quý vị trả lời gì.", en: "No one knows what you answered."}
+"""
+
+
+def _two_page_round(app, *, intro: str = INTRO) -> int:
+    """The example questionnaire as two pages (Q01–Q06, Q07–Q12), with an introduction."""
+    from tests.conftest import EXAMPLES
+    from tests.rounds.conftest import make_round
+
+    text = (EXAMPLES / "questionnaire.yaml").read_text(encoding="utf-8")
+    text = text.replace("code: MIC-XHH-2018", "code: MIC-XHH-2018-P2", 1)
+    text = text.replace("sections:\n", intro + "sections:\n", 1)
+    second = '  - title: {vi: "Tổ chức bộ máy", en: "Organisation"}\n    items:\n'
+    text = text.replace("      - {code: Q07", second + "      - {code: Q07", 1)
+    with app.app_context():
+        from survey_app.formats.questionnaire_yaml import parse_questionnaire
+        from survey_app.questionnaires.operations import import_questionnaire
+
+        import_questionnaire(parse_questionnaire(text, "q2.yaml"), "q2.yaml")
+        round_id = make_round(questionnaire="MIC-XHH-2018-P2")
+        db.session.commit()
+    return round_id
+
+
+def test_the_first_page_introduces_the_survey_from_the_questionnaire(sqlite_round):
+    app, _ = sqlite_round
+    round_id = _two_page_round(app)
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    page = client.get("/respond").text
+    for text in (
+        "Khảo sát giúp Bộ đo mức độ hài lòng",
+        "Đơn vị thực hiện",
+        "Vụ Pháp chế, Bộ Thông tin và Truyền thông",
+        "12 câu hỏi, 2 trang, khoảng 8 phút",
+        "phapche@mic.gov.vn, 024 3943 0000",
+        "Không ai biết Quý vị trả lời gì.",
+    ):
+        assert text in page, text
+    assert page.index("respond-intro") < page.index('id="Q01-legend"')
+    english = client.get("/respond?lang=en").text
+    assert "Legal Department, Ministry of Information" in english
+    assert "12 questions, 2 pages, about 8 minutes" in english
+    assert "No one knows what you answered." in english
+    assert client.post("/respond", data={"s": "0", "action": "next"}).status_code == 303
+    assert "respond-intro" not in client.get("/respond?s=1").text
+
+
+def test_without_an_intro_the_page_states_the_standard_anonymity_promise(round_app):
+    app, round_id = round_app
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    page = client.get("/respond").text
+    assert "Câu trả lời được lưu không kèm tên hay địa chỉ của Quý vị" in page
+    assert "12 câu hỏi" in page and "Đơn vị thực hiện" not in page
+
+
+def test_questions_are_numbered_across_pages_with_an_accessible_progress(sqlite_round):
+    app, _ = sqlite_round
+    round_id = _two_page_round(app)
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    first = client.get("/respond").text
+    assert "Trang 1 / 2" in first
+    assert re.search(r'<progress max="2" value="1" aria-labelledby="respond-progress-label"', first)
+    assert 'id="respond-progress-label"' in first
+    assert '<span class="qnum">Câu 1</span>' in first and "Câu 6</span>" in first
+    assert "Câu 7</span>" not in first and "Đánh giá về đơn vị" in first
+    client.post("/respond", data={"s": "0", "action": "next", "Q01": "4"})
+    second = client.get("/respond?s=1").text
+    assert "Trang 2 / 2" in second and '<progress max="2" value="2"' in second
+    assert "Câu 7</span>" in second and "Câu 12</span>" in second and "Tổ chức bộ máy" in second
+
+
+def test_the_respondent_sees_no_staff_menu_sign_in_or_footer_note(round_app):
+    app, round_id = round_app
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    page = client.get("/respond").text
+    header = page[page.index("<header") : page.index("</header>")]
+    assert "Phiếu điều tra xã hội học về kết quả cải cách hành chính năm 2018" in header
+    assert "Đăng nhập" not in page and "/login" not in page and "site-menu" not in page
+    assert "<footer" not in page and "Sai số chọn mẫu" not in page
+    assert 'href="?lang=en"' in header
+    for state_page in (client.get("/r/" + "x" * 32).text,):
+        assert "Đăng nhập" not in state_page and "<footer" not in state_page
+
+
+def test_enter_cannot_submit_the_form_its_default_button_changes_nothing(round_app):
+    """Implicit submission (Enter in a field or on a radio) "clicks" the form's first
+    submit button: action=stay, answered 204 No Content, so the browser keeps the page
+    and nothing is stored (the real key press: test_browser.py)."""
+    app, round_id = round_app
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    page = client.get("/respond").text
+    form = page[page.index("<form") :]
+    first_button = re.search(r"<button[^>]*>", form)[0]
+    assert 'type="submit"' in first_button and 'name="action" value="stay"' in first_button
+    assert 'aria-hidden="true"' in first_button and 'tabindex="-1"' in first_button
+    pressed = client.post("/respond", data={"s": "0", "action": "stay", **answers(4)})
+    assert pressed.status_code == 204 and pressed.text == ""
+    assert _count(app, Response) == 0 and _count(app, ResponseDraft) == 0
+    assert " checked" not in client.get("/respond").text
+
+
+def test_a_partial_submission_shows_a_review_and_needs_the_second_action(round_app):
+    app, round_id = round_app
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    first = client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4", "Q02": "3"})
+    assert first.status_code == 303 and first.headers["Location"] == "/respond?s=0&review=1"
+    assert _count(app, Response) == 0
+    review = client.get(first.headers["Location"]).text
+    box = review[
+        review.index('class="review-summary"') : review.index(
+            "</div>", review.index("review-summary")
+        )
+    ]
+    assert 'role="alert"' in box and 'tabindex="-1"' in box and "data-autofocus" in box
+    assert "Còn 10 câu hỏi chưa được trả lời" in box
+    assert '<a href="#Q03-legend">Câu 3: Văn bản do đơn vị chủ trì soạn thảo' in box
+    assert "#Q01-legend" not in box and "#Q12-legend" in box
+    assert "Gửi mà không trả lời các câu này" in box
+    assert re.search(r'id="Q01-4" value="4"\s*checked', review)  # what was chosen is kept
+    again = client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4", "Q02": "3"})
+    assert again.headers["Location"] == "/respond?s=0&review=1" and _count(app, Response) == 0
+    done = client.post(
+        "/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4", "Q02": "3", "Q05": "1"}
+    )
+    assert done.headers["Location"] == "/respond/done"
+    with app.app_context():
+        assert db.session.scalar(select(Response.answers)) == {"Q01": 4, "Q02": 3, "Q05": 1}
+
+
+def test_the_review_links_to_unanswered_questions_on_earlier_pages(sqlite_round):
+    app, _ = sqlite_round
+    round_id = _two_page_round(app)
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    client.post("/respond", data={"s": "0", "action": "next", **answers(4, ["Q01", "Q02"])})
+    last = {"s": "1", **answers(3, [f"Q{i:02d}" for i in range(7, 13)])}
+    review = client.post("/respond", data={**last, "action": "submit"})
+    assert review.headers["Location"] == "/respond?s=1&review=1"
+    page = client.get(review.headers["Location"]).text
+    assert '<a href="/respond?s=0#Q03-legend">Câu 3:' in page
+    assert "Còn 4 câu hỏi chưa được trả lời" in page
+    assert client.post("/respond", data={**last, "action": "submit_anyway"}).status_code == 303
+    with app.app_context():
+        assert len(db.session.scalar(select(Response.answers))) == 8
+
+
+def test_a_complete_submission_needs_no_review(round_app):
+    app, round_id = round_app
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    done = client.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    assert done.headers["Location"] == "/respond/done"
+
+
+def test_errors_are_announced_and_take_focus_with_links_to_each_field(sqlite_round):
+    app, round_id = sqlite_round
+    with app.app_context():
+        from survey_app.questionnaires.models import Item
+
+        for item in db.session.scalars(select(Item).where(Item.code.in_(["Q02", "Q03"]))):
+            item.is_required = True
+        db.session.commit()
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    page = client.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"}).text
+    summary = page[
+        page.index('class="error-summary"') : page.index("</div>", page.index("error-summary"))
+    ]
+    assert 'role="alert"' in summary and 'tabindex="-1"' in summary and "data-autofocus" in summary
+    assert '<a href="#Q02-4">Câu 2: Kế hoạch cải cách hành chính' in summary
+    assert '<a href="#Q03-4">Câu 3:' in summary
+    assert _count(app, Response) == 0
+
+
+def test_the_thank_you_page_says_what_happens_next_in_both_languages(round_app):
+    app, round_id = round_app
+    client = app.test_client()
+    client.get(f"/r/{_link(app, round_id)}")
+    client.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    page = client.get("/respond/done").text
+    assert "Ban tổ chức tổng hợp kết quả" in page and "công bố" in page
+    assert "Câu trả lời của Quý vị là ẩn danh" in page
+    assert "có thể đóng trang này" in page
+    assert "publish them as totals" in page and "you can close this page" in page
+    assert "Đăng nhập" not in page and "<footer" not in page

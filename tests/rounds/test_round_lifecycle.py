@@ -150,7 +150,7 @@ def test_closing_is_confirmed_with_the_number_who_can_no_longer_answer(site):
     round_id, tokens = _open_round_with(app, PEOPLE)
     respondent = app.test_client()
     respondent.get(f"/r/{tokens[0]}")
-    respondent.post("/respond", data={"s": "0", "action": "submit", "Q01": "4"})
+    respondent.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})
     page = admin.get(f"/admin/rounds/{round_id}/close")
     assert page.status_code == 200
     assert "2 người chưa trả lời sẽ không thể trả lời nữa." in page.text

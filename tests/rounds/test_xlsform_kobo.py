@@ -333,7 +333,9 @@ def test_a_kobo_par_form_runs_end_to_end(cli, sqlite_app, tmp_path):
     assert "Cảm ơn Anh/Chị đã tham gia khảo sát." in page  # the note, on the first page
     client.post("/respond", data={"s": "0", "action": "next"})
     page = client.get("/respond").text
-    assert '<legend id="sex-legend">Giới tính</legend>' in page
+    assert re.search(
+        r'<legend id="sex-legend"><span class="qnum">Câu \d+</span> Giới tính</legend>', page
+    )
     assert 'inputmode="numeric"' in page and "Từ 18 đến 99." in page
     assert '<p class="hint muted" id="age-hint">Tính theo năm Từ 18 đến 99.</p>' in page
 
@@ -376,10 +378,11 @@ def test_a_kobo_par_form_runs_end_to_end(cli, sqlite_app, tmp_path):
     other = sqlite_app.test_client()
     other.get(f"/r/{second}")
     other.post("/respond", data={"s": "1", "action": "next", "resp_group": "1", "sex": "2"})
-    done = other.post(
-        "/respond",
-        data={"s": "2", "action": "submit", "Q01": "5", "Q02": "4", "comment": "hidden"},
-    )
+    last_page = {"s": "2", "Q01": "5", "Q02": "4", "comment": "hidden"}
+    review = other.post("/respond", data={**last_page, "action": "submit"})
+    assert review.headers["Location"] == "/respond?s=2&review=1"  # age, channels … are empty
+    assert "Gửi mà không trả lời các câu này" in other.get(review.headers["Location"]).text
+    done = other.post("/respond", data={**last_page, "action": "submit_anyway"})
     assert done.headers["Location"] == "/respond/done"
 
     with sqlite_app.app_context():
