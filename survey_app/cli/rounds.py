@@ -75,18 +75,30 @@ def _write_private(path: str, text: str) -> None:
 @click.option("--opens", help="ISO 8601 (UTC unless an offset is given); open now if past")
 @click.option("--closes", help="ISO 8601; the round closes itself then")
 @click.option("--frame", type=click.Path(exists=True, dir_okay=False), help="stratum,population")
+@click.option(
+    "--margins",
+    type=click.Path(exists=True, dir_okay=False),
+    help="variable,level,count: population margins; their variables are the only extra "
+    "respondent-list columns copied into responses",
+)
 @with_app
-def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame) -> None:
+def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame, margins) -> None:
     """Create a round; prints its id. It is open once --opens has passed."""
     from survey_app.core.db import utcnow
     from survey_app.formats.frame_csv import parse_frame
+    from survey_app.formats.margins_csv import parse_margins
     from survey_app.rounds.operations import create_round, open_round
 
     opens_at, closes_at = _when(opens, "--opens"), _when(closes, "--closes")
 
     def action():
         strata = parse_frame(Path(frame).read_text(encoding="utf-8"), frame) if frame else None
-        rnd = create_round(name, list(criteria_sets), questionnaire, opens_at, closes_at, strata)
+        declared = (
+            parse_margins(Path(margins).read_text(encoding="utf-8"), margins) if margins else None
+        )
+        rnd = create_round(
+            name, list(criteria_sets), questionnaire, opens_at, closes_at, strata, declared
+        )
         if opens_at is not None and opens_at <= utcnow():
             open_round(rnd)
         return rnd.id
@@ -166,16 +178,36 @@ def unpublish_cmd(round_id: int, reason: str) -> None:
 @with_app
 def invite_cmd(round_id: int, path: str, send: bool, links_out: str | None) -> None:
     """Create invitations from a respondent list (CSV or XLSX); a bad row rejects it all."""
-    from survey_app.formats.respondents import parse_respondents
+    from survey_app.formats.respondents import coarsening_notes, parse_respondents
     from survey_app.invitations.operations import create_invitations, list_rules
 
     rnd = _round(round_id)
     data = Path(path).read_bytes()
-    issued = _commit_or_report(
-        lambda: create_invitations(rnd, parse_respondents(data, path, list_rules(rnd)))
-    )
+    notes: list[str] = []
+
+    def action():
+        listing = parse_respondents(data, path, list_rules(rnd))
+        notes.extend(coarsening_notes(listing))
+        return create_invitations(rnd, listing)
+
+    issued = _commit_or_report(action)
     click.echo(f"round {round_id}: {len(issued)} invitations created")
+    for note in [*notes, *_small_group_notes(rnd)]:
+        click.echo(note)
     _links_and_mail(rnd, issued, send, links_out)
+
+
+def _small_group_notes(rnd) -> list[str]:
+    from survey_app.invitations.operations import list_small_groups, min_cell_size
+
+    small = list_small_groups(rnd)
+    if not small:
+        return []
+    cells = "; ".join(f"{u}/{g}: {n}" for u, g, n in small)
+    return [
+        f"fewer than {min_cell_size()} people invited in: {cells} "
+        "(whoever answers there can be recognised by anyone who knows who was invited)"
+    ]
 
 
 def _links_and_mail(rnd, issued, send: bool, links_out: str | None) -> None:

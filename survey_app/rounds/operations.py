@@ -11,7 +11,7 @@ from survey_app.core.db import utcnow
 from survey_app.criteria.models import CriteriaSet
 from survey_app.extensions import db
 from survey_app.questionnaires.models import Questionnaire
-from survey_app.rounds.models import FrameStratum, Round
+from survey_app.rounds.models import FrameStratum, PopulationMargin, Round
 from survey_app.units.models import Unit
 
 
@@ -26,8 +26,13 @@ def create_round(
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
     frame: dict[str, float] | None = None,
+    margins: dict[str, dict[str, float]] | None = None,
 ) -> Round:
-    """A draft round over every active unit of the criteria sets' kinds."""
+    """A draft round over every active unit of the criteria sets' kinds.
+
+    ``margins`` (variable → level → population count) declares the weighting variables:
+    the only extra columns its respondent lists may carry into responses.
+    """
     sets = [_criteria_set(code) for code in criteria_set_codes]
     kinds = [cs.unit_kind_id for cs in sets]
     if len(set(kinds)) != len(kinds):
@@ -52,6 +57,11 @@ def create_round(
         opens_at=opens_at,
         closes_at=closes_at,
         frame=[FrameStratum(stratum=s, population=p) for s, p in (frame or {}).items()],
+        margins=[
+            PopulationMargin(variable=v, level=level, count=n)
+            for v, levels in (margins or {}).items()
+            for level, n in levels.items()
+        ],
     )
     db.session.add(rnd)
     db.session.flush()
