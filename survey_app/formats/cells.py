@@ -56,13 +56,6 @@ class Small:
     people: int
     target: int
 
-    def describe(self) -> str:
-        unit, group, stratum, psu, attrs = self.cell
-        parts = [f"unit {unit}", f"group {group}", f"stratum {stratum}"]
-        parts += [f"PSU {psu}"] if psu else []
-        parts += [f"{k} = {v}" for k, v in attrs]
-        return ", ".join(parts)
-
 
 @dataclass(frozen=True)
 class Protected:

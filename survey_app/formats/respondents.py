@@ -95,7 +95,7 @@ def _protected(c: Collector, name: str, rows: list[RespondentRow], rules: ListRu
     done = protect(rows, rules.cells.elements(), rules.min_cell)
     for small in done.strata_small:
         c.add(
-            tr("cell {cell}", cell=small.describe()),
+            _cell(small),
             tr(
                 "{n} people: fewer than {k}; a response would be recognisable by its "
                 "stratum; use strata that keep at least {k} people of a unit and group together",
@@ -105,7 +105,7 @@ def _protected(c: Collector, name: str, rows: list[RespondentRow], rules: ListRu
         )
     for small in done.small:
         c.add(
-            tr("cell {cell}", cell=small.describe()),
+            _cell(small),
             tr(
                 "{n} people: fewer than {k}, even with the PSUs of the stratum merged and "
                 "the weighting attributes dropped; add people or merge these PSUs by hand",
@@ -115,6 +115,18 @@ def _protected(c: Collector, name: str, rows: list[RespondentRow], rules: ListRu
         )
     c.raise_if_any(name)
     return RespondentList(done.rows, done.dropped, done.pooled)
+
+
+def _cell(small) -> str:
+    unit, group, stratum, psu, attrs = small.cell
+    parts = [
+        tr("unit {code}", code=unit),
+        tr("group {code}", code=group),
+        tr("stratum {code}", code=stratum),
+    ]
+    parts += [tr("PSU {code}", code=psu)] if psu else []
+    parts += [f"{k} = {v}" for k, v in attrs]
+    return tr("cell {cell}", cell=", ".join(parts))
 
 
 def _undeclared_columns(c: Collector, columns: set[str], rules: ListRules) -> None:

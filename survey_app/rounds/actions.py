@@ -9,7 +9,8 @@ from survey_app.core.downloads import csv_attachment
 from survey_app.extensions import db
 from survey_app.formats.frame_csv import parse_frame
 from survey_app.formats.links_csv import links_csv
-from survey_app.formats.problems import InvalidFile
+from survey_app.formats.margins_csv import parse_margins
+from survey_app.formats.problems import InvalidFile, Problem
 from survey_app.formats.respondents import coarsening_notes, parse_respondents
 from survey_app.formats.responses_csv import parse_responses
 from survey_app.i18n import gettext as _
@@ -38,6 +39,19 @@ def read_frame(upload) -> dict[str, float] | None:
     if not upload or not upload.filename:
         return None
     return parse_frame(upload.read().decode("utf-8-sig"), upload.filename)
+
+
+def read_margins(upload) -> dict[str, dict[str, float]] | None:
+    """The round's population margins: their variables are its weighting variables."""
+    if not upload or not upload.filename:
+        return None
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidFile(
+            upload.filename, [Problem("file", _("not UTF-8 text (save the CSV as UTF-8)"))]
+        ) from None
+    return parse_margins(text, upload.filename)
 
 
 def _back(rnd, endpoint: str = "rounds.detail") -> Response:

@@ -45,6 +45,7 @@ class RoundForm(I18nForm):
     opens = DateTimeLocalField("Opens at", format=LOCAL_FORMAT, validators=[Optional()])
     closes = DateTimeLocalField("Closes at", format=LOCAL_FORMAT, validators=[Optional()])
     frame = FileField("Sampling frame", validators=[Optional(), FileAllowed(["csv"])])
+    margins = FileField("Population margins", validators=[Optional(), FileAllowed(["csv"])])
 
     def validate_criteria_sets(self, field) -> None:
         if not field.data:

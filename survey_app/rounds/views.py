@@ -70,6 +70,7 @@ def new():
             from_local(form.opens.data),
             from_local(form.closes.data),
             actions.read_frame(form.frame.data),
+            actions.read_margins(form.margins.data),
         )
     except InvalidFile as exc:
         db.session.rollback()
