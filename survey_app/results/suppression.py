@@ -16,7 +16,7 @@ too leaves them one subtraction away from the area's component index. So, for th
 
 ``t = max(criteria set's minimum of respondents per group, PARINDEX_MIN_CELL_SIZE)``.
 Index values, component indexes, ranks and the unit's survey points stay published: they
-are the product. Limits (docs/RESULTS.md): an area whose only survey sub-criterion is
+are the product. Limits (docs/ROUNDS.md, "Published results"): an area whose only survey sub-criterion is
 withheld still has its points given by the component index, so a withheld group that is
 the only one to have answered there is given too.
 """
