@@ -77,7 +77,10 @@ def parse_respondents(data: bytes, name: str, rules: ListRules) -> RespondentLis
     undeclared: set[str] = set()
     for number, row in _rows(data, name):
         check_width(c, number, row)
-        undeclared.update(k for k in row if k not in COLUMNS and k not in rules.weighting)
+        # (an unnamed empty column, as a trailing comma makes, carries nothing)
+        undeclared.update(
+            k for k, v in row.items() if k not in COLUMNS and k not in rules.weighting and (k or v)
+        )
         parsed = _row(c, number, row, rules)
         if parsed is None:
             continue
