@@ -106,6 +106,7 @@ def test_no_response_matches_fewer_than_k_invitations_in_the_database(round_app)
     assert len(matches) == used == len(tokens) and drafts == 0  # none lost, none twice
     assert min(matches.values()) >= K, sorted(matches.values())[:5]
     assert {"sex": "F"} in kept  # C03's leaders keep their sex: six of each
+    assert all(set(a) <= {"sex"} for a in kept)  # the declared weighting variable only
 
 
 def test_no_response_matches_fewer_than_k_people_of_the_list_in_the_export(round_app):
