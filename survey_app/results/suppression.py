@@ -16,9 +16,9 @@ too leaves them one subtraction away from the area's component index. So, for th
 
 ``t = max(criteria set's minimum of respondents per group, PARINDEX_MIN_CELL_SIZE)``.
 Index values, component indexes, ranks and the unit's survey points stay published: they
-are the product. Limits (docs/ROUNDS.md, "Published results"): an area whose only survey sub-criterion is
-withheld still has its points given by the component index, so a withheld group that is
-the only one to have answered there is given too.
+are the product. Limits (docs/ROUNDS.md, "Published results"): an area whose only survey
+sub-criterion is withheld still has its points given by the component index, so a
+withheld group that is the only one to have answered there is given too.
 """
 
 from __future__ import annotations
