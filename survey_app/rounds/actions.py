@@ -10,8 +10,8 @@ from survey_app.extensions import db
 from survey_app.formats.frame_csv import parse_frame
 from survey_app.formats.links_csv import links_csv
 from survey_app.formats.margins_csv import parse_margins
-from survey_app.formats.problems import InvalidFile
-from survey_app.formats.respondents import parse_respondents
+from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.formats.respondents import coarsening_notes, parse_respondents
 from survey_app.formats.responses_csv import parse_responses
 from survey_app.i18n import gettext as _
 from survey_app.invitations.operations import (
@@ -42,9 +42,16 @@ def read_frame(upload) -> dict[str, float] | None:
 
 
 def read_margins(upload) -> dict[str, dict[str, float]] | None:
+    """The round's population margins: their variables are its weighting variables."""
     if not upload or not upload.filename:
         return None
-    return parse_margins(upload.read().decode("utf-8-sig"), upload.filename)
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidFile(
+            upload.filename, [Problem("file", _("not UTF-8 text (save the CSV as UTF-8)"))]
+        ) from None
+    return parse_margins(text, upload.filename)
 
 
 def _back(rnd, endpoint: str = "rounds.detail") -> Response:
@@ -77,8 +84,8 @@ def invite(rnd, form):
         return form_refused(rnd, form)
     upload = form.respondents.data
     try:
-        rows = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
-        issued = create_invitations(rnd, rows)
+        listing = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
+        issued = create_invitations(rnd, listing)
     except (InvalidFile, InvitationError) as exc:
         return refused(rnd, exc)
     if form.send.data and rnd.state == "open":
@@ -86,6 +93,8 @@ def invite(rnd, form):
 
         jobs.enqueue(jobs.SEND_INVITATIONS, {"round_id": rnd.id})
     db.session.commit()
+    for note in coarsening_notes(listing):  # shown on the next page, links download or not
+        flash(note, "warning")
     if form.download.data:
         # The links of this upload, shown once; e-mail (if asked) re-issues its own.
         return links_download(rnd, issued)
