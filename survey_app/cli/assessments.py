@@ -13,8 +13,9 @@ from survey_app.cli.appcmd import with_app
 def _text(path: str) -> str:
     """CSV text of a CSV or XLSX file (an unreadable file is a listed problem)."""
     from survey_app.assessments.transfer import upload_text
+    from survey_app.formats.limits import read_path
 
-    return upload_text(path, Path(path).read_bytes())
+    return upload_text(path, read_path(path))
 
 
 @click.command("import-self")

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from survey_app.formats.csvfile import check_width, read_rows
+from survey_app.formats.limits import decode_text
 from survey_app.formats.problems import Collector
 from survey_app.formats.xlsxfile import read_xlsx_rows
 
@@ -58,15 +59,7 @@ def parse_respondents(data: bytes, name: str, rules: ListRules) -> list[Responde
 def _rows(data: bytes, name: str):
     if data[:4] == b"PK\x03\x04":  # a zip container: .xlsx
         return read_xlsx_rows(data, name, COLUMNS)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        from survey_app.formats.problems import InvalidFile, Problem
-
-        raise InvalidFile(
-            name, [Problem("file", "not UTF-8 text (save the CSV as UTF-8)")]
-        ) from None
-    return read_rows(text, name, COLUMNS)
+    return read_rows(decode_text(data, name), name, COLUMNS)
 
 
 def _row(c: Collector, number: int, row: dict, rules: ListRules) -> RespondentRow | None:

@@ -243,6 +243,4 @@ def _items_html(entry: Entry, index: int, items, form) -> Markup:
 
 
 def _render_items(items, form) -> Markup:
-    return Markup(
-        render_template("respond/_items.html", items=items, form=form)
-    )
+    return Markup(render_template("respond/_items.html", items=items, form=form))

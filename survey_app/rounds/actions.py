@@ -6,8 +6,10 @@ from flask import Response, current_app, flash, redirect, render_template, url_f
 from wtforms import SelectChoice
 
 from survey_app.core.downloads import csv_attachment
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
 from survey_app.formats.frame_csv import parse_frame
+from survey_app.formats.limits import decode_text
 from survey_app.formats.links_csv import links_csv
 from survey_app.formats.problems import InvalidFile
 from survey_app.formats.respondents import parse_respondents
@@ -37,7 +39,7 @@ def problems(exc: Exception) -> list[str]:
 def read_frame(upload) -> dict[str, float] | None:
     if not upload or not upload.filename:
         return None
-    return parse_frame(upload.read().decode("utf-8-sig"), upload.filename)
+    return parse_frame(decode_text(upload.read(), upload.filename), upload.filename)
 
 
 def _back(rnd, endpoint: str = "rounds.detail") -> Response:
@@ -70,7 +72,8 @@ def invite(rnd, form):
         return form_refused(rnd, form)
     upload = form.respondents.data
     try:
-        rows = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
+        rules = list_rules(rnd)
+        rows = without_transaction(parse_respondents, upload.read(), upload.filename, rules)
         issued = create_invitations(rnd, rows)
     except (InvalidFile, InvitationError) as exc:
         return refused(rnd, exc)
@@ -102,13 +105,18 @@ def import_file(rnd, form):
         return form_refused(rnd, form)
     upload = form.responses.data
     try:
-        text = upload.read().decode("utf-8-sig")
-        n = import_responses(rnd, parse_responses(text, upload.filename, questionnaire_rules(rnd)))
-    except (InvalidFile, UnicodeDecodeError) as exc:
+        rules = questionnaire_rules(rnd)
+        parsed = without_transaction(_parse_responses, upload.read(), upload.filename, rules)
+        n = import_responses(rnd, parsed)
+    except InvalidFile as exc:
         return refused(rnd, exc)
     db.session.commit()
     flash(_("{n} responses imported.", n=n), "info")
     return _back(rnd, "rounds.responses_tab")
+
+
+def _parse_responses(data: bytes, name: str, rules):
+    return parse_responses(decode_text(data, name), name, rules)
 
 
 def open_link_form(rnd) -> OpenLinkForm:
