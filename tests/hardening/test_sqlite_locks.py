@@ -36,9 +36,13 @@ def _upload(port: int, cookie: str, path: str, field: str, name: str, data: byte
     """A multipart POST (the Browser of httpserver.py sends forms only)."""
     boundary = uuid.uuid4().hex
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
-        f"Content-Type: text/csv\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Cookie": cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"}
     conn.request("POST", path, body=body, headers=headers)
@@ -67,9 +71,10 @@ def test_a_ten_second_upload_locks_out_no_sign_in_page_or_submit(world, monkeypa
     upload_status: list[int] = []
     with serving(app) as port:
         admin = Browser(port)
-        assert admin.request("POST", "/login", {"email": EMAILS["admin"], "password": PASSWORD})[
-            0
-        ] == 302
+        assert (
+            admin.request("POST", "/login", {"email": EMAILS["admin"], "password": PASSWORD})[0]
+            == 302
+        )
         listed = RESPONDENTS + "b@x.vn,B,leader,C01,C01-leader,C01-D1,M\n"
         uploader = threading.Thread(
             target=lambda: upload_status.append(
