@@ -10,7 +10,8 @@ import io
 from collections.abc import Iterator
 
 from survey_app.formats import limits
-from survey_app.formats.problems import Collector, InvalidFile, Problem
+from survey_app.formats.limits import LONG_CELL
+from survey_app.formats.problems import Collector, InvalidFile, Problem, say
 
 
 def read_rows(text: str, name: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
@@ -59,21 +60,23 @@ def bounded_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
             continue
         number += 1
         if number > bounds.rows + 1:
-            raise _problem(name, number, f"more than {bounds.rows} rows; split the file")
+            raise _problem(
+                name, number, say("more than {limit} rows; split the file", limit=bounds.rows)
+            )
         if len(values) > bounds.columns:
-            raise _problem(name, number, f"{len(values)} columns; at most {bounds.columns}")
+            message = say("{n} columns; at most {limit}", n=len(values), limit=bounds.columns)
+            raise _problem(name, number, message)
         longest = max(map(len, values))
         if longest > bounds.cell_chars:
-            raise _problem(
-                name, number, f"a cell of {longest} characters; at most {bounds.cell_chars}"
-            )
+            message = say(LONG_CELL, n=longest, limit=bounds.cell_chars)
+            raise _problem(name, number, message)
         yield number, values
 
 
 def _csv_message(exc: csv.Error, bounds: limits.Limits) -> str:
     if "field larger than field limit" in str(exc):
-        return f"a cell is longer than {bounds.cell_chars} characters"
-    return f"not readable as CSV ({exc})"
+        return say("a cell is longer than {limit} characters", limit=bounds.cell_chars)
+    return say("not readable as CSV ({error})", error=exc)
 
 
 def _problem(name: str, number: int, message: str) -> InvalidFile:

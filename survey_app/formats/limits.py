@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.formats.problems import InvalidFile, Problem, say
 
 MB = 1024 * 1024
 
@@ -50,13 +50,22 @@ def megabytes(n: int) -> str:
     return f"{n / MB:.0f} MB" if n >= MB else f"{n / 1024:.0f} kB"
 
 
+LONG_CELL = "a cell of {n} characters; at most {limit}"
+TOO_BIG = "is {size}; at most {limit} is read"
+NOT_UTF8 = "is not UTF-8 text: save the file as “CSV UTF-8” (or UTF-8)"
+
+
+def _too_big(size: int, limit: int) -> str:
+    return say(TOO_BIG, size=megabytes(size), limit=megabytes(limit))
+
+
 def check_size(data: bytes, name: str, limit: int | None = None) -> None:
     """A file over ``limit`` bytes (default: the upload limit) is refused unread."""
     limit = limit or current().upload_bytes
     if len(data) > limit:
         raise InvalidFile(
             name,
-            [Problem("file", f"is {megabytes(len(data))}; at most {megabytes(limit)} is read")],
+            [Problem("file", _too_big(len(data), limit))],
         )
 
 
@@ -70,7 +79,7 @@ def decode_text(data: bytes, name: str, limit: int | None = None) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InvalidFile(
             name,
-            [Problem(f"line {line}", "is not UTF-8 text: save the file as “CSV UTF-8” (or UTF-8)")],
+            [Problem(f"line {line}", say(NOT_UTF8))],
         ) from None
 
 
@@ -84,7 +93,7 @@ def read_path(path, name: str | None = None) -> bytes:
     if size > limit:
         raise InvalidFile(
             name or str(path),
-            [Problem("file", f"is {megabytes(size)}; at most {megabytes(limit)} is read")],
+            [Problem("file", _too_big(size, limit))],
         )
     return p.read_bytes()
 

@@ -12,8 +12,11 @@ import zipfile
 from collections.abc import Iterator
 
 from survey_app.formats import limits
-from survey_app.formats.limits import megabytes
-from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.formats.limits import LONG_CELL, megabytes
+from survey_app.formats.problems import InvalidFile, Problem, say
+
+UNREADABLE = "not a readable .xlsx workbook ({error})"
+TOO_WIDE = "has cells past column {limit} (even empty formatted ones count: delete those columns)"
 
 
 def check_zip(data: bytes, name: str, bounds: limits.Limits | None = None) -> None:
@@ -23,23 +26,25 @@ def check_zip(data: bytes, name: str, bounds: limits.Limits | None = None) -> No
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise _invalid(name, f"not a readable .xlsx workbook ({exc})") from None
+        raise _invalid(name, say(UNREADABLE, error=exc)) from None
     if len(members) > limits.XLSX_MAX_MEMBERS:
-        raise _invalid(name, f"holds {len(members)} parts; a workbook has at most "
-                             f"{limits.XLSX_MAX_MEMBERS}")  # fmt: skip
+        message = "holds {n} parts; a workbook has at most {limit}"
+        raise _invalid(name, say(message, n=len(members), limit=limits.XLSX_MAX_MEMBERS))
     total = 0
     for m in members:
         total += m.file_size
         if m.file_size > bounds.unzipped_bytes:
-            raise _invalid(name, f"part {m.filename} unzips to {megabytes(m.file_size)}; "
-                                 f"at most {megabytes(bounds.unzipped_bytes)} is read")  # fmt: skip
+            message = "part {part} unzips to {size}; at most {limit} is read"
+            size, limit = megabytes(m.file_size), megabytes(bounds.unzipped_bytes)
+            raise _invalid(name, say(message, part=m.filename, size=size, limit=limit))
         ratio = m.file_size / max(m.compress_size, 1)
         if m.file_size > limits.XLSX_RATIO_FLOOR and ratio > limits.XLSX_MAX_RATIO:
-            raise _invalid(name, f"part {m.filename} is compressed {ratio:.0f} to 1 "
-                                 "(a decompression bomb?); it is not read")  # fmt: skip
+            message = "part {part} is compressed {ratio} to 1 (a decompression bomb?); not read"
+            raise _invalid(name, say(message, part=m.filename, ratio=f"{ratio:.0f}"))
     if total > bounds.unzipped_bytes:
-        raise _invalid(name, f"unzips to {megabytes(total)}; at most "
-                             f"{megabytes(bounds.unzipped_bytes)} is read")  # fmt: skip
+        message = "unzips to {size}; at most {limit} is read"
+        limit = megabytes(bounds.unzipped_bytes)
+        raise _invalid(name, say(message, size=megabytes(total), limit=limit))
 
 
 def _invalid(name: str, message: str) -> InvalidFile:
@@ -54,7 +59,7 @@ def open_workbook(data: bytes, name: str):
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a bad file
-        raise _invalid(name, f"not a readable .xlsx workbook ({exc})") from None
+        raise _invalid(name, say(UNREADABLE, error=exc)) from None
 
 
 def bounded_values(sheet, name: str) -> Iterator[tuple[int, tuple]]:
@@ -68,22 +73,21 @@ def bounded_values(sheet, name: str) -> Iterator[tuple[int, tuple]]:
     try:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if len(values) > bounds.columns:
-                raise _bound(name, f"{where}, row {number}",
-                             f"has cells past column {bounds.columns} (even empty formatted "
-                             "ones count: delete those columns)")  # fmt: skip
+                message = say(TOO_WIDE, limit=bounds.columns)
+                raise _bound(name, f"{where}, row {number}", message)
             if number > bounds.rows + 1 and any(v is not None and v != "" for v in values):
-                raise _bound(name, f"{where}, row {number}",
-                             f"more than {bounds.rows} rows; split the file")  # fmt: skip
+                message = say("more than {limit} rows; split the file", limit=bounds.rows)
+                raise _bound(name, f"{where}, row {number}", message)
             for column, value in enumerate(values, start=1):
                 if isinstance(value, str) and len(value) > bounds.cell_chars:
-                    raise _bound(name, f"{where}, row {number}, column {column}",
-                                 f"a cell of {len(value)} characters; at most "
-                                 f"{bounds.cell_chars}")  # fmt: skip
+                    message = say(LONG_CELL, n=len(value), limit=bounds.cell_chars)
+                    raise _bound(name, f"{where}, row {number}, column {column}", message)
             yield number, values
     except InvalidFile:
         raise
     except Exception as exc:  # noqa: BLE001 — a broken sheet part (CRC, XML) while streaming
-        raise _bound(name, f"{where}, row {number + 1}", f"cannot be read ({exc})") from None
+        message = say("cannot be read ({error})", error=exc)
+        raise _bound(name, f"{where}, row {number + 1}", message) from None
 
 
 def _bound(name: str, where: str, message: str) -> InvalidFile:

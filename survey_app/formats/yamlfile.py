@@ -11,8 +11,14 @@ from typing import Any
 
 import yaml
 
-from survey_app.formats.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH, YAML_MAX_NODES, megabytes
-from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.formats.limits import (
+    TOO_BIG,
+    YAML_MAX_BYTES,
+    YAML_MAX_DEPTH,
+    YAML_MAX_NODES,
+    megabytes,
+)
+from survey_app.formats.problems import InvalidFile, Problem, say
 
 LINE = "__line__"
 
@@ -32,15 +38,18 @@ class _LineLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
-            raise _Refused(mark, "aliases (*name) are not allowed; write the value out")
+            raise _Refused(mark, say("aliases (*name) are not allowed; write the value out"))
         self._nodes += 1
         if self._nodes > YAML_MAX_NODES:
-            raise _Refused(self.peek_event().start_mark, f"more than {YAML_MAX_NODES} values")
+            message = say("more than {limit} values", limit=YAML_MAX_NODES)
+            raise _Refused(self.peek_event().start_mark, message)
         self._depth += 1
         try:
             if self._depth > YAML_MAX_DEPTH:
                 mark = self.peek_event().start_mark
-                raise _Refused(mark, f"nested more than {YAML_MAX_DEPTH} levels deep")
+                raise _Refused(
+                    mark, say("nested more than {limit} levels deep", limit=YAML_MAX_DEPTH)
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -56,7 +65,8 @@ def load_yaml(text: str, name: str) -> dict[str, Any]:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > YAML_MAX_BYTES:
         raise InvalidFile(
-            name, [Problem("file", f"is {megabytes(size)}; at most {megabytes(YAML_MAX_BYTES)}")]
+            name,
+            [Problem("file", say(TOO_BIG, size=megabytes(size), limit=megabytes(YAML_MAX_BYTES)))],
         )
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)

@@ -69,21 +69,21 @@ def test_focal_points_one_gigabyte_self_assessment_workbook_is_refused_unread(wo
     bomb = xlsx_bomb(list(XLSX_COLUMNS), title="self_assessment")
     assert len(bomb) < 2 * MB
     text = _refused(world, "focal", _import_url(world), "file", bomb, "self.xlsx")
-    assert "xl/sharedStrings.xml unzips to 1024 MB" in text
-    assert "at most 50 MB is read" in text
+    assert "thành phần xl/sharedStrings.xml khi giải nén có dung lượng 1024 MB" in text
+    assert "chỉ đọc tối đa 50 MB" in text
 
 
 def test_one_gigabyte_respondent_workbook_is_refused_unread(world):
     bomb = xlsx_bomb(RESPONDENT_COLUMNS)
     text = _refused(world, "admin", _invite_url(world), "respondents", bomb, "list.xlsx")
-    assert "unzips to 1024 MB" in text
+    assert "khi giải nén có dung lượng 1024 MB" in text
 
 
 def test_one_gigabyte_xlsform_is_refused_unread(world):
     bomb = xlsx_bomb(["type", "name", "label"], title="survey")
     url = "/admin/questionnaires/upload"
     text = _refused(world, "admin", url, "file", bomb, "form.xlsx")
-    assert "unzips to 1024 MB" in text
+    assert "khi giải nén có dung lượng 1024 MB" in text
 
 
 # -- YAML: billion laughs -----------------------------------------------------------------
@@ -93,13 +93,13 @@ def test_billion_laughs_questionnaire_is_refused_before_any_alias_is_expanded(wo
     assert len(BILLION_LAUGHS.encode()) < 600
     url = "/admin/questionnaires/upload"
     text = _refused(world, "admin", url, "file", BILLION_LAUGHS.encode(), "lol.yaml")
-    assert "line 3: aliases (*name) are not allowed" in text
+    assert "line 3: không được dùng bí danh YAML (*tên)" in text
 
 
 def test_billion_laughs_criteria_set_is_refused(world):
     url = "/admin/criteria-sets/upload"
     text = _refused(world, "admin", url, "file", BILLION_LAUGHS.encode(), "lol.yaml")
-    assert "aliases (*name) are not allowed" in text
+    assert "không được dùng bí danh YAML (*tên)" in text
 
 
 # -- CSV: a 200,000-character cell, a million columns, not UTF-8 ----------------------------
@@ -108,20 +108,20 @@ def test_billion_laughs_criteria_set_is_refused(world):
 def test_a_200000_character_cell_in_the_invitation_list_is_a_problem_not_a_500(world):
     data = _cell_csv(RESPONDENT_COLUMNS, 200_000)
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "list.csv")
-    assert "row 2: a cell is longer than 10000 characters" in text
+    assert "row 2: có một ô dài hơn 10000 ký tự" in text
 
 
 def test_a_200000_character_cell_in_the_focal_points_import_is_a_problem(world):
     data = _cell_csv(["unit", "subcriterion", "self_points", "appraised_points", "note"], 200_000)
     text = _refused(world, "focal", _import_url(world), "file", data, "self.csv")
-    assert "a cell is longer than 10000 characters" in text
+    assert "có một ô dài hơn 10000 ký tự" in text
 
 
 def test_a_respondent_list_with_a_million_columns_is_refused(world):
     header = RESPONDENT_COLUMNS + [f"c{i}" for i in range(1_000_000)]
     data = _cell_csv(header, 1)
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "wide.csv")
-    assert "row 1: 1000007 columns; at most 300" in text
+    assert "row 1: có 1000007 cột; tối đa 300 cột" in text
 
 
 def test_a_frame_that_is_not_utf8_is_a_problem_of_the_new_round_not_a_500(world):
@@ -132,13 +132,13 @@ def test_a_frame_that_is_not_utf8_is_a_problem_of_the_new_round_not_a_500(world)
         "closes": "2999-01-01T00:00",
     }
     text = _refused(world, "admin", "/admin/rounds/new", "frame", NOT_UTF8, "frame.csv", **form)
-    assert "line 3: is not UTF-8 text" in text
+    assert "line 3: không phải văn bản UTF-8" in text
 
 
 def test_responses_file_not_utf8_is_a_problem(world):
     url = f"/admin/rounds/{world.round_id}/responses"
     text = _refused(world, "admin", url, "responses", NOT_UTF8, "responses.csv")
-    assert "is not UTF-8 text" in text
+    assert "không phải văn bản UTF-8" in text
 
 
 # -- the CLI --------------------------------------------------------------------------------
@@ -218,9 +218,9 @@ def test_sheets_are_bounded_in_rows_columns_and_cell_length_while_read(world):
     _limited(world.app, rows=3, columns=8, cell_chars=50)
     row = ["a@x.vn", "A", "leader", "C01", "C01-leader", "C01-D1"]
     cases = {
-        "more than 3 rows": [RESPONDENT_COLUMNS] + [row] * 4,
-        "has cells past column 8": [RESPONDENT_COLUMNS, row + ["", "", "", "x"]],
-        "a cell of 51 characters; at most 50": [RESPONDENT_COLUMNS, ["x" * 51, *row[1:]]],
+        "có hơn 3 dòng": [RESPONDENT_COLUMNS] + [row] * 4,
+        "có ô nằm sau cột thứ 8": [RESPONDENT_COLUMNS, row + ["", "", "", "x"]],
+        "có một ô dài 51 ký tự; tối đa 50 ký tự": [RESPONDENT_COLUMNS, ["x" * 51, *row[1:]]],
     }
     for message, rows in cases.items():
         text = _refused(world, "admin", _invite_url(world), "respondents", workbook(rows), "l.xlsx")
@@ -231,14 +231,14 @@ def test_csv_files_are_bounded_in_rows(world):
     _limited(world.app, rows=2)
     data = RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1,F\n" * 3
     text = _refused(world, "admin", _invite_url(world), "respondents", data.encode(), "l.csv")
-    assert "row 4: more than 2 rows" in text
+    assert "row 4: có hơn 2 dòng" in text
 
 
 def test_a_file_over_the_upload_limit_is_refused_unread(world):
     _limited(world.app, upload_bytes=1024)
     data = (RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1,F\n" * 40).encode()
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "l.csv")
-    assert "at most 1 kB is read" in text
+    assert "chỉ đọc tệp tối đa 1 kB" in text
 
 
 def test_limits_are_settings_with_defaults():
