@@ -32,7 +32,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         # and a connection the server dropped fails one request, which stores nothing
         # (its transaction never commits) and invalidates the pool.
         SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800, "hide_parameters": True},
-        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        # Above the upload limit, so a file a little too big gets the problem list (formats/
+        # limits.py), not a bare 413.
+        MAX_CONTENT_LENGTH=max(32 * 1024 * 1024, app.config["UPLOAD_LIMITS"].upload_bytes * 2),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,

@@ -40,6 +40,11 @@ KNOWN_VARIABLES = {
     "the design variables a response carries, and fewest respondents behind a published "
     "group figure (default 5)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
+    "PARINDEX_MAX_UPLOAD_MB": "largest file read, uploaded or given to the CLI (default 20)",
+    "PARINDEX_MAX_UNZIPPED_MB": "largest .xlsx workbook once unzipped, all parts (default 50)",
+    "PARINDEX_MAX_UPLOAD_ROWS": "most rows in one sheet or CSV file (default 100000)",
+    "PARINDEX_MAX_UPLOAD_COLUMNS": "most columns in one sheet or CSV file (default 300)",
+    "PARINDEX_MAX_CELL_CHARS": "most characters in one cell of a sheet or CSV file (default 10000)",
     "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
     "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
     "PARINDEX_TEST_REDIS_URL": "tests: Redis server for the broker tests",
@@ -84,6 +89,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "MIN_CELL_SIZE": _min_cell_size(env),
         "TIMEZONE": _timezone(env),
         "MINISTRY": (env.get("PARINDEX_MINISTRY") or "").strip()[:200],
+        "UPLOAD_LIMITS": _upload_limits(env),
         **_mail(env, instance),
     }
 
@@ -138,6 +144,29 @@ def _timezone(env: dict) -> str:
     if zone_or_none(raw) is None:
         raise ConfigError(f"PARINDEX_TIMEZONE: {raw!r} is not a time zone (e.g. Asia/Ho_Chi_Minh)")
     return raw
+
+
+def _upload_limits(env: dict):
+    """The bounds every file reader checks (survey_app/formats/limits.py, docs/FORMATS.md)."""
+    from survey_app.formats.limits import MB, Limits
+
+    default = Limits()
+    return Limits(
+        upload_bytes=_whole(env, "PARINDEX_MAX_UPLOAD_MB", default.upload_bytes // MB) * MB,
+        unzipped_bytes=_whole(env, "PARINDEX_MAX_UNZIPPED_MB", default.unzipped_bytes // MB) * MB,
+        rows=_whole(env, "PARINDEX_MAX_UPLOAD_ROWS", default.rows),
+        columns=_whole(env, "PARINDEX_MAX_UPLOAD_COLUMNS", default.columns),
+        cell_chars=_whole(env, "PARINDEX_MAX_CELL_CHARS", default.cell_chars),
+    )
+
+
+def _whole(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name}: a whole number, at least 1")
+    return int(raw)
 
 
 def _count(env: dict, name: str, default: int) -> int:

@@ -7,8 +7,10 @@ import io
 from pathlib import Path
 
 from survey_app.assessments.queries import list_sheet
+from survey_app.formats.limits import decode_text
 from survey_app.formats.problems import InvalidFile, Problem
 from survey_app.formats.safe_cells import safe_cell
+from survey_app.formats.xlsxfile import bounded_values, open_workbook
 
 CSV_COLUMNS = ("unit", "subcriterion", "self_points", "appraised_points", "note")
 XLSX_COLUMNS = (
@@ -104,10 +106,7 @@ def upload_text(filename: str, data: bytes) -> str:
     """CSV text of an uploaded CSV or XLSX file; anything else is a problem."""
     suffix = Path(filename or "").suffix.lower()
     if suffix == ".csv":
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _invalid(filename, "row 1", "the file is not UTF-8 text") from None
+        return decode_text(data, filename)
     if suffix == ".xlsx":
         return _xlsx_text(filename, data)
     raise _invalid(filename, "file", "use a .csv or .xlsx file")
@@ -118,15 +117,11 @@ def _invalid(name: str, where: str, message: str) -> InvalidFile:
 
 
 def _xlsx_text(name: str, data: bytes) -> str:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 — openpyxl raises many kinds for a broken file
-        raise _invalid(name, "file", "not a readable XLSX workbook") from None
+    """The named sheet (else the first) as CSV text; the workbook is bounded (formats.xlsxfile)."""
+    wb = open_workbook(data, name)
     ws = wb[SHEET_NAME] if SHEET_NAME in wb.sheetnames else wb.worksheets[0]
     rows = []
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for number, values in bounded_values(ws, name):
         if number > MAX_ROWS:
             raise _invalid(name, f"row {number}", f"more than {MAX_ROWS} rows")
         rows.append([_xlsx_value(v) for v in values])

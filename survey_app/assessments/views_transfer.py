@@ -16,6 +16,7 @@ from survey_app.assessments.rules import can_edit_self
 from survey_app.assessments.transfer import records, to_csv, to_xlsx, upload_text
 from survey_app.assessments.views import EVERYONE, bp
 from survey_app.core.downloads import attachment, csv_attachment
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
 from survey_app.formats.problems import InvalidFile
 from survey_app.formats.self_csv import parse_self_assessment
@@ -47,9 +48,14 @@ def export_round(round_id: int, fmt: str):
     return _export(rnd, rnd.units, fmt, f"self_assessment_{rnd.id}")
 
 
-def _read_upload(form: ImportForm) -> str:
+def _parse_upload(form: ImportForm, maxima) -> list:
+    """The uploaded file's rows, read with no transaction open (core/transactions.py)."""
     upload = form.file.data
-    return upload_text(upload.filename, upload.read())
+    return without_transaction(_parse, upload.filename, upload.read(), maxima)
+
+
+def _parse(filename: str, data: bytes, maxima) -> list:
+    return parse_self_assessment(upload_text(filename, data), filename, maxima)
 
 
 def _problems(template: str, status: int = 400, **context):
@@ -66,7 +72,7 @@ def import_unit(round_id: int, unit_id: int):
     if not form.validate_on_submit():
         return render_template("assessments/import.html", **context)
     try:
-        rows = parse_self_assessment(_read_upload(form), form.file.data.filename, self_maxima(rnd))
+        rows = _parse_upload(form, self_maxima(rnd))
     except InvalidFile as exc:
         return _problems("assessments/import.html", **(context | {"problems": exc.problems}))
     subs = {r.sub.code: r.sub for r in q.list_sheet(rnd, unit)}
@@ -97,7 +103,7 @@ def import_round(round_id: int):
         context["problems"] = [e for errors in form.errors.values() for e in errors]
         return _problems("assessments/import.html", **context)
     try:
-        rows = parse_self_assessment(_read_upload(form), form.file.data.filename, self_maxima(rnd))
+        rows = _parse_upload(form, self_maxima(rnd))
         import_self_assessments(rnd, rows)
     except InvalidFile as exc:
         db.session.rollback()

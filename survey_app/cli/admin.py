@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from survey_app.cli.appcmd import with_app
 from survey_app.extensions import db as database
+from survey_app.formats.limits import read_path, read_path_text
 from survey_app.formats.problems import InvalidFile
 
 
@@ -37,8 +37,8 @@ def import_group() -> None:
 
 def _read(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_path_text(path)
+    except OSError as exc:
         raise click.ClickException(f"{path}: cannot read ({exc})") from None
 
 
@@ -88,7 +88,7 @@ def import_questionnaire_cmd(path: str) -> None:
 
     def action():
         if path.lower().endswith(".xlsx"):
-            spec = parse_xlsform(Path(path).read_bytes(), path)
+            spec = parse_xlsform(read_path(path), path)
         else:
             spec = parse_questionnaire(_read(path), path)
         q = import_questionnaire(spec, path)

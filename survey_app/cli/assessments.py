@@ -13,8 +13,9 @@ from survey_app.cli.appcmd import with_app
 def _text(path: str) -> str:
     """CSV text of a CSV or XLSX file (an unreadable file is a listed problem)."""
     from survey_app.assessments.transfer import upload_text
+    from survey_app.formats.limits import read_path
 
-    return upload_text(path, Path(path).read_bytes())
+    return upload_text(path, read_path(path))
 
 
 @click.command("import-self")
@@ -34,6 +35,7 @@ def import_self_cmd(round_id: int, path: str, bonus_path: str | None) -> None:
     """
     from survey_app.assessments.appraisals import import_bonus_penalties
     from survey_app.assessments.operations import import_self_assessments, self_maxima
+    from survey_app.core.transactions import without_transaction
     from survey_app.extensions import db
     from survey_app.formats.bonus_csv import parse_bonus_penalty
     from survey_app.formats.self_csv import parse_self_assessment
@@ -45,9 +47,14 @@ def import_self_cmd(round_id: int, path: str, bonus_path: str | None) -> None:
     if rnd.state == "published":
         raise click.ClickException(f"round {round_id} is published; its scores no longer change")
 
+    def parse(maxima, caps):
+        rows = parse_self_assessment(_text(path), path, maxima)
+        bonus = parse_bonus_penalty(_text(bonus_path), bonus_path, caps) if bonus_path else []
+        return rows, bonus
+
     def action() -> str:
-        rows = parse_self_assessment(_text(path), path, self_maxima(rnd))
-        bonus = parse_bonus_penalty(_text(bonus_path), bonus_path, _caps(rnd)) if bonus_path else []
+        # the files are read with no write lock held (core/transactions.py)
+        rows, bonus = without_transaction(parse, self_maxima(rnd), _caps(rnd))
         n = import_self_assessments(rnd, rows)
         b = import_bonus_penalties(rnd, bonus, Path(bonus_path).name) if bonus_path else 0
         return f"round {rnd.id}: {n} self-assessed scores" + (

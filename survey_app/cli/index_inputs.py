@@ -35,14 +35,15 @@ def _fail(path, message: str) -> click.ClickException:
 
 def _parsed(path, parse):
     """Run a validating parser of :mod:`survey_app.formats`; its problems → one line."""
+    from survey_app.formats.limits import decode_text
     from survey_app.formats.problems import InvalidFile
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = Path(path).read_bytes()
+    except OSError as exc:
         raise _fail(path, f"cannot read ({exc.__class__.__name__})") from exc
     try:
-        return parse(text, Path(path).name)
+        return parse(decode_text(data, Path(path).name), Path(path).name)
     except InvalidFile as exc:
         first, more = exc.problems[0], len(exc.problems) - 1
         raise _fail(path, f"{first}" + (f" (and {more} more problems)" if more else "")) from None

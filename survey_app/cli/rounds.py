@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 
 import click
 from flask import current_app
 
 from survey_app.cli.appcmd import with_app
 from survey_app.cli.common import write_json
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
+from survey_app.formats.limits import read_path, read_path_text
 from survey_app.formats.problems import InvalidFile
 
 
@@ -92,10 +93,8 @@ def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame, margins
     opens_at, closes_at = _when(opens, "--opens"), _when(closes, "--closes")
 
     def action():
-        strata = parse_frame(Path(frame).read_text(encoding="utf-8"), frame) if frame else None
-        targets = (
-            parse_margins(Path(margins).read_text(encoding="utf-8"), margins) if margins else None
-        )
+        strata = parse_frame(read_path_text(frame), frame) if frame else None
+        targets = parse_margins(read_path_text(margins), margins) if margins else None
         rnd = create_round(
             name, list(criteria_sets), questionnaire, opens_at, closes_at, strata, targets
         )
@@ -182,11 +181,11 @@ def invite_cmd(round_id: int, path: str, send: bool, links_out: str | None) -> N
     from survey_app.invitations.operations import create_invitations, list_rules
 
     rnd = _round(round_id)
-    data = Path(path).read_bytes()
     notes: list[str] = []
 
     def action():
-        listing = parse_respondents(data, path, list_rules(rnd))
+        rules = list_rules(rnd)  # then the file is read with no write lock held
+        listing = without_transaction(parse_respondents, read_path(path), path, rules)
         notes.extend(coarsening_notes(listing))
         return create_invitations(rnd, listing)
 
@@ -293,10 +292,13 @@ def import_responses_cmd(round_id: int, path: str) -> None:
     rnd = _round(round_id)
     if rnd.state != "open":
         raise click.ClickException(f"round {round_id} is {rnd.state}: import while it is open")
-    text = Path(path).read_text(encoding="utf-8-sig")
-    n = _commit_or_report(
-        lambda: import_responses(rnd, parse_responses(text, path, questionnaire_rules(rnd)))
-    )
+
+    def action():
+        rules = questionnaire_rules(rnd)  # then the file is read with no write lock held
+        text = read_path_text(path)
+        return import_responses(rnd, without_transaction(parse_responses, text, path, rules))
+
+    n = _commit_or_report(action)
     click.echo(f"round {round_id}: {n} responses imported")
 
 

@@ -1,4 +1,19 @@
-"""SQLite settings that make the embedded default safe for concurrent web workers."""
+"""SQLite settings that make the embedded default safe for concurrent web workers.
+
+Which transactions take the write lock when they start (``BEGIN IMMEDIATE``) and which
+only read (``BEGIN``, deferred, a WAL snapshot that blocks nobody):
+
+- a request that may write (POST, PUT, PATCH, DELETE), the CLI and the workers: IMMEDIATE.
+  Two submits of one link then serialise instead of one failing with "database is
+  locked" when a read transaction tries to become a write one (in WAL mode that upgrade
+  fails at once, SQLITE_BUSY_SNAPSHOT, if another writer committed since the read began);
+- a GET, HEAD or OPTIONS request: deferred. A slow page reads from its snapshot while
+  sign-ins and submits write. Such requests should not write; if one does, SQLite takes
+  the write lock at its first write.
+
+A writing request must not hold its transaction across slow work (reading an uploaded
+file): :func:`survey_app.core.transactions.without_transaction` ends it first.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +22,16 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+#: Requests that only read: their transactions never take the write lock up front.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: How long a writer waits for another's write lock; writes are short once parsing is
+#: done outside transactions, so a longer wait means something is stuck.
+BUSY_TIMEOUT_MS = 10_000
+
 
 def configure(engine: Engine) -> None:
-    """WAL, a busy timeout, full fsync and enforced foreign keys on every SQLite connection.
-
-    ``BEGIN IMMEDIATE`` takes the write lock when a transaction starts, so two submits of
-    one link serialise instead of failing with "database is locked" at commit.
-    """
+    """WAL, a busy timeout, full fsync and enforced foreign keys on every SQLite connection;
+    ``BEGIN IMMEDIATE`` or ``BEGIN`` as :func:`begin_statement` says."""
     if engine.dialect.name != "sqlite":
         return
     engine.dialect._parindex_configured = True
@@ -24,14 +42,23 @@ def configure(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin_statement())
+
+
+def begin_statement() -> str:
+    """``BEGIN`` inside a request that only reads, ``BEGIN IMMEDIATE`` anywhere else."""
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method in READ_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
 
 
 def _create_folder(database: str | None) -> None:

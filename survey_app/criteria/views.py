@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 
 from survey_app.accounts.auth import require_role
+from survey_app.core.transactions import without_transaction
 from survey_app.criteria import queries
 from survey_app.criteria.forms import CriteriaSetUploadForm
 from survey_app.criteria.operations import import_criteria_set
 from survey_app.extensions import db
 from survey_app.formats.criteria_yaml import parse_criteria_set
+from survey_app.formats.limits import decode_text
 from survey_app.formats.problems import InvalidFile
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
@@ -65,10 +67,10 @@ def upload():
         return render_template("criteria/upload.html", form=form), status
     upload = form.file.data
     try:
-        text = upload.read().decode("utf-8-sig")
-        spec = parse_criteria_set(text, upload.filename, known_item_codes())
+        codes = known_item_codes()
+        spec = without_transaction(_parse, upload.read(), upload.filename, codes)
         cs = import_criteria_set(spec, upload.filename)
-    except (InvalidFile, UnicodeDecodeError) as exc:
+    except InvalidFile as exc:
         db.session.rollback()
         return render_template("criteria/upload.html", form=form, problems=_problems(exc)), 400
     db.session.commit()
@@ -84,7 +86,9 @@ def upload():
     return redirect(url_for(".detail", criteria_set_id=cs.id), 303)
 
 
-def _problems(exc: Exception) -> list[str]:
-    if isinstance(exc, InvalidFile):
-        return [str(p) for p in exc.problems]
-    return [_("The file is not UTF-8 text.")]
+def _parse(data: bytes, name: str, codes: set[str]):
+    return parse_criteria_set(decode_text(data, name), name, codes)
+
+
+def _problems(exc: InvalidFile) -> list[str]:
+    return [str(p) for p in exc.problems]

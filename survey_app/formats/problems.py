@@ -16,6 +16,18 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
+def say(message: str, **params) -> str:
+    """A problem's text: translated on a page (``i18n/vi``), English in the CLI.
+    ``message`` has ``{name}`` placeholders, so the catalogue holds it unformatted."""
+    from flask import has_request_context
+
+    if has_request_context():
+        from survey_app.i18n import gettext
+
+        return gettext(message, **params)
+    return message.format(**params)
+
+
 class InvalidFile(ValueError):
     """A file has problems; nothing was imported. ``problems`` lists all of them."""
 

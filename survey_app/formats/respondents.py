@@ -16,6 +16,7 @@ from flask import has_request_context
 
 from survey_app.formats.cells import Cell, protect
 from survey_app.formats.csvfile import check_width, read_rows
+from survey_app.formats.limits import decode_text
 from survey_app.formats.problems import Collector
 from survey_app.formats.xlsxfile import read_xlsx_rows
 from survey_app.i18n import gettext
@@ -151,15 +152,7 @@ def _undeclared_columns(c: Collector, columns: set[str], rules: ListRules) -> No
 def _rows(data: bytes, name: str):
     if data[:4] == b"PK\x03\x04":  # a zip container: .xlsx
         return read_xlsx_rows(data, name, COLUMNS)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        from survey_app.formats.problems import InvalidFile, Problem
-
-        raise InvalidFile(
-            name, [Problem("file", "not UTF-8 text (save the CSV as UTF-8)")]
-        ) from None
-    return read_rows(text, name, COLUMNS)
+    return read_rows(decode_text(data, name), name, COLUMNS)
 
 
 def _row(c: Collector, number: int, row: dict, rules: ListRules) -> RespondentRow | None:

@@ -56,7 +56,7 @@ from survey_app.formats.questionnaire_yaml import (
     QuestionnaireSpec,
     SectionSpec,
 )
-from survey_app.formats.xlsxfile import cell_text, open_workbook
+from survey_app.formats.xlsxfile import bounded_values, cell_text, open_workbook
 from survey_app.questionnaires.conditions import ConditionError, parse_condition, referenced_items
 
 _YES, _NO = {"yes", "true", "true()", "1"}, {"", "no", "false", "false()", "0"}
@@ -177,12 +177,12 @@ def parse_xlsform(data: bytes, name: str) -> QuestionnaireSpec:
     if "survey" not in sheets:
         raise InvalidFile(name, [Problem("workbook", "missing sheet: survey")])
     reader = _Reader(Collector())
-    settings = _rows(sheets["settings"]) if "settings" in sheets else []
+    settings = _rows(sheets["settings"], name) if "settings" in sheets else []
     first = settings[0] if settings else (2, {})
     code, titles = reader.settings(first, name)
     intro = reader.intro(first)
-    reader.choices(_rows(sheets["choices"]) if "choices" in sheets else [])
-    sections = reader.survey(_rows(sheets["survey"]), titles)
+    reader.choices(_rows(sheets["choices"], name) if "choices" in sheets else [])
+    sections = reader.survey(_rows(sheets["survey"], name), titles)
     group_question = reader.group_question(sections)
     reader.c.raise_if_any(name)
     note = f"XLSForm {name} (sha256 {hashlib.sha256(data).hexdigest()})"
@@ -217,14 +217,14 @@ def _header_key(header: str, double_colon: bool) -> str:
     return "::".join([base, *rest])
 
 
-def _rows(sheet) -> list[tuple[int, dict[str, str]]]:
+def _rows(sheet, name: str) -> list[tuple[int, dict[str, str]]]:
     """``(row number, {normalised column: text})`` for every non-empty row after the header."""
-    rows = sheet.iter_rows(values_only=True)
-    header = [cell_text(v) for v in next(rows, ())]
+    rows = bounded_values(sheet, name)
+    header = [cell_text(v) for v in next(rows, (1, ()))[1]]
     double = any("::" in h for h in header)
     keys = [None if not h or h.startswith(("$", "_")) else _header_key(h, double) for h in header]
     out = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in rows:
         cells = [cell_text(v) for v in values]
         if not any(cells):
             continue

@@ -7,7 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 
 from survey_app.accounts.auth import require_role
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
+from survey_app.formats.limits import decode_text
 from survey_app.formats.problems import InvalidFile
 from survey_app.formats.questionnaire_yaml import parse_questionnaire
 from survey_app.formats.xlsform import parse_xlsform
@@ -98,12 +100,9 @@ def upload():
     upload = form.file.data
     data = upload.read()
     try:
-        if upload.filename.lower().endswith(".xlsx"):
-            spec = parse_xlsform(data, upload.filename)
-        else:
-            spec = parse_questionnaire(data.decode("utf-8-sig"), upload.filename)
+        spec = without_transaction(_parse, data, upload.filename)
         q = import_questionnaire(spec, upload.filename)
-    except (InvalidFile, UnicodeDecodeError) as exc:
+    except InvalidFile as exc:
         db.session.rollback()
         problems = _problems(exc)
         return render_template("questionnaires/upload.html", form=form, problems=problems), 400
@@ -113,10 +112,14 @@ def upload():
     return redirect(url_for(".detail", questionnaire_id=q.id), 303)
 
 
-def _problems(exc: Exception) -> list[str]:
-    if isinstance(exc, InvalidFile):
-        return [str(p) for p in exc.problems]
-    return [_("The file is not UTF-8 text.")]
+def _parse(data: bytes, name: str):
+    if name.lower().endswith(".xlsx"):
+        return parse_xlsform(data, name)
+    return parse_questionnaire(decode_text(data, name), name)
+
+
+def _problems(exc: InvalidFile) -> list[str]:
+    return [str(p) for p in exc.problems]
 
 
 def _flash_kinds(spec) -> None:

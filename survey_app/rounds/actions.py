@@ -6,11 +6,13 @@ from flask import Response, current_app, flash, redirect, render_template, url_f
 from wtforms import SelectChoice
 
 from survey_app.core.downloads import csv_attachment
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
 from survey_app.formats.frame_csv import parse_frame
+from survey_app.formats.limits import decode_text
 from survey_app.formats.links_csv import links_csv
 from survey_app.formats.margins_csv import parse_margins
-from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.formats.problems import InvalidFile
 from survey_app.formats.respondents import coarsening_notes, parse_respondents
 from survey_app.formats.responses_csv import parse_responses
 from survey_app.i18n import gettext as _
@@ -38,20 +40,14 @@ def problems(exc: Exception) -> list[str]:
 def read_frame(upload) -> dict[str, float] | None:
     if not upload or not upload.filename:
         return None
-    return parse_frame(upload.read().decode("utf-8-sig"), upload.filename)
+    return parse_frame(decode_text(upload.read(), upload.filename), upload.filename)
 
 
 def read_margins(upload) -> dict[str, dict[str, float]] | None:
     """The round's population margins: their variables are its weighting variables."""
     if not upload or not upload.filename:
         return None
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidFile(
-            upload.filename, [Problem("file", _("not UTF-8 text (save the CSV as UTF-8)"))]
-        ) from None
-    return parse_margins(text, upload.filename)
+    return parse_margins(decode_text(upload.read(), upload.filename), upload.filename)
 
 
 def _back(rnd, endpoint: str = "rounds.detail") -> Response:
@@ -84,7 +80,8 @@ def invite(rnd, form):
         return form_refused(rnd, form)
     upload = form.respondents.data
     try:
-        listing = parse_respondents(upload.read(), upload.filename, list_rules(rnd))
+        rules = list_rules(rnd)
+        listing = without_transaction(parse_respondents, upload.read(), upload.filename, rules)
         issued = create_invitations(rnd, listing)
     except (InvalidFile, InvitationError) as exc:
         return refused(rnd, exc)
@@ -118,13 +115,18 @@ def import_file(rnd, form):
         return form_refused(rnd, form)
     upload = form.responses.data
     try:
-        text = upload.read().decode("utf-8-sig")
-        n = import_responses(rnd, parse_responses(text, upload.filename, questionnaire_rules(rnd)))
-    except (InvalidFile, UnicodeDecodeError) as exc:
+        rules = questionnaire_rules(rnd)
+        parsed = without_transaction(_parse_responses, upload.read(), upload.filename, rules)
+        n = import_responses(rnd, parsed)
+    except InvalidFile as exc:
         return refused(rnd, exc)
     db.session.commit()
     flash(_("{n} responses imported.", n=n), "info")
     return _back(rnd, "rounds.responses_tab")
+
+
+def _parse_responses(data: bytes, name: str, rules):
+    return parse_responses(decode_text(data, name), name, rules)
 
 
 def open_link_form(rnd) -> OpenLinkForm:

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from survey_app.accounts.auth import require_role
 from survey_app.core import jobs
 from survey_app.core.times import from_local
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
 from survey_app.formats.problems import InvalidFile
 from survey_app.i18n import get_language
@@ -63,14 +64,16 @@ def new():
     if not form.validate_on_submit():
         return pages.new_page(form), 400 if form.is_submitted() else 200
     try:
+        frame = without_transaction(actions.read_frame, form.frame.data)
+        margins = without_transaction(actions.read_margins, form.margins.data)
         rnd = create_round(
             form.name.data,
             form.criteria_sets.data,
             form.questionnaire.data,
             from_local(form.opens.data),
             from_local(form.closes.data),
-            actions.read_frame(form.frame.data),
-            actions.read_margins(form.margins.data),
+            frame,
+            margins,
         )
     except InvalidFile as exc:
         db.session.rollback()

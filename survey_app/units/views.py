@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from survey_app.accounts.auth import require_role
+from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
+from survey_app.formats.limits import decode_text
 from survey_app.formats.previous_csv import parse_previous
-from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.formats.problems import InvalidFile
 from survey_app.formats.units_csv import parse_units
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
@@ -48,7 +50,7 @@ def upload():
     if not form.validate_on_submit():
         return render_template("units/upload.html", form=form), _status(form)
     try:
-        created, updated = import_units(parse_units(*_read(form.file.data)))
+        created, updated = import_units(without_transaction(_parse, parse_units, form.file.data))
     except InvalidFile as exc:
         db.session.rollback()
         return render_template("units/upload.html", form=form, problems=_problems(exc)), 400
@@ -124,7 +126,9 @@ def previous():
     if not form.validate_on_submit():
         return _previous_page(form), _status(form)
     try:
-        n = import_previous_results(parse_previous(*_read(form.file.data), q.list_unit_codes()))
+        codes = q.list_unit_codes()
+        rows = without_transaction(_parse, parse_previous, form.file.data, codes)
+        n = import_previous_results(rows)
     except InvalidFile as exc:
         db.session.rollback()
         return _previous_page(form, _problems(exc)), 400
@@ -138,13 +142,9 @@ def _previous_page(form, problems=None) -> str:
     return render_template("units/previous.html", form=form, years=years, problems=problems)
 
 
-def _read(upload) -> tuple[str, str]:
-    """An uploaded file's text and name; a file that is not UTF-8 is a problem of the file."""
-    try:
-        return upload.read().decode("utf-8"), upload.filename
-    except UnicodeDecodeError:
-        problem = Problem("file", "is not UTF-8 text: save it as “CSV UTF-8”")
-        raise InvalidFile(upload.filename, [problem]) from None
+def _parse(parse, upload, *rules):
+    """``parse`` (text, name, *rules) of an uploaded file; not UTF-8 is a problem of the file."""
+    return parse(decode_text(upload.read(), upload.filename), upload.filename, *rules)
 
 
 def _problems(exc: InvalidFile) -> list[str]:
