@@ -23,7 +23,6 @@ from survey_app.core.db import utcnow
 from survey_app.criteria.operations import import_criteria_set
 from survey_app.extensions import db
 from survey_app.formats.criteria_yaml import parse_criteria_set
-from survey_app.formats.margins_csv import parse_margins
 from survey_app.formats.questionnaire_yaml import parse_questionnaire
 from survey_app.formats.responses_csv import ResponseRow, parse_responses
 from survey_app.formats.self_csv import SelfRow, parse_self_assessment
@@ -96,8 +95,6 @@ def create_open_round(
         opens_at=opens_at,
         closes_at=opens_at + dt.timedelta(days=days),
         frame=frame,
-        # sex is the demo's weighting variable: the paper responses carry it
-        margins=parse_margins(_text("margins.csv"), "margins.csv"),
     )
     open_round(rnd)
     return rnd
