@@ -337,7 +337,7 @@ def test_a_kobo_par_form_runs_end_to_end(cli, sqlite_app, tmp_path):
         r'<legend id="sex-legend"><span class="qnum">Câu \d+</span> Giới tính</legend>', page
     )
     assert 'inputmode="numeric"' in page and "Từ 18 đến 99." in page
-    assert '<p class="hint muted" id="age-hint">Tính theo năm Từ 18 đến 99.</p>' in page
+    assert '<p class="hint muted" id="age-hint">Tính theo năm. Từ 18 đến 99.</p>' in page
 
     bad = client.post("/respond", data={"s": "1", "action": "next", "resp_group": "1", "age": "12"})
     assert bad.status_code == 200
@@ -702,7 +702,7 @@ def test_open_link_answers_give_the_group_and_the_raking_sex(cli, sqlite_app, tm
         assert page.status_code == 303, page.text
         shown = client.get("/respond").text
         assert ('name="Q02"' in shown) == (group != 1)  # leaders are not asked Q02
-        data = {"s": "2", "action": "submit", "Q01": str(q01)}
+        data = {"s": "2", "action": "submit_anyway", "Q01": str(q01)}
         if q02 is not None:
             data["Q02"] = str(q02)
         done = client.post("/respond", data=data)
