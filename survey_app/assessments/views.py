@@ -37,6 +37,7 @@ from survey_app.assessments.rules import (
 )
 from survey_app.extensions import db
 from survey_app.i18n import gettext as _
+from survey_app.i18n import pgettext
 
 bp = Blueprint(
     "assessments",
@@ -53,6 +54,14 @@ READERS = ("admin", "appraiser", "viewer")
 
 def flash_error(exc: AssessmentError) -> None:
     flash(_(exc.message, **exc.params), "error")
+
+
+@bp.app_template_global("assessment_state")
+def assessment_state(state: str) -> str:
+    """An assessment state's name ("final" is not a run's "final": its own context)."""
+    if state == "final":
+        return pgettext("assessment state", "final")
+    return _(state)
 
 
 @bp.app_template_filter("points")

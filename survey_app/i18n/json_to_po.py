@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None, json_dir: Path = JSON_DIR, po_path: Path
     catalog = read_catalog(po_path)
     before = len(catalog)
     conflicts = fold(catalog, files, po_path.name)
+    # Babel's own checks, so that `pybabel compile` (make install) cannot fail afterwards.
+    conflicts += [
+        f"{m.id!r} → {m.string!r}: {'; '.join(map(str, errs))}" for m, errs in catalog.check()
+    ]
     if conflicts:
         print(
             f"Refused: {len(conflicts)} conflict(s); {po_path} and the JSON files are "

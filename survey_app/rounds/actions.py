@@ -132,6 +132,7 @@ def make_open_link(rnd, form, base_url: str):
         return refused(rnd, exc)
     db.session.commit()
     flash(
-        _("Open link (copy it now, it is shown once): {link}", link=f"{base_url}/o/{token}"), "info"
+        _("Open link (copy it now, it is shown once): {link}", link=base_url + "/o/" + token),
+        "info",
     )
     return _back(rnd, "rounds.open_links_tab")
