@@ -86,5 +86,5 @@ def upload():
 
 def _problems(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidFile):
-        return [str(p) for p in exc.problems]
+        return exc.texts()
     return [_("The file is not UTF-8 text.")]

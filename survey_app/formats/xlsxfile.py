@@ -15,7 +15,7 @@ def open_workbook(data: bytes, name: str):
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a bad file
         raise InvalidFile(
-            name, [Problem("file", f"not a readable .xlsx workbook ({exc})")]
+            name, [Problem("file", "not a readable .xlsx workbook ({exc})", exc=exc)]
         ) from None
 
 
@@ -53,7 +53,9 @@ def read_xlsx_rows(data: bytes, name: str, required: tuple[str, ...]) -> Iterato
             [
                 Problem(
                     "row 1",
-                    f"missing column(s): {', '.join(missing)} (expected {','.join(required)})",
+                    "missing column(s): {missing} (expected {expected})",
+                    missing=", ".join(missing),
+                    expected=",".join(required),
                 )
             ],
         )

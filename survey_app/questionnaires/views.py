@@ -113,7 +113,7 @@ def upload():
 
 def _problems(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidFile):
-        return [str(p) for p in exc.problems]
+        return exc.texts()
     return [_("The file is not UTF-8 text.")]
 
 
@@ -127,4 +127,4 @@ def _flash_kinds(spec) -> None:
     if other:
         flash(_("Stored and exported, not scored: {codes}.", codes=", ".join(other)), "info")
     for warning in spec.warnings:
-        flash(warning, "warning")
+        flash(warning.text() if hasattr(warning, "text") else warning, "warning")

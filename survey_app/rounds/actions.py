@@ -30,7 +30,7 @@ from survey_app.rounds.operations import RoundError
 
 def problems(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidFile):
-        return [str(exc)] + [str(p) for p in exc.problems]
+        return [exc.summary()] + exc.texts()
     return [str(exc)]
 
 
