@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from survey_app.assessments.audit import IMPORT_REASON
 from survey_app.assessments.models import Appraisal, SelfAssessment
 from survey_app.assessments.rules import (
     AssessmentError,
@@ -180,5 +181,5 @@ def import_self_assessments(rnd: Round, rows: list[SelfRow]) -> int:
 
 def _record_import_appraisal(sa: SelfAssessment, points: float) -> None:
     sa.appraised_points, sa.state = points, "final"
-    reason = "imported from file" if differs(points, sa.self_points or 0) else None
+    reason = IMPORT_REASON if differs(points, sa.self_points or 0) else None
     sa.appraisals = [Appraisal(appraisal_round=1, points=points, reason=reason)]
