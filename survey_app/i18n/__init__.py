@@ -18,7 +18,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask import Flask
+from flask.globals import _cv_request
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -62,18 +63,20 @@ def get_language() -> str:
     """The request's language: ``?lang=``, then the session, then Vietnamese.
 
     Outside a request (the CLI, the worker) the language is Vietnamese unless a caller
-    passes one explicitly."""
-    if not has_request_context():
-        return (getattr(g, "lang", None) if has_app_context() else None) or DEFAULT_LANGUAGE
-    lang = getattr(g, "lang", None)
+    passes one explicitly. Decided once per request and kept on the request context: every
+    ``_()`` asks, so this is one context-variable read, not a ``g`` proxy lookup."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        return DEFAULT_LANGUAGE
+    lang = getattr(ctx, "parindex_lang", None)
     if lang:
         return lang
-    asked = request.args.get("lang")
+    asked = ctx.request.args.get("lang")
     if asked in LANGUAGES:
-        session["lang"] = asked
-    lang = session.get("lang")
-    g.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-    return g.lang
+        ctx.session["lang"] = asked
+    lang = ctx.session.get("lang")
+    lang = ctx.parindex_lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return lang
 
 
 def gettext(message: str, lang: str | None = None, **params) -> str:
@@ -89,8 +92,17 @@ def pgettext(context: str, message: str, lang: str | None = None, **params) -> s
     return text.format(**params) if params else text
 
 
+def _plural(catalogue: NullTranslations, singular: str, plural: str, n: int) -> str:
+    """A plural entry (msgid_plural), or else the entry of the English form ``n`` calls for
+    (WTForms' messages are in the catalogue as two plain entries)."""
+    text = catalogue.ngettext(singular, plural, n)
+    if text == singular or text == plural:
+        return catalogue.gettext(singular if n == 1 else plural)
+    return text
+
+
 def ngettext(singular: str, plural: str, n: int, lang: str | None = None, **params) -> str:
-    text = translations(lang or get_language()).ngettext(singular, plural, n)
+    text = _plural(translations(lang or get_language()), singular, plural, n)
     return text.format(n=n, **params)
 
 
@@ -109,7 +121,7 @@ class FormTranslations:
         return self.catalogue.gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.catalogue.ngettext(singular, plural, n)
+        return _plural(self.catalogue, singular, plural, n)
 
 
 def init_app(app: Flask) -> None:

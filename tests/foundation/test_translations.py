@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import wtforms
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
@@ -14,6 +15,14 @@ from survey_app.i18n import TRANSLATIONS_DIR, gettext, json_to_po
 from survey_app.i18n.json_to_po import read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Babel's keywords plus the readers' problems (as `make messages` passes them with -k).
+KEYWORDS = DEFAULT_KEYWORDS | {
+    "add": (2,),
+    "Problem": (2,),
+    "_invalid": (3,),
+    "Column": (2,),
+    "note": (2,),
+}
 
 
 def extracted() -> dict[tuple[str | None, str], list[str]]:
@@ -22,7 +31,7 @@ def extracted() -> dict[tuple[str | None, str], list[str]]:
         method_map, options_map = parse_mapping_cfg(fh)
     found: dict[tuple[str | None, str], list[str]] = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-        ROOT, method_map, options_map, keywords=DEFAULT_KEYWORDS
+        ROOT, method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
@@ -54,6 +63,51 @@ def test_every_message_has_a_vietnamese_translation(messages, vi):
         if not ((m := vi.get(msgid, context=context)) and m.string)
     ]
     assert not missing, f"{len(missing)} message(s) lack Vietnamese:\n" + "\n".join(missing)
+
+
+def test_every_wtforms_message_has_a_vietnamese_translation(vi):
+    """Form errors come from WTForms' own messages too (FormTranslations reads ours)."""
+    folder = Path(wtforms.__file__).parent
+    missing = sorted(
+        {
+            msgid
+            for _f, _l, message, _c, _ctx in extract_from_dir(folder, [("**.py", "python")])
+            for msgid in (message if isinstance(message, tuple) else (message,))
+            if msgid and not ((m := vi.get(msgid)) and m.string)
+        }
+    )
+    assert not missing, "WTForms messages without Vietnamese:\n" + "\n".join(missing)
+
+
+def test_a_form_error_is_in_the_readers_language():
+    from wtforms import Form, IntegerField, StringField
+    from wtforms.validators import Length, NumberRange
+
+    from survey_app.i18n import FormTranslations
+
+    class Points(Form):
+        points = IntegerField(validators=[NumberRange(min=0, max=5)])
+
+        class Meta:
+            def get_translations(self, form):
+                return FormTranslations(self.lang)
+
+    class Name(Form):
+        name = StringField(validators=[Length(max=255)])
+
+        class Meta:
+            def get_translations(self, form):
+                return FormTranslations(self.lang)
+
+    form = Name(data={"name": "x" * 256}, meta={"lang": "vi"})
+    assert not form.validate() and form.name.errors == ["Không được dài quá 255 ký tự."]
+    for lang, expected in (
+        ("vi", "Số phải nằm trong khoảng 0 đến 5."),
+        ("en", "Number must be between 0 and 5."),
+    ):
+        form = Points(data={"points": 9}, meta={"lang": lang})
+        assert not form.validate()
+        assert form.points.errors == [expected]
 
 
 def test_no_translation_is_fuzzy_and_babel_checks_pass(vi):
