@@ -1,12 +1,17 @@
 """Fold ``survey_app/i18n/vi/*.json`` (English → Vietnamese) into the gettext catalogue.
 
-    python -m survey_app.i18n.json_to_po [--dry-run]
+    python -m survey_app.i18n.json_to_po [--dry-run] [--pot messages.pot]
 
 New English messages are added to ``survey_app/translations/vi/LC_MESSAGES/messages.po``;
 one already there with the same Vietnamese (or none yet) is fine. If any message would get
 a *different* Vietnamese (from the catalogue or from another JSON file), nothing is written,
 nothing is deleted, and every conflict is listed: change one side, then run it again.
 On success the JSON files are deleted. Running it again with no JSON files changes nothing.
+
+``--pot FILE`` (``make messages``) also adds every message of a ``pybabel extract`` template
+that the catalogue lacks, with an empty translation to fill in. Unlike ``pybabel update`` it
+never marks a message obsolete: many are looked up by value (states, labels, WTForms' own
+messages), which extraction cannot see.
 """
 
 from __future__ import annotations
@@ -88,13 +93,26 @@ def fold(catalog: Catalog, files: list[Path], po_name: str = PO_PATH.name) -> li
 def main(argv: list[str] | None = None, json_dir: Path = JSON_DIR, po_path: Path = PO_PATH) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="check only: write nothing")
+    parser.add_argument("--pot", type=Path, help="also add the messages of this template")
     args = parser.parse_args(argv)
     files = sorted(json_dir.glob("*.json"))
-    if not files:
+    if not files and not args.pot:
         print(f"No JSON catalogue in {json_dir}: nothing to do.")
         return 0
     catalog = read_catalog(po_path)
     before = len(catalog)
+    if args.pot:
+        with args.pot.open("rb") as fh:
+            template = read_po(fh)
+        for message in template:
+            if message.id and catalog.get(message.id, context=message.context) is None:
+                catalog.add(
+                    message.id,
+                    "",
+                    locations=message.locations,
+                    context=message.context,
+                    flags=message.flags - {"fuzzy"},
+                )
     conflicts = fold(catalog, files, po_path.name)
     # Babel's own checks, so that `pybabel compile` (make install) cannot fail afterwards.
     conflicts += [
@@ -117,7 +135,7 @@ def main(argv: list[str] | None = None, json_dir: Path = JSON_DIR, po_path: Path
     write_catalog(catalog, po_path)
     for path in files:
         path.unlink()
-    print(f"Added {added} message(s) from {len(files)} JSON file(s) to {po_path}; deleted them.")
+    print(f"Added {added} message(s) ({len(files)} JSON file(s), deleted) to {po_path}.")
     print("Now compile: pybabel compile -d survey_app/translations (or `make install`).")
     return 0
 
