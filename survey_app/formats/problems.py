@@ -37,6 +37,28 @@ def where_text(where: str, lang: str | None = None) -> str:
     return gettext(where, lang) if where in _PLACES else where
 
 
+class Phrase:
+    """A translatable message with parameters used inside a problem (a refusal's reason)."""
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message: str, **params) -> None:
+        self.message, self.params = message, params
+
+    def __str__(self) -> str:
+        return self.message.format(**self.params) if self.params else self.message
+
+    def text(self, lang: str | None = None) -> str:
+        return gettext(self.message, lang, **self.params)
+
+
+def _said(value, lang: str | None):
+    """A parameter in the reader's language: phrases and known words are translated."""
+    if isinstance(value, Phrase):
+        return value.text(lang)
+    return gettext(value, lang) if isinstance(value, str) else value
+
+
 class Problem:
     """One thing wrong with a file, with where it is (``line 12``, ``row 5``, ``path``)."""
 
@@ -49,12 +71,13 @@ class Problem:
 
     def __str__(self) -> str:
         """In English, for the command line and logs."""
-        message = self.message.format(**self.params) if self.params else self.message
+        params = {k: str(v) if isinstance(v, Phrase) else v for k, v in self.params.items()}
+        message = self.message.format(**params) if params else self.message
         return f"{self.where}: {message}"
 
     def text(self, lang: str | None = None) -> str:
         """In the reader's language (the request's, unless ``lang`` is given)."""
-        params = {k: gettext(v, lang) if isinstance(v, str) else v for k, v in self.params.items()}
+        params = {k: _said(v, lang) for k, v in self.params.items()}
         return gettext(
             "{where}: {problem}",
             lang,

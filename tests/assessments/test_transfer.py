@@ -81,9 +81,9 @@ def test_a_unit_file_may_not_touch_another_unit_nor_set_appraised_points(world):
     body = HEADER + "C01,1.1.1,1.005,,\nC02,1.1.1,1,,\nC01,1.1.2,1,1,\n"
     refused = _post_file(focal, world.sheet_url() + "/import", "x.csv", body.encode())
     assert refused.status_code == 400
-    assert "row 3: unit C02 is not C01" in refused.text
-    assert "row 4: appraised_points are set by the appraisers" in refused.text
-    assert "row 2: self_points 1.005" in refused.text
+    assert "dòng 3: đơn vị C02 không phải là C01" in refused.text
+    assert "dòng 4: điểm thẩm định do cán bộ thẩm định nhập" in refused.text
+    assert "dòng 2: self_points 1.005: " in refused.text
     assert count(world.app, SelfAssessment) == 0
 
 

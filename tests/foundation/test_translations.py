@@ -177,3 +177,28 @@ def test_converter_refuses_two_json_files_that_disagree(tmp_path, capsys):
     assert json_to_po.main([], json_dir=src, po_path=po) == 1
     assert "a.json" in capsys.readouterr().err
     assert not po.exists()
+
+
+def test_a_file_problem_is_english_for_the_cli_and_translated_for_the_page():
+    from survey_app.formats.problems import InvalidFile, Notice, Problem
+
+    problem = Problem("row 3", "unit '{unit}' is not in this round", unit="C99")
+    assert str(problem) == "row 3: unit 'C99' is not in this round"
+    assert problem.text("vi") == "dòng 3: đơn vị 'C99' không thuộc đợt khảo sát này"
+    assert problem.text("en") == str(problem)
+    exc = InvalidFile("units.csv", [problem] * 3)
+    assert str(exc) == "units.csv: 3 problem(s), nothing imported"
+    assert exc.summary("vi") == "units.csv: có 3 lỗi, chưa nhập dữ liệu nào"
+    notice = Notice([f"survey row {n}" for n in range(2, 10)], "this column is ignored")
+    assert notice.startswith("survey row 2, ") and notice.endswith(
+        " and 2 more: this column is ignored"
+    )
+    assert notice.text("vi").startswith("trang tính survey, dòng 2, ")
+    assert notice.text("vi").endswith(" và 2 chỗ khác: cột này được bỏ qua")
+
+
+@pytest.mark.parametrize("lang,title", [("vi", "Không tìm thấy trang"), ("en", "Page not found")])
+def test_the_404_page_is_in_the_requests_language(sqlite_app, lang, title):
+    page = sqlite_app.test_client().get(f"/no-such-page?lang={lang}")
+    assert page.status_code == 404
+    assert f"<h1>{title}</h1>" in page.text and f'<html lang="{lang}">' in page.text
