@@ -38,7 +38,7 @@ tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json
 ## New messages of the code and templates into the catalogue (empty, to translate), then
 ## compile; see docs/TRANSLATIONS.md.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k add:2 -k Problem:2 -k _invalid:3 -k Column:2 -k note:2 \
+	$(BIN)/pybabel extract -F babel.cfg $$($(BIN)/python -m survey_app.i18n.extract) \
 		--no-location --omit-header -o survey_app/translations/messages.pot .
 	$(BIN)/python -m survey_app.i18n.json_to_po --pot survey_app/translations/messages.pot
 	$(BIN)/pybabel compile -d survey_app/translations -D messages

@@ -59,6 +59,14 @@ def translations(lang: str) -> NullTranslations:
     return found
 
 
+def load_catalog() -> dict[str, str]:
+    """The Vietnamese messages as a plain dict (English → Vietnamese), read from the loaded
+    catalogue: for tests and scripts written when the catalogue was JSON. Code translates
+    with :func:`gettext`."""
+    catalogue = getattr(translations("vi"), "_catalog", {})
+    return {k: v for k, v in catalogue.items() if isinstance(k, str) and k}
+
+
 def get_language() -> str:
     """The request's language: ``?lang=``, then the session, then Vietnamese.
 

@@ -12,17 +12,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
 from survey_app.i18n import TRANSLATIONS_DIR, gettext, json_to_po
+from survey_app.i18n.extract import KEYWORDS as EXTRA_KEYWORDS
 from survey_app.i18n.json_to_po import read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Babel's keywords plus the readers' problems (as `make messages` passes them with -k).
-KEYWORDS = DEFAULT_KEYWORDS | {
-    "add": (2,),
-    "Problem": (2,),
-    "_invalid": (3,),
-    "Column": (2,),
-    "note": (2,),
-}
+#: Babel's keywords plus ours (problems, notices, columns, field labels), as `make messages`.
+KEYWORDS = DEFAULT_KEYWORDS | EXTRA_KEYWORDS
 
 
 def extracted() -> dict[tuple[str | None, str], list[str]]:
