@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench-estimate clean browser
+.PHONY: run test install lint bench-estimate clean browser messages
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pybabel compile -d survey_app/translations -D messages
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +34,14 @@ tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json
 	command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
 	cd tests/browser && npm ci --no-audit --no-fund
 	touch $@
+
+## New messages of the code and templates into the catalogue (empty, to translate), then
+## compile; see docs/TRANSLATIONS.md.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $$($(BIN)/python -m survey_app.i18n.extract) \
+		--no-location --omit-header -o survey_app/translations/messages.pot .
+	$(BIN)/python -m survey_app.i18n.json_to_po --pot survey_app/translations/messages.pot
+	$(BIN)/pybabel compile -d survey_app/translations -D messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check survey_app aggregation worker tests

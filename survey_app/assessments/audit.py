@@ -1,4 +1,8 @@
-"""The audit trail of a unit or a score, as rows for the page and for the CSV export."""
+"""The audit trail of a unit or a score, as rows for the page and for the CSV export.
+
+The CSV keeps the machine form (``self: 2.5; state: final``); the page says the same in
+the reader's language, with names instead of keys and numbers in the locale's format.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,29 @@ import csv
 import io
 import json
 
+from babel.numbers import format_decimal
+
 from survey_app.formats.safe_cells import safe_cell
+from survey_app.i18n import N_, gettext, pgettext
 
 COLUMNS = ("when_utc", "who", "action", "subcriterion", "old", "new", "reason")
+#: The stored reason of a score imported with its appraised points (English in the database).
+IMPORT_REASON = N_("imported from file")
+#: What each key of an entry's values is called on the page.
+LABELS = {
+    "round": N_("appraisal round"),
+    "self": N_("self-assessed points"),
+    "appraised": N_("appraised points"),
+    "state": N_("state"),
+    "note": N_("note"),
+    "text": N_("explanation"),
+    "bonus": N_("bonus points"),
+    "penalty": N_("penalty points"),
+    "self_deadline_at": N_("self-assessment deadline"),
+    "file": N_("file"),
+    "evidence_id": N_("evidence no."),
+    "bytes": N_("bytes"),
+}
 
 
 def describe(values: dict | None, number=None) -> str:
@@ -34,16 +58,57 @@ def _plain(value, number=None) -> str:
     return str(value)
 
 
-def audit_rows(entries, number=None) -> list[dict]:
+def state_name(state: str, lang: str) -> str:
+    """An assessment state's name ("final": concluded, not a run's "final")."""
+    if state == "final":
+        return pgettext("assessment state", "final", lang)
+    return gettext(state, lang)
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    """A reason as typed, or the system's own reason in the reader's language."""
+    if reason == IMPORT_REASON:
+        return gettext(IMPORT_REASON, lang)
+    return reason or ""
+
+
+def _shown(key: str, value, lang: str) -> str:
+    if value is None:
+        return "—"
+    if key == "state" and isinstance(value, str):
+        return state_name(value, lang)
+    if isinstance(value, bool):
+        return gettext("yes", lang) if value else gettext("no", lang)
+    if isinstance(value, float):
+        return format_decimal(value, format="#,##0.00", locale=lang)
+    if isinstance(value, int):
+        return format_decimal(value, locale=lang)
+    return _plain(value)
+
+
+def describe_for(values: dict | None, lang: str) -> str:
+    """``điểm tự đánh giá: 2,85; trạng thái: đã kết luận`` in ``lang``."""
+    if not values:
+        return ""
+    return "; ".join(
+        f"{gettext(LABELS[key], lang) if key in LABELS else key}: {_shown(key, value, lang)}"
+        for key, value in values.items()
+        if key != "subcriterion"
+    )
+
+
+def audit_rows(entries, lang: str | None = None) -> list[dict]:
+    """Rows in machine form (the CSV), or in words of ``lang`` (the page)."""
+    show = (lambda v: describe_for(v, lang)) if lang else describe
     return [
         {
             "when_utc": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            "who": e.actor,
+            "who": gettext("system", lang) if lang and e.actor == "system" else e.actor,
             "action": e.action,
             "subcriterion": (e.new or e.old or {}).get("subcriterion", ""),
-            "old": describe(e.old, number),
-            "new": describe(e.new, number),
-            "reason": e.reason or "",
+            "old": show(e.old),
+            "new": show(e.new),
+            "reason": reason_text(e.reason, lang) if lang else e.reason or "",
         }
         for e in entries
     ]

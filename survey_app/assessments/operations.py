@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from survey_app.assessments.audit import IMPORT_REASON
 from survey_app.assessments.models import Appraisal, SelfAssessment
 from survey_app.assessments.rules import (
     AssessmentError,
@@ -21,6 +22,7 @@ from survey_app.assessments.rules import (
 from survey_app.core.audit import log_change
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
+from survey_app.formats.problems import Phrase, Problem
 from survey_app.formats.self_csv import SelfRow
 from survey_app.rounds.models import Round
 
@@ -116,23 +118,37 @@ def set_self_deadline(rnd: Round, deadline: dt.datetime | None, reason: str | No
     )
 
 
-def import_unit_drafts(rnd: Round, unit, rows: list[SelfRow], subs: dict) -> list[str]:
+def import_unit_drafts(rnd: Round, unit, rows: list[SelfRow], subs: dict) -> list[Problem]:
     """Save a unit's file as draft scores; returns problems ("row N: …"), saving nothing then."""
     problems = [
-        f"row {row.row}: unit {row.unit} is not {unit.code}"
+        Problem(f"row {row.row}", "unit {unit} is not {code}", unit=row.unit, code=unit.code)
         for row in rows
         if row.unit != unit.code
     ]
     problems += [
-        f"row {row.row}: appraised_points are set by the appraisers; leave the cell empty"
+        Problem(
+            f"row {row.row}", "appraised_points are set by the appraisers; leave the cell empty"
+        )
         for row in rows
         if row.appraised_points is not None
     ]
     for row in rows:
         try:
             check_points(row.self_points, subs[row.subcriterion].max_points)
-        except (AssessmentError, KeyError) as exc:
-            problems.append(f"row {row.row}: self_points {row.self_points:g}: {exc}")
+        except AssessmentError as exc:
+            reason = Phrase(exc.message, **exc.params)
+            problems.append(
+                Problem(
+                    f"row {row.row}",
+                    "self_points {points:g}: {reason}",
+                    points=row.self_points,
+                    reason=reason,
+                )
+            )
+        except KeyError as exc:
+            problems.append(
+                Problem(f"row {row.row}", "unknown sub-criterion {code}", code=str(exc))
+            )
     if problems:
         return problems
     for row in rows:
@@ -180,5 +196,5 @@ def import_self_assessments(rnd: Round, rows: list[SelfRow]) -> int:
 
 def _record_import_appraisal(sa: SelfAssessment, points: float) -> None:
     sa.appraised_points, sa.state = points, "final"
-    reason = "imported from file" if differs(points, sa.self_points or 0) else None
+    reason = IMPORT_REASON if differs(points, sa.self_points or 0) else None
     sa.appraisals = [Appraisal(appraisal_round=1, points=points, reason=reason)]

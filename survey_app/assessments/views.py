@@ -12,6 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from survey_app.accounts.auth import require_role
 from survey_app.assessments import queries as q
 from survey_app.assessments.appraisals import appraise, set_bonus_penalty
+from survey_app.assessments.audit import reason_text, state_name
 from survey_app.assessments.forms import (
     BonusPenaltyForm,
     DeadlineForm,
@@ -34,6 +35,7 @@ from survey_app.assessments.rules import (
     self_deadline,
 )
 from survey_app.extensions import db
+from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 
 bp = Blueprint(
@@ -51,6 +53,18 @@ READERS = ("admin", "appraiser", "viewer")
 
 def flash_error(exc: AssessmentError) -> None:
     flash(_(exc.message, **exc.params), "error")
+
+
+@bp.app_template_global("assessment_state")
+def assessment_state(state: str) -> str:
+    """An assessment state's name ("final" is not a run's "final": its own context)."""
+    return state_name(state, get_language())
+
+
+@bp.app_template_filter("reason")
+def reason_filter(reason: str | None) -> str:
+    """A reason as typed, or the system's own ("imported from file") in the reader's words."""
+    return reason_text(reason, get_language())
 
 
 @bp.get("/")

@@ -9,14 +9,14 @@ from survey_app.assessments import queries as q
 from survey_app.assessments.audit import audit_csv, audit_rows
 from survey_app.assessments.views import EVERYONE, bp
 from survey_app.core.downloads import csv_attachment
-from survey_app.core.numbers import points
+from survey_app.i18n import get_language
 
 
 @bp.get("/rounds/<int:round_id>/units/<int:unit_id>/audit")
 @require_role(*EVERYONE)
 def unit_audit(round_id: int, unit_id: int):
     rnd, unit = q.get_round_unit(g.user, round_id, unit_id)
-    rows = audit_rows(q.list_unit_audit(rnd, unit), points)
+    rows = audit_rows(q.list_unit_audit(rnd, unit), get_language())
     return render_template("assessments/audit.html", rnd=rnd, unit=unit, sa=None, rows=rows)
 
 
@@ -33,7 +33,7 @@ def unit_audit_csv(round_id: int, unit_id: int):
 def item_audit(assessment_id: int):
     sa = q.get_assessment(g.user, assessment_id)
     rnd, unit = q.get_round_unit(g.user, sa.round_id, sa.unit_id)
-    rows = audit_rows(q.list_assessment_audit(sa), points)
+    rows = audit_rows(q.list_assessment_audit(sa), get_language())
     return render_template("assessments/audit.html", rnd=rnd, unit=unit, sa=sa, rows=rows)
 
 

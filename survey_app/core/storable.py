@@ -12,6 +12,7 @@ from sqlalchemy import JSON, String, event
 from sqlalchemy.orm import Session
 
 from survey_app.formats.problems import InvalidFile, Problem
+from survey_app.i18n import N_
 
 
 class UnstorableText(InvalidFile):
@@ -44,7 +45,7 @@ def _problems(obj) -> list[Problem]:
     return out
 
 
-_NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored"
+_NUL_MESSAGE = N_("contains a NUL character (U+0000), which cannot be stored")
 
 
 def _text_problems(where: str, value: str, length: int | None) -> list[Problem]:
@@ -52,7 +53,11 @@ def _text_problems(where: str, value: str, length: int | None) -> list[Problem]:
     if "\x00" in value:
         out.append(Problem(where, _NUL_MESSAGE))
     if length is not None and len(value) > length:
-        out.append(Problem(where, f"{len(value)} characters; at most {length} are allowed"))
+        out.append(
+            Problem(
+                where, "{n} characters; at most {length} are allowed", n=len(value), length=length
+            )
+        )
     return out
 
 

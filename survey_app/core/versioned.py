@@ -14,5 +14,12 @@ def refuse_existing_code(model, code: str, what: str, file_name: str) -> None:
     if db.session.scalar(select(model.id).where(model.code == code)):
         raise InvalidFile(
             file_name,
-            [Problem("code", f"{what} '{code}' already exists; give a changed {what} a new code")],
+            [
+                Problem(
+                    "code",
+                    "{what} '{code}' already exists; give a changed {what} a new code",
+                    what=what,
+                    code=code,
+                )
+            ],
         )

@@ -14,12 +14,13 @@ from survey_app.criteria.models import (
 )
 from survey_app.extensions import db
 from survey_app.formats.criteria_yaml import CriteriaSetSpec
+from survey_app.i18n import N_
 from survey_app.units.operations import get_or_create_kind
 
 
 def import_criteria_set(spec: CriteriaSetSpec, name: str) -> CriteriaSet:
     """Store a validated criteria set. Codes are versions: an existing code is refused."""
-    refuse_existing_code(CriteriaSet, spec.code, "criteria set", name)
+    refuse_existing_code(CriteriaSet, spec.code, N_("criteria set"), name)
     cs = CriteriaSet(
         code=spec.code,
         name_vi=spec.name_vi,

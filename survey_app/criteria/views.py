@@ -91,4 +91,4 @@ def _parse(data: bytes, name: str, codes: set[str]):
 
 
 def _problems(exc: InvalidFile) -> list[str]:
-    return [str(p) for p in exc.problems]
+    return exc.texts()

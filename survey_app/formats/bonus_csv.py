@@ -30,10 +30,10 @@ def parse_bonus_penalty(
         check_width(c, number, row)
         at, unit = f"row {number}", row.get("unit", "")
         if unit not in caps:
-            c.add(at, f"unit '{unit}' is not in this round")
+            c.add(at, "unit '{unit}' is not in this round", unit=unit)
             continue
         if unit in seen:
-            c.add(at, f"{unit} repeated (first at row {seen[unit]})")
+            c.add(at, "{unit} repeated (first at row {seen})", unit=unit, seen=seen[unit])
             continue
         seen[unit] = number
         bonus = _points(c, at, row.get("bonus", ""), "bonus", caps[unit][0])
@@ -50,12 +50,18 @@ def _points(c: Collector, at: str, raw: str, label: str, cap: float | None) -> f
     try:
         value = float(raw.replace(",", "."))
     except ValueError:
-        c.add(at, f"{label} '{raw}' is not a number")
+        c.add(at, "{label} '{raw}' is not a number", label=label, raw=raw)
         return None
     if abs(value * 100 - round(value * 100)) > 1e-6:
-        c.add(at, f"{label} {raw} has more than two decimals")
+        c.add(at, "{label} {raw} has more than two decimals", label=label, raw=raw)
         return None
     if not 0 <= value <= (cap or 0) + 1e-9:
-        c.add(at, f"{label} {value:g} is outside 0 … {cap or 0:g} (the criteria set's cap)")
+        c.add(
+            at,
+            "{label} {value:g} is outside 0 … {cap:g} (the criteria set's cap)",
+            label=label,
+            value=value,
+            cap=cap or 0,
+        )
         return None
     return value

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from survey_app.formats import fields
 from survey_app.formats.problems import Collector
 from survey_app.formats.yamlfile import load_yaml, where
+from survey_app.i18n import N_
 
 WEIGHT_TOLERANCE = 1e-9
 
@@ -108,7 +109,7 @@ def _group_weights(c: Collector, data: dict, top: str) -> dict[str, float]:
             weights[str(group)] = w
     total = sum(weights.values())
     if len(weights) == len(raw) - 1 and abs(total - 1.0) > WEIGHT_TOLERANCE:
-        c.add(at, f"group weights must sum to 1, they sum to {total:g}")
+        c.add(at, "group weights must sum to 1, they sum to {total:g}", total=total)
     return weights
 
 
@@ -162,15 +163,15 @@ def _subcriterion(c: Collector, node, at: str) -> SubCriterionSpec | None:
     vi, en = fields.bilingual(c, node, "name", at)
     source = fields.text(c, node, "source", at)
     if source and source not in ("self", "survey"):
-        c.add(at, f"source must be 'self' or 'survey', got '{source}'")
+        c.add(at, "source must be 'self' or 'survey', got '{source}'", source=source)
     points = fields.number(
-        c, node.get("max_points"), f"max_points of {code}", at, minimum=0, exclusive=True
+        c, node.get("max_points"), f"max_points ({code})", at, minimum=0, exclusive=True
     )
     items = node.get("items") or []
     if source == "survey" and not items:
-        c.add(at, f"survey sub-criterion {code} must list its questionnaire items")
+        c.add(at, "survey sub-criterion {code} must list its questionnaire items", code=code)
     if source == "self" and items:
-        c.add(at, f"self-assessed sub-criterion {code} cannot have questionnaire items")
+        c.add(at, "self-assessed sub-criterion {code} cannot have questionnaire items", code=code)
     return SubCriterionSpec(
         code,
         vi,
@@ -191,7 +192,13 @@ def _check_codes(c: Collector, data: dict, spec: CriteriaSetSpec) -> None:
                 continue
             key = f"{kind}:{code}"
             if key in seen:
-                c.add(where(node, path), f"duplicate {kind} code '{code}' (first at {seen[key]})")
+                c.add(
+                    where(node, path),
+                    "duplicate {kind} code '{code}' (first at {seen})",
+                    kind=kind,
+                    code=code,
+                    seen=seen[key],
+                )
             else:
                 seen[key] = where(node, path)
 
@@ -210,9 +217,9 @@ def _coded_nodes(data: dict):
         for k, s in enumerate(cr.get("subcriteria") or [])
         if isinstance(s, dict)
     ]
-    yield "area", [(a, f"areas[{i}]") for i, a in enumerate(areas)]
-    yield "criterion", crits
-    yield "sub-criterion", subs
+    yield N_("area"), [(a, f"areas[{i}]") for i, a in enumerate(areas)]
+    yield N_("criterion"), crits
+    yield N_("sub-criterion"), subs
 
 
 def _check_items(c: Collector, data: dict, known: set[str]) -> None:
@@ -223,9 +230,13 @@ def _check_items(c: Collector, data: dict, known: set[str]) -> None:
                 continue
             for item in items:
                 if str(item) not in known:
-                    hint = (
-                        " (criteria use scored items only: a select_one on a scored list)"
-                        if known
-                        else " (import the questionnaire first)"
-                    )
-                    c.add(where(node, path), f"unknown questionnaire item '{item}'{hint}")
+                    if known:
+                        message = N_(
+                            "unknown questionnaire item '{item}' (criteria use scored items "
+                            "only: a select_one on a scored list)"
+                        )
+                    else:
+                        message = N_(
+                            "unknown questionnaire item '{item}' (import the questionnaire first)"
+                        )
+                    c.add(where(node, path), message, item=item)

@@ -27,7 +27,9 @@ def read_rows(text: str, name: str, required: tuple[str, ...]) -> Iterator[tuple
             [
                 Problem(
                     "row 1",
-                    f"missing column(s): {', '.join(missing)} (expected {','.join(required)})",
+                    "missing column(s): {missing} (expected {expected})",
+                    missing=", ".join(missing),
+                    expected=",".join(required),
                 )
             ],
         )

@@ -12,7 +12,7 @@ def text(c: Collector, node: dict, key: str, where: str, required: bool = True) 
     value = node.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            c.add(where, f"'{key}' is missing")
+            c.add(where, "'{key}' is missing", key=key)
         return ""
     return str(value).strip()
 
@@ -27,9 +27,9 @@ def code(c: Collector, node: dict, key: str, where: str, label: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if value is None or value == "":
-        c.add(where, f"'{key}' is missing")
+        c.add(where, "'{key}' is missing", key=key)
     else:
-        c.add(where, f"{label} {value!r} must be a quoted string")
+        c.add(where, "{label} {value!r} must be a quoted string", label=label, value=value)
     return ""
 
 
@@ -37,7 +37,7 @@ def bilingual(c: Collector, node: dict, key: str, where: str) -> tuple[str, str]
     """A ``{vi: …, en: …}`` pair; both languages are required."""
     value = node.get(key)
     if not isinstance(value, dict):
-        c.add(where, f"'{key}' must be a mapping {{vi: …, en: …}}")
+        c.add(where, "'{key}' must be a mapping {{vi: …, en: …}}", key=key)
         return "", ""
     return text(c, value, "vi", f"{where} {key}"), text(c, value, "en", f"{where} {key}")
 
@@ -53,13 +53,26 @@ def number(
     maximum: float | None = None,
 ) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        c.add(where, f"{label} must be a number, got {value!r}")
+        c.add(where, "{label} must be a number, got {value!r}", label=label, value=value)
         return None
     if minimum is not None and (value <= minimum if exclusive else value < minimum):
-        c.add(where, f"{label} must be {'>' if exclusive else '≥'} {minimum:g}, got {value:g}")
+        c.add(
+            where,
+            "{label} must be {op} {minimum:g}, got {value:g}",
+            label=label,
+            op=">" if exclusive else "≥",
+            minimum=minimum,
+            value=value,
+        )
         return None
     if maximum is not None and value > maximum:
-        c.add(where, f"{label} must be ≤ {maximum:g}, got {value:g}")
+        c.add(
+            where,
+            "{label} must be ≤ {maximum:g}, got {value:g}",
+            label=label,
+            maximum=maximum,
+            value=value,
+        )
         return None
     return float(value)
 
@@ -68,10 +81,16 @@ def integer(
     c: Collector, value: Any, label: str, where: str, minimum: int | None = None
 ) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        c.add(where, f"{label} must be a whole number, got {value!r}")
+        c.add(where, "{label} must be a whole number, got {value!r}", label=label, value=value)
         return None
     if minimum is not None and value < minimum:
-        c.add(where, f"{label} must be ≥ {minimum}, got {value}")
+        c.add(
+            where,
+            "{label} must be ≥ {minimum}, got {value}",
+            label=label,
+            minimum=minimum,
+            value=value,
+        )
         return None
     return value
 
@@ -79,6 +98,6 @@ def integer(
 def items_list(c: Collector, node: dict, key: str, where: str) -> list:
     value = node.get(key)
     if not isinstance(value, list) or not value:
-        c.add(where, f"'{key}' must be a non-empty list")
+        c.add(where, "'{key}' must be a non-empty list", key=key)
         return []
     return value

@@ -18,12 +18,12 @@ def parse_frame(text: str, name: str) -> dict[str, float]:
         try:
             population = float(row["population"])
         except ValueError:
-            c.add(at, f"population '{row['population']}' is not a number")
+            c.add(at, "population '{population}' is not a number", population=row["population"])
             continue
         if not row["stratum"]:
             c.add(at, "empty stratum")
         elif row["stratum"] in frame:
-            c.add(at, f"stratum '{row['stratum']}' is listed twice")
+            c.add(at, "stratum '{stratum}' is listed twice", stratum=row["stratum"])
         elif population <= 0:
             c.add(at, "population must be positive")
         else:

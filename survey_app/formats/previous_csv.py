@@ -34,12 +34,18 @@ def parse_previous(text: str, name: str, units: set[str] | None) -> list[Previou
         if not unit:
             c.add(at, "empty unit")
         elif units is not None and unit not in units:
-            c.add(at, f"unknown unit '{unit}'")
+            c.add(at, "unknown unit '{unit}'", unit=unit)
         year, index = _year(c, at, row.get("year", "")), _index(c, at, row.get("index", ""))
         if not unit or year is None or index is None:
             continue
         if (unit, year) in seen:
-            c.add(at, f"{unit} {year} repeated (first at row {seen[unit, year]})")
+            c.add(
+                at,
+                "{unit} {year} repeated (first at row {seen})",
+                unit=unit,
+                year=year,
+                seen=seen[unit, year],
+            )
             continue
         seen[unit, year] = number
         rows.append(PreviousRow(unit, year, index, number))
@@ -51,7 +57,13 @@ def parse_previous(text: str, name: str, units: set[str] | None) -> list[Previou
 
 def _year(c: Collector, at: str, raw: str) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not FIRST_YEAR <= int(raw) <= LAST_YEAR:
-        c.add(at, f"year '{raw}' is not a year from {FIRST_YEAR} to {LAST_YEAR}")
+        c.add(
+            at,
+            "year '{raw}' is not a year from {FIRST_YEAR} to {LAST_YEAR}",
+            raw=raw,
+            FIRST_YEAR=FIRST_YEAR,
+            LAST_YEAR=LAST_YEAR,
+        )
         return None
     return int(raw)
 
@@ -60,9 +72,9 @@ def _index(c: Collector, at: str, raw: str) -> float | None:
     try:
         value = float(raw.replace(",", "."))
     except ValueError:
-        c.add(at, f"index '{raw}' is not a number")
+        c.add(at, "index '{raw}' is not a number", raw=raw)
         return None
     if not math.isfinite(value) or not 0 <= value <= 100:
-        c.add(at, f"index {raw} is outside 0 … 100")
+        c.add(at, "index {raw} is outside 0 … 100", raw=raw)
         return None
     return value

@@ -193,7 +193,7 @@ def _scales(c: Collector, data: dict, top: str) -> dict[str, tuple[LevelSpec, ..
         )
         values = [lv.value for lv in out[str(code)]]
         if len(values) != len(set(values)):
-            c.add(where(raw, f"scales.{code}"), f"scale '{code}' repeats a value")
+            c.add(where(raw, f"scales.{code}"), "scale '{code}' repeats a value", code=code)
     return out
 
 
@@ -237,10 +237,10 @@ def _item(c: Collector, node, at: str, scales: dict) -> ItemSpec | None:
     vi, en = fields.bilingual(c, node, "text", at)
     scale = fields.text(c, node, "scale", at)
     if scale and scale not in scales:
-        c.add(at, f"item {code} uses unknown scale '{scale}'")
+        c.add(at, "item {code} uses unknown scale '{scale}'", code=code, scale=scale)
     groups = node.get("groups")
     if not isinstance(groups, list) or not groups:
-        c.add(at, f"item {code} must list the respondent groups that see it")
+        c.add(at, "item {code} must list the respondent groups that see it", code=code)
         groups = []
     return ItemSpec(
         code,
@@ -257,7 +257,7 @@ def _unique_items(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -
     seen: set[str] = set()
     for item in (i for s in sections for i in s.items):
         if item.code in seen:
-            c.add(where(data, "sections"), f"duplicate item code '{item.code}'")
+            c.add(where(data, "sections"), "duplicate item code '{code}'", code=item.code)
         seen.add(item.code)
 
 
@@ -275,12 +275,13 @@ def _conditions(c: Collector, sections: tuple[SectionSpec, ...], data: dict) -> 
             try:
                 unknown = referenced_items(parse_condition(str(item.relevant))) - earlier
             except ConditionError as exc:
-                c.add(where(data, "sections"), f"item {item.code}: {exc}")
+                c.add(where(data, "sections"), "item {code}: {exc}", code=item.code, exc=exc)
             else:
                 if unknown:
                     c.add(
                         where(data, "sections"),
-                        f"item {item.code}: relevant refers to "
-                        f"{', '.join(sorted(unknown))}, not an earlier item",
+                        "item {code}: relevant refers to {unknown}, not an earlier item",
+                        code=item.code,
+                        unknown=", ".join(sorted(unknown)),
                     )
         earlier.add(item.code)

@@ -66,19 +66,23 @@ def _row(c: Collector, number: int, row: dict, rules: ListRules) -> RespondentRo
     at, before = f"row {number}", len(c.problems)
     for col in ("group", "unit", "stratum", "psu"):
         if not row.get(col):
-            c.add(at, f"empty {col}")
+            c.add(at, "empty {col}", col=col)
     email = (row.get("email") or "").lower() or None
     if email and not _EMAIL.match(email):
-        c.add(at, f"'{row['email']}' is not an e-mail address")
+        c.add(at, "'{email}' is not an e-mail address", email=row["email"])
     if row.get("unit") and row["unit"] not in rules.units:
-        c.add(at, f"unit '{row['unit']}' is not in this round")
+        c.add(at, "unit '{unit}' is not in this round", unit=row["unit"])
     if row.get("group") and row["group"] not in rules.groups:
         c.add(
             at,
-            f"unknown respondent group '{row['group']}' (known: {', '.join(sorted(rules.groups))})",
+            "unknown respondent group '{group}' (known: {known})",
+            group=row["group"],
+            known=", ".join(sorted(rules.groups)),
         )
     if rules.strata is not None and row.get("stratum") and row["stratum"] not in rules.strata:
-        c.add(at, f"stratum '{row['stratum']}' is not in the round's sampling frame")
+        c.add(
+            at, "stratum '{stratum}' is not in the round's sampling frame", stratum=row["stratum"]
+        )
     if len(c.problems) > before:
         return None
     attributes = {k: v for k, v in row.items() if k not in COLUMNS and v != ""}
@@ -102,10 +106,20 @@ def _duplicates(
     if key in seen:
         c.add(
             f"row {number}",
-            f"{row.email} is already listed for {row.unit}/{row.group} (row {seen[key]})",
+            "{email} is already listed for {unit}/{group} (row {seen})",
+            email=row.email,
+            unit=row.unit,
+            group=row.group,
+            seen=seen[key],
         )
     elif key in rules.existing:
-        c.add(f"row {number}", f"{row.email} is already invited to rate {row.unit} as {row.group}")
+        c.add(
+            f"row {number}",
+            "{email} is already invited to rate {unit} as {group}",
+            email=row.email,
+            unit=row.unit,
+            group=row.group,
+        )
     seen.setdefault(key, number)
 
 

@@ -55,11 +55,11 @@ def _row(c: Collector, number: int, row: dict, rules: QuestionnaireRules) -> Res
     before = len(c.problems)
     for col in ("unit", "group", "stratum", "psu"):
         if not row.get(col):
-            c.add(at, f"empty {col}")
+            c.add(at, "empty {col}", col=col)
     if row.get("unit") and row["unit"] not in rules.units:
-        c.add(at, f"unit '{row['unit']}' is not in this round")
+        c.add(at, "unit '{unit}' is not in this round", unit=row["unit"])
     if row.get("group") and row["group"] not in rules.groups:
-        c.add(at, f"unknown respondent group '{row['group']}'")
+        c.add(at, "unknown respondent group '{group}'", group=row["group"])
     answers = _answers(c, at, row, rules)
     if len(c.problems) > before:
         return None
@@ -85,7 +85,7 @@ def _answers(c: Collector, at: str, row: dict, rules: QuestionnaireRules) -> dic
             continue
         if col not in rules.item_values:
             if _looks_like_item(col, rules):
-                c.add(at, f"unknown item '{col}'")
+                c.add(at, "unknown item '{col}'", col=col)
             continue
         try:
             value = int(float(raw)) if float(raw).is_integer() else None
@@ -93,9 +93,15 @@ def _answers(c: Collector, at: str, row: dict, rules: QuestionnaireRules) -> dic
             value = None
         if value is None or value not in rules.item_values[col]:
             allowed = ", ".join(str(v) for v in sorted(rules.item_values[col]))
-            c.add(at, f"{col}: '{raw}' is not on the item's scale ({allowed})")
+            c.add(
+                at,
+                "{col}: '{raw}' is not on the item's scale ({allowed})",
+                col=col,
+                raw=raw,
+                allowed=allowed,
+            )
         elif row.get("group") and row["group"] not in rules.item_groups[col]:
-            c.add(at, f"{col} is not asked of group '{row['group']}'")
+            c.add(at, "{col} is not asked of group '{group}'", col=col, group=row["group"])
         else:
             out[col] = value
     return out

@@ -33,11 +33,20 @@ def parse_self_assessment(
         at, key = f"row {number}", (row.get("unit", ""), row.get("subcriterion", ""))
         if key not in max_points:
             c.add(
-                at, f"unit '{key[0]}' has no self-assessed sub-criterion '{key[1]}' in this round"
+                at,
+                "unit '{unit}' has no self-assessed sub-criterion '{sub}' in this round",
+                unit=key[0],
+                sub=key[1],
             )
             continue
         if key in seen:
-            c.add(at, f"{key[0]} {key[1]} repeated (first at row {seen[key]})")
+            c.add(
+                at,
+                "{unit} {sub} repeated (first at row {seen})",
+                unit=key[0],
+                sub=key[1],
+                seen=seen[key],
+            )
             continue
         seen[key] = number
         points = _points(c, at, row.get("self_points", ""), "self_points", max_points[key], True)
@@ -55,14 +64,20 @@ def _points(
 ) -> float | None:
     if not raw:
         if required:
-            c.add(at, f"{label} is empty")
+            c.add(at, "{label} is empty", label=label)
         return None
     try:
         value = float(raw.replace(",", "."))
     except ValueError:
-        c.add(at, f"{label} '{raw}' is not a number")
+        c.add(at, "{label} '{raw}' is not a number", label=label, raw=raw)
         return None
     if not 0 <= value <= maximum + 1e-9:
-        c.add(at, f"{label} {value:g} is outside 0 … {maximum:g}")
+        c.add(
+            at,
+            "{label} {value:g} is outside 0 … {maximum:g}",
+            label=label,
+            value=value,
+            maximum=maximum,
+        )
         return None
     return value

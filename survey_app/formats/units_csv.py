@@ -27,12 +27,14 @@ def parse_units(text: str, name: str) -> list[UnitSpec]:
         check_width(c, number, row)
         empty = [col for col in COLUMNS if not row.get(col)]
         if empty:
-            c.add(f"row {number}", f"empty {', '.join(empty)}")
+            c.add(f"row {number}", "empty {columns}", columns=", ".join(empty))
             continue
         if row["code"] in first_row:
             c.add(
                 f"row {number}",
-                f"duplicate unit code '{row['code']}' (first at row {first_row[row['code']]})",
+                "duplicate unit code '{code}' (first at row {first_row})",
+                code=row["code"],
+                first_row=first_row[row["code"]],
             )
             continue
         first_row[row["code"]] = number

@@ -45,7 +45,7 @@ import re
 from collections import defaultdict
 from pathlib import PurePath
 
-from survey_app.formats.problems import Collector, InvalidFile, Problem
+from survey_app.formats.problems import Collector, InvalidFile, Notice, Problem
 from survey_app.formats.questionnaire_yaml import (
     EVERY_GROUP,
     INTRO_LIMIT,
@@ -57,6 +57,7 @@ from survey_app.formats.questionnaire_yaml import (
     SectionSpec,
 )
 from survey_app.formats.xlsxfile import bounded_values, cell_text, open_workbook
+from survey_app.i18n import N_
 from survey_app.questionnaires.conditions import ConditionError, parse_condition, referenced_items
 
 _YES, _NO = {"yes", "true", "true()", "1"}, {"", "no", "false", "false()", "0"}
@@ -87,21 +88,23 @@ _TRANSLATED = {"label", "hint", "guidance_hint", "constraint_message", "required
 INTRO_COLUMNS = INTRO_TEXTS
 #: Columns that change what is asked or stored and cannot be honoured: refused.
 _REFUSED_COLUMNS = {
-    "calculation": "calculations are not supported: derive values after exporting",
-    "choice_filter": "choice filters (cascading lists) are not supported: use separate questions",
-    "repeat_count": "repeats are not supported: each response is one row",
-    "media": "images, audio and video are not supported in the form",
-    "trigger": "triggers (recalculating on another answer) are not supported",
+    "calculation": N_("calculations are not supported: derive values after exporting"),
+    "choice_filter": N_(
+        "choice filters (cascading lists) are not supported: use separate questions"
+    ),
+    "repeat_count": N_("repeats are not supported: each response is one row"),
+    "media": N_("images, audio and video are not supported in the form"),
+    "trigger": N_("triggers (recalculating on another answer) are not supported"),
 }
 #: Columns read elsewhere, or ignored on purpose with this reason.
 _IGNORED_COLUMNS = {
-    "guidance_hint": "guidance hints are not shown (hints are)",
-    "appearance": "appearance is ignored: the form has its own accessible layout",
-    "default": "defaults are not filled in: a pre-filled answer would bias the response",
-    "read_only": "read_only is ignored",
-    "parameters": "parameters are ignored",
-    "required_message": "the form's own required message is shown",
-    "constraint_message": "the form's own range message is shown",
+    "guidance_hint": N_("guidance hints are not shown (hints are)"),
+    "appearance": N_("appearance is ignored: the form has its own accessible layout"),
+    "default": N_("defaults are not filled in: a pre-filled answer would bias the response"),
+    "read_only": N_("read_only is ignored"),
+    "parameters": N_("parameters are ignored"),
+    "required_message": N_("the form's own required message is shown"),
+    "constraint_message": N_("the form's own range message is shown"),
 }
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint", "groups"}
 CHOICE_COLUMNS = {"list_name", "name", "label", "score", "missing"}
@@ -139,22 +142,22 @@ _SIMPLE = {
 }
 #: Question types refused, with the reason.
 _REFUSED_TYPES = {
-    "calculate": "calculations are not supported: derive values after exporting",
-    "hidden": "hidden values are not supported",
-    "geopoint": "locations are not supported: they would identify the respondent",
-    "geotrace": "locations are not supported: they would identify the respondent",
-    "geoshape": "locations are not supported: they would identify the respondent",
-    "image": "photos and files are not supported: responses are anonymous text and numbers",
-    "audio": "photos and files are not supported: responses are anonymous text and numbers",
-    "video": "photos and files are not supported: responses are anonymous text and numbers",
-    "file": "photos and files are not supported: responses are anonymous text and numbers",
-    "barcode": "barcodes are not supported",
-    "time": "times are not supported (dates are)",
-    "datetime": "times are not supported (dates are)",
-    "range": "range widgets are not supported: use integer with a range constraint",
-    "acknowledge": "acknowledge is not supported: use a note",
-    "xml-external": "external data is not supported",
-    "csv-external": "external data is not supported",
+    "calculate": N_("calculations are not supported: derive values after exporting"),
+    "hidden": N_("hidden values are not supported"),
+    "geopoint": N_("locations are not supported: they would identify the respondent"),
+    "geotrace": N_("locations are not supported: they would identify the respondent"),
+    "geoshape": N_("locations are not supported: they would identify the respondent"),
+    "image": N_("photos and files are not supported: responses are anonymous text and numbers"),
+    "audio": N_("photos and files are not supported: responses are anonymous text and numbers"),
+    "video": N_("photos and files are not supported: responses are anonymous text and numbers"),
+    "file": N_("photos and files are not supported: responses are anonymous text and numbers"),
+    "barcode": N_("barcodes are not supported"),
+    "time": N_("times are not supported (dates are)"),
+    "datetime": N_("times are not supported (dates are)"),
+    "range": N_("range widgets are not supported: use integer with a range constraint"),
+    "acknowledge": N_("acknowledge is not supported: use a note"),
+    "xml-external": N_("external data is not supported"),
+    "csv-external": N_("external data is not supported"),
 }
 _SELECT = re.compile(
     r"^(?P<cmd>select_one|select one from|select one|select1|add select one prompt using|"
@@ -249,7 +252,7 @@ def _language(token: str) -> str | None:
 class _Reader:
     def __init__(self, c: Collector) -> None:
         self.c = c
-        self.notes: dict[str, list[str]] = defaultdict(list)
+        self.notes: dict[tuple, list[str]] = defaultdict(list)
         self.default_lang: str | None = None
         self.groups: tuple[str, ...] = ()
         self.group_setting: tuple[int, str] = (2, "")  # settings row, group_question
@@ -260,22 +263,27 @@ class _Reader:
         self.extra: list[ItemSpec] = []  # questions a row adds after itself (or_other)
 
     # warnings, grouped so a column ignored on 40 rows is said once
-    def note(self, where: str, message: str) -> None:
-        if where not in self.notes[message]:
-            self.notes[message].append(where)
+    def note(self, where: str, message: str, **params) -> None:
+        places = self.notes[(message, tuple(params.items()))]
+        if where not in places:
+            places.append(where)
 
     def warnings(self) -> list[str]:
-        out = []
-        for message, places in self.notes.items():
-            shown = ", ".join(places[:6]) + (
-                f" and {len(places) - 6} more" if len(places) > 6 else ""
-            )
-            out.append(f"{shown}: {message}")
-        return out
+        """English sentences (``str``) that pages can also say in the reader's language."""
+        return [
+            Notice(places, message, **dict(params))
+            for (message, params), places in self.notes.items()
+        ]
 
     def fits(self, at: str, what: str, text: str | None, limit: int) -> None:
         if text and len(text) > limit:
-            self.c.add(at, f"{what} has {len(text)} characters; at most {limit}")
+            self.c.add(
+                at,
+                "{what} has {n} characters; at most {limit}",
+                what=what,
+                n=len(text),
+                limit=limit,
+            )
 
     def labels(self, at: str, row: dict, column: str = "label", limit: int = 4000, quiet=False):
         """{'vi': …, 'en': …}; a plain ``label`` is the default language (or fills gaps);
@@ -292,7 +300,8 @@ class _Reader:
             else:
                 self.note(
                     f"column {key}",
-                    f"labels in '{lang}' are ignored (Vietnamese and English are kept)",
+                    "labels in '{lang}' are ignored (Vietnamese and English are kept)",
+                    lang=lang,
                 )
         if plain and self.default_lang and self.default_lang not in out:
             out[self.default_lang] = plain
@@ -313,7 +322,10 @@ class _Reader:
             if base in _REFUSED_COLUMNS:
                 self.c.add(
                     at,
-                    f"column '{key}' is not supported (value '{value}'): {_REFUSED_COLUMNS[base]}",
+                    "column '{key}' is not supported (value '{value}'): {why}",
+                    key=key,
+                    value=value,
+                    why=_REFUSED_COLUMNS[base],
                 )
             elif base in _IGNORED_COLUMNS:
                 self.note(f"column {key}", _IGNORED_COLUMNS[base])
@@ -332,17 +344,19 @@ class _Reader:
         if not code:
             code = re.sub(r"[^\w.-]+", "-", PurePath(name).stem).strip("-")[:64] or "xlsform"
             self.note(
-                "settings", f"no form_id: the questionnaire code is '{code}', from the file name"
+                "settings",
+                "no form_id: the questionnaire code is '{code}', from the file name",
+                code=code,
             )
         elif len(code) > 64:
-            self.c.add(at, f"form_id '{code}' is longer than 64 characters")
+            self.c.add(at, "form_id '{code}' is longer than 64 characters", code=code)
         self.groups = tuple(g for g in re.split(r"[\s,]+", row.get("groups", "")) if g)
         self.group_setting = (number, row.get("group_question", "").strip())
         for raw in re.split(r"[\s,]+", row.get("missing_values", "")):
             if raw and raw.lstrip("-").isdigit():
                 self.declared_missing.add(int(raw))
             elif raw:
-                self.c.add(at, f"missing_values must be whole numbers, got '{raw}'")
+                self.c.add(at, "missing_values must be whole numbers, got '{raw}'", raw=raw)
         titles = self.labels(at, row, "form_title", 500)
         return code, (titles["vi"] or code, titles["en"] or code)
 
@@ -414,16 +428,16 @@ class _Reader:
                 self.c.add(at, "the choice has no label")
             missing = row.get("missing", "").lower()
             if missing not in _YES | _NO:
-                self.c.add(at, f"missing must be yes or no, got '{row['missing']}'")
+                self.c.add(at, "missing must be yes or no, got '{missing}'", missing=row["missing"])
             score = None
             if row.get("score"):
                 try:
                     score = float(row["score"])
                 except ValueError:
-                    self.c.add(at, f"score '{row['score']}' is not a number")
+                    self.c.add(at, "score '{score}' is not a number", score=row["score"])
                 else:
                     if not 0 <= score <= 1:
-                        self.c.add(at, f"score must be between 0 and 1, got {score:g}")
+                        self.c.add(at, "score must be between 0 and 1, got {score:g}", score=score)
             raw[list_name].append(
                 (at, {"name": value, **labels, "score": score, "missing": missing in _YES})
             )
@@ -436,14 +450,16 @@ class _Reader:
                 if numeric and lv["value"] in self.declared_missing:
                     lv["missing"] = True
             if len({lv["name"] for _, lv in levels}) != len(levels):
-                self.c.add(levels[0][0], f"list '{list_name}' repeats a value")
+                self.c.add(levels[0][0], "list '{list_name}' repeats a value", list_name=list_name)
                 continue
             texts = [lv["name"] for _, lv in levels if not re.fullmatch(r"-?\d{1,9}", lv["name"])]
             if not scored and len(texts) < len(levels) / 2:
                 self.note(
                     levels[0][0],
-                    f"list '{list_name}' has text names ({', '.join(texts)}): its questions "
-                    "are categorical, not scored",
+                    "list '{list_name}' has text names ({names}): its questions are categorical, "
+                    "not scored",
+                    list_name=list_name,
+                    names=", ".join(texts),
                 )
             if scored:
                 self.scored_lists.add(list_name)
@@ -459,9 +475,9 @@ class _Reader:
         scored = [lv for _, lv in levels if not lv["missing"]]
         given = [lv["score"] is not None for lv in scored]
         if any(given) and not all(given):
-            c.add(levels[0][0], f"list '{name}': give a score to every level or to none")
+            c.add(levels[0][0], "list '{name}': give a score to every level or to none", name=name)
         if any(lv["score"] is not None for _, lv in levels if lv["missing"]):
-            c.add(levels[0][0], f"list '{name}': a 'missing' level has no score")
+            c.add(levels[0][0], "list '{name}': a 'missing' level has no score", name=name)
         if not any(given) and scored:
             ordered = sorted(lv["value"] for lv in scored)
             step = 1 / (len(ordered) - 1) if len(ordered) > 1 else 0
@@ -471,8 +487,10 @@ class _Reader:
             if len(ordered) > 2 and ordered[-1] >= 90 and ordered[-1] - ordered[-2] > 10:
                 self.note(
                     levels[0][0],
-                    f"list '{name}': {ordered[-1]} is scored as the best answer; if it means "
-                    '"don\'t know", mark it missing (missing column or settings missing_values)',
+                    "list '{name}': {best} is scored as the best answer; if it means \"don't "
+                    'know", mark it missing (missing column or settings missing_values)',
+                    name=name,
+                    best=ordered[-1],
                 )
         return tuple(
             LevelSpec(
@@ -505,8 +523,9 @@ class _Reader:
                 if control.group(1) == "begin":
                     self.c.add(
                         at,
-                        f"question type '{raw}' is not supported: repeats (questions asked "
+                        "question type '{raw}' is not supported: repeats (questions asked "
                         "several times) do not fit one row per response",
+                        raw=raw,
                     )
                     stack.append(("repeat", None))
                 elif stack:
@@ -536,8 +555,9 @@ class _Reader:
             elif kind in METADATA:
                 self.note(
                     at,
-                    f"'{raw}' metadata was dropped: it records who, when or on what device "
+                    "'{raw}' metadata was dropped: it records who, when or on what device "
                     "someone answered, and responses are anonymous",
+                    raw=raw,
                 )
             else:
                 self.extra: list[ItemSpec] = []
@@ -547,7 +567,7 @@ class _Reader:
                         sections[-1][1].append(one)
                         self.items[one.code] = one
         for kind, _ in stack:
-            self.c.add("survey", f"a begin {kind} has no end {kind}")
+            self.c.add("survey", "a begin {kind} has no end {kind}", kind=kind)
         out = tuple(SectionSpec(t[0], t[1], tuple(items)) for t, items in sections if items)
         if not any(i.kind != "note" for s in out for i in s.items) and not self.c.problems:
             self.c.add("survey", "the form has no questions")
@@ -559,7 +579,9 @@ class _Reader:
         if kind.startswith(("select_one_", "select_multiple_", "select one from file")) or (
             "from_file" in kind or "from file" in kind
         ):
-            self.c.add(at, f"question type '{raw}' is not supported: lists from files are not")
+            self.c.add(
+                at, "question type '{raw}' is not supported: lists from files are not", raw=raw
+            )
             return None
         other = False
         if select:
@@ -571,15 +593,18 @@ class _Reader:
                 if multiple or list_name in self.scored_lists:
                     self.c.add(
                         at,
-                        f"question type '{raw}' is not supported: 'or other' only on a "
-                        "select_one with a categorical list (add an 'other' choice and a text "
-                        "question with a relevant instead)",
+                        "question type '{raw}' is not supported: 'or other' only on a select_one "
+                        "with a categorical list (add an 'other' choice and a text question with "
+                        "a relevant instead)",
+                        raw=raw,
                     )
                     return None
                 other = list_name in self.lists
                 list_name = self.with_other(list_name) if other else list_name
             if list_name not in self.lists:
-                self.c.add(at, f"choice list '{list_name}' is not on the choices sheet")
+                self.c.add(
+                    at, "choice list '{list_name}' is not on the choices sheet", list_name=list_name
+                )
                 item_kind = "scale"
             elif multiple:
                 item_kind = "multiple"
@@ -593,8 +618,10 @@ class _Reader:
             )
             self.c.add(
                 at,
-                f"question type '{raw}' is not supported: "
-                + (why or "use select_one, select_multiple, text, integer, decimal, date or note"),
+                "question type '{raw}' is not supported: {why}",
+                raw=raw,
+                why=why
+                or N_("use select_one, select_multiple, text, integer, decimal, date or note"),
             )
             return None
         self.columns(at, row, SURVEY_COLUMNS)
@@ -602,16 +629,17 @@ class _Reader:
         if not _CODE.fullmatch(code):
             self.c.add(
                 at,
-                f"name '{code}' is not a valid question code "
-                "(a letter, then up to 31 letters, digits, _ . -)",
+                "name '{code}' is not a valid question code (a letter, then up to 31 letters, "
+                "digits, _ . -)",
+                code=code,
             )
         elif code in self.items:
-            self.c.add(at, f"duplicate question name '{code}'")
+            self.c.add(at, "duplicate question name '{code}'", code=code)
         if not labels["vi"]:
             self.c.add(at, "the question has no label")
         required = row.get("required", "").lower()
         if required not in _YES | _NO:
-            self.c.add(at, f"required must be yes or no, got '{row['required']}'")
+            self.c.add(at, "required must be yes or no, got '{required}'", required=row["required"])
         groups = tuple(g for g in re.split(r"[\s,]+", row.get("groups", "")) if g) or self.groups
         if not groups:
             groups = (EVERY_GROUP,)
@@ -672,8 +700,12 @@ class _Reader:
             )
         )
         if not _CODE.fullmatch(f"{code}_other"):
-            self.c.add(at, f"name '{code}' is too long for its 'or other' question {code}_other")
-        self.note(at, f"'or other' added the choice 'other' and the text question {code}_other")
+            self.c.add(
+                at, "name '{code}' is too long for its 'or other' question {code}_other", code=code
+            )
+        self.note(
+            at, "'or other' added the choice 'other' and the text question {code}_other", code=code
+        )
 
     def relevant(self, at: str, text: str) -> str | None:
         """The condition in the supported subset (``${sex} = 'female'`` on a categorical
@@ -706,15 +738,19 @@ class _Reader:
         unknown = refs - set(self.items)
         if unknown:
             self.c.add(
-                at, f"relevant refers to {', '.join(sorted(unknown))}, not an earlier question"
+                at,
+                "relevant refers to {unknown}, not an earlier question",
+                unknown=", ".join(sorted(unknown)),
             )
         comparable = {"scale", "choice", "integer", "decimal"}
         for code in sorted(refs - unknown):
             if self.items[code].kind not in comparable:
                 self.c.add(
                     at,
-                    f"relevant compares {code}, a {self.items[code].kind} question: only "
-                    "select_one, integer and decimal answers can be compared",
+                    "relevant compares {code}, a {kind} question: only select_one, integer and "
+                    "decimal answers can be compared",
+                    code=code,
+                    kind=self.items[code].kind,
                 )
         return text
 
@@ -735,8 +771,9 @@ class _Reader:
         if kind not in ("integer", "decimal"):
             self.c.add(
                 at,
-                f"column 'constraint' is not supported (value '{text}'): constraints are "
+                "column 'constraint' is not supported (value '{text}'): constraints are "
                 "supported only as ranges on integer and decimal questions",
+                text=text,
             )
             return None, None
         low = high = None
@@ -745,8 +782,9 @@ class _Reader:
             if m is None or (kind == "decimal" and m.group(1) in "<>"):
                 self.c.add(
                     at,
-                    f"constraint '{text}' is not supported: only ranges such as "
-                    "'. >= 0 and . <= 120' (with >= and <=; > and < on integers)",
+                    "constraint '{text}' is not supported: only ranges such as '. >= 0 and . <= "
+                    "120' (with >= and <=; > and < on integers)",
+                    text=text,
                 )
                 return None, None
             number = float(m.group(2))

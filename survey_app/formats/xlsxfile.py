@@ -131,7 +131,9 @@ def read_xlsx_rows(data: bytes, name: str, required: tuple[str, ...]) -> Iterato
             [
                 Problem(
                     "row 1",
-                    f"missing column(s): {', '.join(missing)} (expected {','.join(required)})",
+                    "missing column(s): {missing} (expected {expected})",
+                    missing=", ".join(missing),
+                    expected=",".join(required),
                 )
             ],
         )

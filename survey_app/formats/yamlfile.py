@@ -76,7 +76,7 @@ def load_yaml(text: str, name: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
-        raise InvalidFile(name, [Problem(where, f"not valid YAML ({exc})")]) from None
+        raise InvalidFile(name, [Problem(where, "not valid YAML ({exc})", exc=exc)]) from None
     if not isinstance(data, dict):
         raise InvalidFile(name, [Problem("line 1", "expected a mapping at the top level")])
     return data

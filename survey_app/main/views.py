@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request, send_from_directory
 
+from survey_app.i18n import N_
 from survey_app.main.dashboard import list_round_cards, next_steps
 from survey_app.main.queries import list_rounds
 
@@ -47,14 +48,16 @@ def not_found(_error):
     if request.path.startswith("/api/"):
         return _api_error(404, "No such resource.")
     return render_template(
-        "main/error.html", title="Page not found", message="The page you asked for does not exist."
+        "main/error.html",
+        title=N_("Page not found"),
+        message=N_("The page you asked for does not exist."),
     ), 404
 
 
 @bp.app_errorhandler(403)
 def forbidden(_error):
     return render_template(
-        "main/error.html", title="Forbidden", message="You may not do this."
+        "main/error.html", title=N_("Forbidden"), message=N_("You may not do this.")
     ), 403
 
 
@@ -62,6 +65,6 @@ def forbidden(_error):
 def server_error(_error):
     return render_template(
         "main/error.html",
-        title="Something went wrong",
-        message="The error was logged. Nothing you entered was lost; please try again.",
+        title=N_("Something went wrong"),
+        message=N_("The error was logged. Nothing you entered was lost; please try again."),
     ), 500

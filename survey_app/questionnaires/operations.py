@@ -10,6 +10,7 @@ from survey_app.core.audit import log_change
 from survey_app.core.versioned import refuse_existing_code
 from survey_app.extensions import db
 from survey_app.formats.questionnaire_yaml import QuestionnaireSpec
+from survey_app.i18n import N_
 from survey_app.questionnaires.models import (
     Item,
     ItemGroup,
@@ -22,7 +23,7 @@ from survey_app.questionnaires.models import (
 
 def import_questionnaire(spec: QuestionnaireSpec, name: str) -> Questionnaire:
     """Store a validated questionnaire. Codes are versions: an existing code is refused."""
-    refuse_existing_code(Questionnaire, spec.code, "questionnaire", name)
+    refuse_existing_code(Questionnaire, spec.code, N_("questionnaire"), name)
     intro = {k: v or None for k, v in dataclasses.asdict(spec.intro).items()}
     q = Questionnaire(
         code=spec.code,

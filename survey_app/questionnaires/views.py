@@ -119,7 +119,7 @@ def _parse(data: bytes, name: str):
 
 
 def _problems(exc: InvalidFile) -> list[str]:
-    return [str(p) for p in exc.problems]
+    return exc.texts()
 
 
 def _flash_kinds(spec) -> None:
@@ -132,4 +132,4 @@ def _flash_kinds(spec) -> None:
     if other:
         flash(_("Stored and exported, not scored: {codes}.", codes=", ".join(other)), "info")
     for warning in spec.warnings:
-        flash(warning, "warning")
+        flash(warning.text() if hasattr(warning, "text") else warning, "warning")

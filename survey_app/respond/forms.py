@@ -92,10 +92,10 @@ def invalid_message(item: FormItem, lang: str) -> str:
         return _("Please write at most {n} characters.", lang=lang, n=TEXT_LIMIT)
     if item.kind == "date":
         return _("Please enter a date as dd/mm/yyyy.", lang=lang)
-    text = _(
-        "Please enter a whole number." if item.kind == "integer" else "Please enter a number.",
-        lang=lang,
-    )
+    if item.kind == "integer":
+        text = _("Please enter a whole number.", lang=lang)
+    else:
+        text = _("Please enter a number.", lang=lang)
     range_text = range_hint(item, lang)
     return f"{text} {range_text}" if range_text else text
 

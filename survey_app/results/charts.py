@@ -145,10 +145,10 @@ def index_chart(block: KindBlock, lang: str, frame: Frame = WIDE) -> Chart:
     kind = kind_name(block.kind, lang)
     return Chart(
         id=f"chart-index-{block.kind.code}-{frame.name}",
-        title=_("Index of the {kind} with 95% confidence intervals").format(kind=kind),
+        title=_("Index of the {kind} with confidence intervals (95%)").format(kind=kind),
         desc=_(
-            "One row per unit in rank order: the dot is the index, the whisker its 95% "
-            "confidence interval; the dashed line marks 80%. The table gives the same figures."
+            "One row per unit in rank order: the dot is the index, the whisker its confidence "
+            "interval (95%); the dashed line marks 80%. The table gives the same figures."
         ),
         axis_label=_("Index (%)"),
         height=MARGIN_TOP + len(marks) * frame.row + MARGIN_BOTTOM,
@@ -166,7 +166,7 @@ def rank_chart(block: KindBlock, lang: str, frame: Frame = WIDE) -> Chart:
     marks = [
         Mark(
             _label(line, lang),
-            _("{unit}: rank {rank} (95% interval {low} to {high})").format(
+            _("{unit}: rank {rank} (interval {low} to {high} at 95%)").format(
                 unit=line.unit.name(lang),
                 rank=line.data["rank"],
                 low=line.data["rank_low"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from survey_app.core import numbers
+from survey_app.i18n import N_
 from survey_app.i18n import gettext as _
 
 #: Shown where a figure does not exist or is withheld.
@@ -11,32 +12,41 @@ DASH = numbers.DASH
 #: Every flag of ``aggregation/flags.py``: a short label for tables and the legend's words.
 FLAGS: dict[str, tuple[str, str]] = {
     "few_respondents": (
-        "few respondents",
-        "A respondent group has fewer respondents than the criteria set's minimum: "
-        "the survey figure is computed but fragile.",
+        N_("few respondents"),
+        N_(
+            "A respondent group has fewer respondents than the criteria set's minimum: "
+            "the survey figure is computed but fragile."
+        ),
     ),
     "group_missing": (
-        "group missing",
-        "A respondent group gave no valid answer: the other groups' weights were "
-        "re-normalised to sum to 1.",
+        N_("group missing"),
+        N_(
+            "A respondent group gave no valid answer: the other groups' weights were "
+            "re-normalised to sum to 1."
+        ),
     ),
     "not_appraised": (
-        "not appraised",
-        "The self-assessed score has not been appraised yet: the unit's own score is used.",
+        N_("not appraised"),
+        N_("The self-assessed score has not been appraised yet: the unit's own score is used."),
     ),
     "not_assessed": (
-        "not assessed",
-        "The unit entered no self-assessment for a sub-criterion: it counts 0 points.",
+        N_("not assessed"),
+        N_("The unit entered no self-assessment for a sub-criterion: it counts 0 points."),
     ),
-    "bonus_capped": ("bonus capped", "The bonus exceeded the cap of the rules: the cap was used."),
+    "bonus_capped": (
+        N_("bonus capped"),
+        N_("The bonus exceeded the cap of the rules: the cap was used."),
+    ),
     "penalty_capped": (
-        "penalty capped",
-        "The penalty exceeded the cap of the rules: the cap was used.",
+        N_("penalty capped"),
+        N_("The penalty exceeded the cap of the rules: the cap was used."),
     ),
     "ci_overlaps_neighbour": (
-        "CI overlaps a neighbour",
-        "The 95% confidence interval overlaps that of a unit ranked next to it: "
-        "the data do not settle the order of the two.",
+        N_("CI overlaps a neighbour"),
+        N_(
+            "The 95% confidence interval overlaps that of a unit ranked next to it: "
+            "the data do not settle the order of the two."
+        ),
     ),
 }
 
@@ -48,11 +58,11 @@ KIND_FALLBACK = {
 
 #: Names of the usual respondent groups; other codes are shown as they are.
 GROUP_NAMES = {
-    "leader": "Leaders",
-    "official": "Civil servants",
-    "citizen": "Citizens",
-    "organisation": "Organisations",
-    "province": "Provincial departments",
+    "leader": N_("Leaders"),
+    "official": N_("Civil servants"),
+    "citizen": N_("Citizens"),
+    "organisation": N_("Organisations"),
+    "province": N_("Provincial departments"),
 }
 
 
@@ -63,8 +73,8 @@ def fmt(value: float | int | None, lang: str, digits: int = 2, *, sign: bool = F
     return numbers.number(value, lang, digits)
 
 
-def flag_label(flag: str) -> str:
-    return _(FLAGS.get(flag, (flag, ""))[0])
+def flag_label(flag: str, lang: str | None = None) -> str:
+    return _(FLAGS.get(flag, (flag, ""))[0], lang)
 
 
 def flag_text(flag: str) -> str:
@@ -91,5 +101,17 @@ def group_name(code: str, lang: str | None = None) -> str:
     return _(GROUP_NAMES[code], lang) if code in GROUP_NAMES else code
 
 
-def source_name(source: str) -> str:
-    return _("self-assessed") if source == "self" else _("survey")
+#: The stages of a computation run, as its timings name them.
+STAGE_NAMES = {
+    "load": N_("reading data"),
+    "map": N_("computing per unit"),
+    "reduce": N_("combining"),
+}
+
+
+def stage_name(stage: str) -> str:
+    return _(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage
+
+
+def source_name(source: str, lang: str | None = None) -> str:
+    return _("self-assessed", lang) if source == "self" else _("survey", lang)

@@ -33,6 +33,7 @@ def _helpers() -> dict:
         "kind_name": lambda kind: presentation.kind_name(kind, lang),
         "group_name": presentation.group_name,
         "source_name": presentation.source_name,
+        "stage_name": presentation.stage_name,
         "is_staff": is_staff(),
         "is_admin": is_admin(),
     }

@@ -33,7 +33,7 @@ from survey_app.rounds.operations import RoundError
 
 def problems(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidFile):
-        return [str(exc)] + [str(p) for p in exc.problems]
+        return [exc.summary()] + exc.texts()
     return [str(exc)]
 
 
@@ -147,6 +147,7 @@ def make_open_link(rnd, form, base_url: str):
         return refused(rnd, exc)
     db.session.commit()
     flash(
-        _("Open link (copy it now, it is shown once): {link}", link=f"{base_url}/o/{token}"), "info"
+        _("Open link (copy it now, it is shown once): {link}", link=base_url + "/o/" + token),
+        "info",
     )
     return _back(rnd, "rounds.open_links_tab")

@@ -148,7 +148,7 @@ def _parse(parse, upload, *rules):
 
 
 def _problems(exc: InvalidFile) -> list[str]:
-    return [str(p) for p in exc.problems]
+    return exc.texts()
 
 
 def _status(form) -> int:

@@ -65,10 +65,11 @@ def test_the_unit_trail_lists_each_change_and_exports_formulas_as_text(world):
     focal.post(world.sheet_url(), data=data | {f"points_{sid}": "1.25"})
     page = focal.get(world.sheet_url() + "/audit?lang=en")
     assert page.status_code == 200
-    # points on the page as on every page (two decimals); machine numbers in the CSV
-    assert "self: 3.00; note: =HYPERLINK" in page.text.replace("&#34;", '"')
-    assert "self: 1.25" in page.text and "focal.c01@x.vn" in page.text
-    assert "self: 1,25" in focal.get(world.sheet_url() + "/audit?lang=vi").text
+    assert "self-assessed points: 3.00; note: =HYPERLINK" in page.text.replace("&#34;", '"')
+    assert "self-assessed points: 1.25" in page.text and "focal.c01@x.vn" in page.text
+    vi = focal.get(world.sheet_url() + "/audit?lang=vi").text
+    assert "điểm tự đánh giá: 3,00; ghi chú: =HYPERLINK" in vi.replace("&#34;", '"')
+    assert "self:" not in vi and "note:" not in vi
     exported = focal.get(world.sheet_url() + "/audit.csv")
     assert exported.headers["Content-Disposition"].startswith("attachment")
     assert exported.data.startswith("\ufeff".encode())  # Excel reads it as UTF-8

@@ -67,10 +67,10 @@ def test_a_bad_file_changes_nothing_and_lists_every_problem_with_its_row(world):
     refused = _post_file(focal, world.sheet_url() + "/import", "x.csv", body.encode())
     assert refused.status_code == 400
     for problem in (
-        "row 2: self_points 9 is outside 0 … 3",
-        "row 3: self_points &#39;abc&#39; is not a number",
-        "row 4: unit &#39;C01&#39; has no self-assessed sub-criterion &#39;9.9.9&#39;",
-        "row 6: C01 1.1.3 repeated (first at row 5)",
+        "dòng 2: self_points 9 nằm ngoài khoảng 0 … 3",
+        "dòng 3: self_points &#39;abc&#39; không phải là số",
+        "dòng 4: đơn vị &#39;C01&#39; không có tiêu chí thành phần tự đánh giá &#39;9.9.9&#39;",
+        "dòng 6: C01 1.1.3 bị lặp (xuất hiện lần đầu ở dòng 5)",
     ):
         assert problem in refused.text
     assert _points(world) == before
@@ -81,9 +81,9 @@ def test_a_unit_file_may_not_touch_another_unit_nor_set_appraised_points(world):
     body = HEADER + "C01,1.1.1,1.005,,\nC02,1.1.1,1,,\nC01,1.1.2,1,1,\n"
     refused = _post_file(focal, world.sheet_url() + "/import", "x.csv", body.encode())
     assert refused.status_code == 400
-    assert "row 3: unit C02 is not C01" in refused.text
-    assert "row 4: appraised_points are set by the appraisers" in refused.text
-    assert "row 2: self_points 1.005" in refused.text
+    assert "dòng 3: đơn vị C02 không phải là C01" in refused.text
+    assert "dòng 4: điểm thẩm định do cán bộ thẩm định nhập" in refused.text
+    assert "dòng 2: self_points 1.005: " in refused.text
     assert count(world.app, SelfAssessment) == 0
 
 
@@ -166,4 +166,4 @@ def test_an_admin_imports_a_whole_round_from_the_web(world):
     assert _post_file(admin, url, "self.csv", body).status_code == 302
     assert count(world.app, SelfAssessment) == 504
     bad = _post_file(admin, url, "self.txt", b"x")
-    assert bad.status_code == 400 and "use a .csv or .xlsx file" in bad.text
+    assert bad.status_code == 400 and "hãy dùng tệp .csv hoặc .xlsx" in bad.text

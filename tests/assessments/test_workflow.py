@@ -93,7 +93,7 @@ def test_self_assessment_two_appraisal_rounds_and_explanation_end_to_end(any_wor
     assert _audit(world, "assessment.explain")[0].actor == "focal.c01@x.vn"
     assert len(_audit(world, "evidence.add")) == 2
     trail = focal.get(f"{item}/audit?lang=en")
-    assert "Thiếu văn bản chỉ đạo" in trail.text and "appraised: 2" in trail.text
+    assert "Thiếu văn bản chỉ đạo" in trail.text and "appraised points: 2.00" in trail.text
 
 
 def test_bonus_and_penalty_stay_within_the_caps_and_need_reasons(world):

@@ -144,12 +144,12 @@ def test_a_bad_upload_lists_every_problem_and_changes_nothing(questionnaire_only
     assert "Tệp có lỗi; dữ liệu không thay đổi." in refused.text
     summary = refused.text.split("error-summary", 1)[1].split("</div>", 1)[0]
     for fragment in (
-        "group weights must sum to 1",
-        "source must be &#39;self&#39; or &#39;survey&#39;, got &#39;both&#39;",
-        "max_points of 1.1.2 must be &gt; 0",
-        "survey sub-criterion 1.1.3 must list its questionnaire items",
-        "unknown questionnaire item &#39;Z99&#39;",
-        "duplicate sub-criterion code &#39;1.1.3&#39;",
+        "tổng trọng số các nhóm phải bằng 1",
+        "source phải là &#39;self&#39; hoặc &#39;survey&#39;, nhưng là &#39;both&#39;",
+        "max_points (1.1.2) phải &gt; 0",
+        "tiêu chí thành phần điều tra 1.1.3 phải liệt kê các câu hỏi của phiếu khảo sát",
+        "không có câu hỏi &#39;Z99&#39;",
+        "mã tiêu chí thành phần &#39;1.1.3&#39; bị trùng",
     ):
         assert fragment in summary, fragment
     assert snapshot(questionnaire_only) == before
@@ -161,7 +161,8 @@ def test_a_set_whose_items_are_not_uploaded_yet_is_refused(empty_site):
     refused = _upload(admin, _example())
     assert refused.status_code == 400
     assert (
-        "unknown questionnaire item &#39;Q01&#39; (import the questionnaire first)" in refused.text
+        "không có câu hỏi &#39;Q01&#39; trong phiếu khảo sát (hãy nhập phiếu khảo sát trước)"
+        in (refused.text)
     )
     assert snapshot(empty_site) == before
 

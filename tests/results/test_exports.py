@@ -49,6 +49,13 @@ def test_xlsx_has_a_summary_a_formatted_sheet_per_kind_and_the_scorecards(demo_a
     ]  # fmt: skip
     first = {h: c for h, c in zip(header, ws[6], strict=True)}
     assert first["Mã đơn vị"].value == "C02" and first["Chỉ số (%)"].value == pytest.approx(91.4)
+    assert first["Loại đơn vị"].value == "Cục"  # the kind's name, never its code "cuc"
+    cards = wb["Phiếu điểm"]
+    kinds = {row[0].value for row in cards.iter_rows(min_row=6)}
+    assert kinds == {"Cục", "Vụ và tương đương"}
+    column = [c.value for c in cards[5]].index("Nguồn điểm")
+    sources = {row[column].value for row in cards.iter_rows(min_row=6)}
+    assert sources and not sources & {"self", "survey"}
     assert first["Chỉ số (%)"].number_format == "0.00" and first["Thứ hạng"].value == 1
     assert ws.freeze_panes == "A6" and ws.column_dimensions["F"].width == 40
     assert ws.max_row == 5 + 10 and wb["Vụ và tương đương"].max_row == 5 + 11

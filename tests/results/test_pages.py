@@ -62,7 +62,7 @@ def test_charts_are_accessible_svg_with_one_mark_per_unit(demo_app):
     for wide, narrow in (svgs[0:2], svgs[2:4]):
         assert 'viewBox="0 0 764 ' in wide and 'viewBox="0 0 340 ' in narrow
     assert "Press Authority: index 91.40% (95% CI 90.73 to 92.07)" in svgs[0] and svgs[1]
-    assert "Press Authority: rank 1 (95% interval 1 to 2)" in svgs[2] and svgs[3]
+    assert "Press Authority: rank 1 (interval 1 to 2 at 95%)" in svgs[2] and svgs[3]
 
 
 def test_pages_have_no_inline_script_or_style_for_a_strict_csp(demo_app):

@@ -114,8 +114,8 @@ def test_a_bad_upload_lists_every_problem_and_creates_nothing(sqlite_app, admin,
         content_type="multipart/form-data",
     )
     assert refused.status_code == 400
-    assert "row 2: &#39;x&#39; is not an e-mail address" in refused.text
-    assert "row 3: unknown respondent group &#39;nobody&#39;" in refused.text
+    assert "dòng 2: “x” không phải là địa chỉ e-mail" in refused.text
+    assert "dòng 3: không có nhóm người trả lời &#39;nobody&#39;" in refused.text
     with sqlite_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
 
@@ -176,13 +176,15 @@ def test_a_questionnaire_upload_reports_problems_by_row(sqlite_app, admin, tmp_p
         content_type="multipart/form-data",
     )
     assert refused.status_code == 400
-    assert "survey row 2: question type &#39;calculate&#39; is not supported" in refused.text
+    assert (
+        "trang tính survey, dòng 2: không hỗ trợ loại câu hỏi &#39;calculate&#39;" in refused.text
+    )
     ok = admin.post(
         "/admin/questionnaires/upload",
         data={"file": _upload(EXAMPLES / "questionnaire.yaml", "other.yaml")},
         content_type="multipart/form-data",
     )
-    assert ok.status_code == 400 and "already exists" in ok.text
+    assert ok.status_code == 400 and "đã tồn tại" in ok.text
 
 
 def test_an_admin_withdraws_a_link_by_link_or_address_in_either_language(sqlite_app, admin):

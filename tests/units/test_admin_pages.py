@@ -118,8 +118,8 @@ def test_a_bad_units_file_changes_nothing_and_lists_every_problem(sqlite_app, ad
     refused = _post_file(admin, "/admin/units/upload", text)
     assert refused.status_code == 400
     assert "Tệp có lỗi; dữ liệu không thay đổi." in refused.text
-    assert "row 3: empty kind, name_en" in refused.text
-    assert "row 4: duplicate unit code &#39;C01&#39; (first at row 2)" in refused.text
+    assert "dòng 3: thiếu kind, name_en" in refused.text
+    assert "dòng 4: mã đơn vị &#39;C01&#39; bị trùng (xuất hiện lần đầu ở dòng 2)" in refused.text
     assert _units(sqlite_app) == before
 
 
@@ -230,10 +230,10 @@ def test_a_bad_previous_file_stores_nothing_and_lists_every_problem(sqlite_app, 
     refused = _post_file(admin, "/admin/units/previous", text)
     assert refused.status_code == 400
     for problem in (
-        "row 3: unknown unit &#39;XX&#39;",
-        "row 4: year &#39;20x7&#39; is not a year",
-        "row 5: index 101 is outside 0 … 100",
-        "row 6: C01 2017 repeated (first at row 2)",
+        "dòng 3: không có đơn vị &#39;XX&#39;",
+        "dòng 4: năm &#39;20x7&#39; không nằm trong khoảng",
+        "dòng 5: chỉ số 101 nằm ngoài khoảng 0 … 100",
+        "dòng 6: C01 2017 bị lặp (xuất hiện lần đầu ở dòng 2)",
     ):
         assert problem in refused.text
     assert _previous(sqlite_app) == []

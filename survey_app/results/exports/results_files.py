@@ -17,7 +17,7 @@ from survey_app.results.access import Shown
 from survey_app.results.announcement import announcement
 from survey_app.results.exports import sheets
 from survey_app.results.exports.cells import csv_bytes, set_cell
-from survey_app.results.presentation import group_name, kind_name
+from survey_app.results.presentation import flag_label, group_name, kind_name, source_name
 from survey_app.results.tables import KindBlock, Scorecard, ranking, scorecards
 
 HEADER_ROW = 5
@@ -122,9 +122,10 @@ def _table(ws: Worksheet, export, lang: str, columns: list, rows: list[dict]) ->
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = col.width
+    kinds = {b.kind.code: kind_name(b.kind, lang) for b in export.blocks}
     for i, row in enumerate(sheets.values(columns, rows), start=HEADER_ROW + 1):
         for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
-            set_cell(ws.cell(i, j), value, FORMATS.get(col.type))
+            set_cell(ws.cell(i, j), _shown(col.key, value, lang, kinds), FORMATS.get(col.type))
             ws.cell(i, j).border = Border(bottom=THIN)
     ws.row_dimensions[HEADER_ROW].height = 45
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
@@ -134,6 +135,17 @@ def _table(ws: Worksheet, export, lang: str, columns: list, rows: list[dict]) ->
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _shown(key: str, value, lang: str, kinds: dict[str, str]):
+    """Codes in a workbook for people are shown by their names (the CSV keeps the codes)."""
+    if key == "kind":
+        return kinds.get(value, value)
+    if key == "source" and value:
+        return source_name(value, lang)
+    if key == "flags" and value:
+        return "; ".join(flag_label(f, lang) for f in value.split("; "))
+    return value
 
 
 def _summary_sheet(ws: Worksheet, export: ResultsExport, lang: str) -> None:
