@@ -382,7 +382,8 @@ class _Reader:
         if item.groups != (EVERY_GROUP,):
             why.append(f"in a form without a groups column (use relevant on ${{{code}}})")
         if why:
-            self.c.add(at, f"group_question '{code}' must be " + "; ".join(why))
+            reasons = "; ".join(why)
+            self.c.add(at, "group_question '{code}' must be {reasons}", code=code, reasons=reasons)
             return None
         names = [lv.name for lv in self.lists.get(item.scale, ()) if lv.name]
         bad = [n for n in names if not _CODE.fullmatch(n)]

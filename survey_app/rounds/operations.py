@@ -110,8 +110,10 @@ def check_margins(
             problems.append(
                 Problem(
                     f"variable {variable}",
-                    f"'{variable}' is a {item.kind} question: only a categorical question "
+                    "'{variable}' is a {kind} question: only a categorical question "
                     "(select_one with text names) can be a raking variable",
+                    variable=variable,
+                    kind=item.kind,
                 )
             )
             continue
