@@ -108,7 +108,7 @@ def test_billion_laughs_criteria_set_is_refused(world):
 def test_a_200000_character_cell_in_the_invitation_list_is_a_problem_not_a_500(world):
     data = _cell_csv(RESPONDENT_COLUMNS, 200_000)
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "list.csv")
-    assert "row 2: có một ô dài hơn 10000 ký tự" in text
+    assert "dòng 2: có một ô dài hơn 10000 ký tự" in text
 
 
 def test_a_200000_character_cell_in_the_focal_points_import_is_a_problem(world):
@@ -121,7 +121,7 @@ def test_a_respondent_list_with_a_million_columns_is_refused(world):
     header = RESPONDENT_COLUMNS + [f"c{i}" for i in range(1_000_000)]
     data = _cell_csv(header, 1)
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "wide.csv")
-    assert "row 1: có 1000007 cột; tối đa 300 cột" in text
+    assert "dòng 1: có 1000007 cột; tối đa 300 cột" in text
 
 
 def test_a_frame_that_is_not_utf8_is_a_problem_of_the_new_round_not_a_500(world):
@@ -231,7 +231,7 @@ def test_csv_files_are_bounded_in_rows(world):
     _limited(world.app, rows=2)
     data = RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1,F\n" * 3
     text = _refused(world, "admin", _invite_url(world), "respondents", data.encode(), "l.csv")
-    assert "row 4: có hơn 2 dòng" in text
+    assert "dòng 4: có hơn 2 dòng" in text
 
 
 def test_a_file_over_the_upload_limit_is_refused_unread(world):

@@ -448,7 +448,7 @@ def test_the_web_upload_says_what_is_scored_and_what_was_dropped(sqlite_app, tmp
     assert response.status_code == 200
     assert "Các câu hỏi được chấm điểm (tính vào chỉ số): Q01, Q02." in response.text
     assert "sex (choice)" in response.text
-    assert "&#39;deviceid&#39; metadata was dropped" in response.text
+    assert "đã bỏ siêu dữ liệu &#39;deviceid&#39;" in response.text
     with sqlite_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Item)) == 10
     # Its detail page and its preview show every kind, as the respondent will see it.
