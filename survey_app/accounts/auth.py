@@ -100,3 +100,12 @@ def require_role(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def restrict(bp, *roles: str) -> None:
+    """Every view of the blueprint ``bp`` is for ``roles`` only (checked before it runs)."""
+
+    @bp.before_request
+    @require_role(*roles)
+    def _only_for_roles():
+        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from survey_app.accounts.auth import require_role
+from survey_app.accounts.auth import restrict
 from survey_app.core.transactions import without_transaction
 from survey_app.criteria import queries
 from survey_app.criteria.forms import CriteriaSetUploadForm
@@ -24,10 +24,7 @@ SOURCE_NAMES = {"self": "Self-assessment", "survey": "Sociological survey"}
 bp = Blueprint("criteria", __name__, template_folder="templates", url_prefix="/admin/criteria-sets")
 
 
-@bp.before_request
-@require_role("admin")
-def _admins_only():
-    return None
+restrict(bp, "admin")
 
 
 @bp.context_processor

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 
-from survey_app.accounts.auth import require_role
+from survey_app.accounts.auth import restrict
 from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
 from survey_app.formats.limits import decode_text
@@ -30,10 +30,7 @@ bp = Blueprint(
 )
 
 
-@bp.before_request
-@require_role("admin")
-def _admins_only():
-    return None
+restrict(bp, "admin")
 
 
 @bp.get("/")

@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
-from survey_app.accounts.auth import require_role
+from survey_app.accounts.auth import restrict
 from survey_app.core import jobs
 from survey_app.core.times import from_local
 from survey_app.core.transactions import without_transaction
@@ -37,10 +37,7 @@ from survey_app.rounds.queries import get_progress, get_round, progress_totals
 bp = Blueprint("rounds", __name__, template_folder="templates", url_prefix="/admin/rounds")
 
 
-@bp.before_request
-@require_role("admin")
-def _admins_only():
-    return None
+restrict(bp, "admin")
 
 
 @bp.context_processor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from survey_app.accounts.auth import require_role
+from survey_app.accounts.auth import restrict
 from survey_app.core.transactions import without_transaction
 from survey_app.extensions import db
 from survey_app.formats.limits import decode_text
@@ -27,10 +27,7 @@ from survey_app.units.operations import (
 bp = Blueprint("units", __name__, template_folder="templates", url_prefix="/admin/units")
 
 
-@bp.before_request
-@require_role("admin")
-def _admins_only():
-    return None
+restrict(bp, "admin")
 
 
 @bp.context_processor

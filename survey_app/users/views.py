@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from survey_app.accounts.auth import require_role
+from survey_app.accounts.auth import restrict
 from survey_app.accounts.operations import (
     AccountError,
     create_user,
@@ -24,10 +24,7 @@ bp = Blueprint("users", __name__, template_folder="templates", url_prefix="/admi
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@bp.before_request
-@require_role("admin")
-def _admins_only():
-    return None
+restrict(bp, "admin")
 
 
 @bp.context_processor

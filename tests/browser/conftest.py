@@ -15,21 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import ARGS, CHROMIUM
 from tests.services import require_or_skip
 
-CHROMIUM = Path(os.environ.get("PARINDEX_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "pages"
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = {"phone": (360, 740), "desktop": (1366, 900)}
 PASSWORD = "mật khẩu thử nghiệm dài"
 

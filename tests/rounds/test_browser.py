@@ -12,21 +12,12 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.responses.models import Response
+from tests.chromium import ARGS, CHROMIUM
 from tests.rounds.conftest import RESPONDENTS_HEADER, invite
 from tests.rounds.httpserver import serving
 from tests.services import require_or_skip
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 900}
 
