@@ -103,6 +103,7 @@ def audit_rows(entries, lang: str | None = None) -> list[dict]:
     return [
         {
             "when_utc": e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "at": e.created_at,  # the page shows it in the ministry's time
             "who": gettext("system", lang) if lang and e.actor == "system" else e.actor,
             "action": e.action,
             "subcriterion": (e.new or e.old or {}).get("subcriterion", ""),

@@ -64,6 +64,7 @@ def test_the_unit_trail_lists_each_change_and_exports_formulas_as_text(world):
     focal.post(world.sheet_url(), data=data)
     focal.post(world.sheet_url(), data=data | {f"points_{sid}": "1.25"})
     page = focal.get(world.sheet_url() + "/audit?lang=en")
+    assert "(UTC+7)" in page.text  # when, in the ministry's time
     assert page.status_code == 200
     assert "self-assessed points: 3.00; note: =HYPERLINK" in page.text.replace("&#34;", '"')
     assert "self-assessed points: 1.25" in page.text and "focal.c01@x.vn" in page.text
