@@ -36,6 +36,9 @@ KNOWN_VARIABLES = {
     "(default: none)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else memory)",
+    "PARINDEX_MIN_CELL_SIZE": "anonymity: fewest invited people behind each combination of "
+    "the design variables a response carries, and fewest respondents behind a published "
+    "group figure (default 5)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
     "PARINDEX_MAX_UPLOAD_MB": "largest file read, uploaded or given to the CLI (default 20)",
     "PARINDEX_MAX_UNZIPPED_MB": "largest .xlsx workbook once unzipped, all parts (default 50)",
@@ -83,6 +86,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         ),
         "RATELIMIT_STORAGE_URI": _ratelimit_storage(env),
         "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
+        "MIN_CELL_SIZE": _min_cell_size(env),
         "TIMEZONE": _timezone(env),
         "MINISTRY": (env.get("PARINDEX_MINISTRY") or "").strip()[:200],
         "UPLOAD_LIMITS": _upload_limits(env),
@@ -225,6 +229,15 @@ def _choice(env: dict, name: str, default: str, allowed: set[str]) -> str:
     if raw not in allowed:
         raise ConfigError(f"{name}: one of {', '.join(sorted(allowed))}")
     return raw
+
+
+def _min_cell_size(env: dict) -> int:
+    raw = env.get("PARINDEX_MIN_CELL_SIZE")
+    if raw is None or raw == "":
+        return 5
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError("PARINDEX_MIN_CELL_SIZE: a whole number of people, at least 1")
+    return int(raw)
 
 
 def _positive_int(env: dict, name: str, default: int) -> int:

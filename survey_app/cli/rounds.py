@@ -77,7 +77,10 @@ def _write_private(path: str, text: str) -> None:
 @click.option("--closes", help="ISO 8601; the round closes itself then")
 @click.option("--frame", type=click.Path(exists=True, dir_okay=False), help="stratum,population")
 @click.option(
-    "--margins", type=click.Path(exists=True, dir_okay=False), help="variable,level,count (raking)"
+    "--margins",
+    type=click.Path(exists=True, dir_okay=False),
+    help="variable,level,count: population counts to rake to; their variables are the only "
+    "extra respondent-list columns copied into responses",
 )
 @with_app
 def create_cmd(name, criteria_sets, questionnaire, opens, closes, frame, margins) -> None:
@@ -174,19 +177,36 @@ def unpublish_cmd(round_id: int, reason: str) -> None:
 @with_app
 def invite_cmd(round_id: int, path: str, send: bool, links_out: str | None) -> None:
     """Create invitations from a respondent list (CSV or XLSX); a bad row rejects it all."""
-    from survey_app.formats.respondents import parse_respondents
+    from survey_app.formats.respondents import coarsening_notes, parse_respondents
     from survey_app.invitations.operations import create_invitations, list_rules
 
     rnd = _round(round_id)
+    notes: list[str] = []
 
     def action():
         rules = list_rules(rnd)  # then the file is read with no write lock held
         listing = without_transaction(parse_respondents, read_path(path), path, rules)
+        notes.extend(str(note) for note in coarsening_notes(listing))
         return create_invitations(rnd, listing)
 
     issued = _commit_or_report(action)
     click.echo(f"round {round_id}: {len(issued)} invitations created")
+    for note in [*notes, *_small_group_notes(rnd)]:
+        click.echo(note)
     _links_and_mail(rnd, issued, send, links_out)
+
+
+def _small_group_notes(rnd) -> list[str]:
+    from survey_app.invitations.operations import list_small_groups, min_cell_size
+
+    small = list_small_groups(rnd)
+    if not small:
+        return []
+    cells = "; ".join(f"{u}/{g}: {n}" for u, g, n in small)
+    return [
+        f"fewer than {min_cell_size()} people invited in: {cells} "
+        "(whoever answers there can be recognised by anyone who knows who was invited)"
+    ]
 
 
 def _links_and_mail(rnd, issued, send: bool, links_out: str | None) -> None:

@@ -16,6 +16,7 @@ _WHERE = (
     (re.compile(r"^line (?P<n>\d+) \((?P<path>.*)\)$"), N_("line {n} ({path})")),
     (re.compile(r"^row (?P<n>\d+)$"), N_("row {n}")),
     (re.compile(r"^column (?P<name>\S+)$"), N_("column {name}")),
+    (re.compile(r"^cell (?P<cell>.+)$"), N_("cell {cell}")),
     (
         re.compile(r"^(?P<sheet>settings|choices|survey) row (?P<n>\d+)$"),
         N_("{sheet} sheet, row {n}"),

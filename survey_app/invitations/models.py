@@ -40,9 +40,11 @@ class Invitation(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     #: sampling stratum, copied into the response
     stratum: Mapped[str] = mapped_column(String(64))
-    #: primary sampling unit, copied into the response
+    #: primary sampling unit, copied into the response (``*``: the stratum's PSUs too small
+    #: to stand alone, merged; see :mod:`survey_app.formats.cells`)
     psu: Mapped[str] = mapped_column(String(64))
-    #: further columns of the list (sex, age band …), copied into the response for weighting
+    #: the round's weighting variables only (sex, age band …: its population margins), as
+    #: kept after the minimum cell size; copied into the response
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: when it was created
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

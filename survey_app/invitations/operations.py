@@ -7,12 +7,15 @@ invitation, for a links file or an e-mail, and stores nothing but the keyed hash
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
-from survey_app.formats.respondents import ListRules, RespondentRow
+from survey_app.formats.cells import Cell
+from survey_app.formats.respondents import ListRules, RespondentList, RespondentRow
 from survey_app.invitations.models import Invitation
 from survey_app.invitations.tokens import looks_like_token, new_token, token_hash
 from survey_app.questionnaires.queries import list_respondent_groups
@@ -42,11 +45,57 @@ def list_rules(rnd: Round) -> ListRules:
         groups=groups,
         strata={s.stratum for s in rnd.frame} if rnd.frame else None,
         existing=frozenset((e, codes.get(u, ""), g) for e, u, g in existing),
+        weighting=weighting_variables(rnd),
+        cells=invitation_cells(rnd),
+        min_cell=min_cell_size(),
     )
 
 
-def create_invitations(rnd: Round, rows: list[RespondentRow]) -> list[Issued]:
-    """One invitation per validated row, each with a fresh link."""
+def min_cell_size() -> int:
+    """``PARINDEX_MIN_CELL_SIZE``: the k of the anonymity rules (default 5)."""
+    return int(current_app.config.get("MIN_CELL_SIZE", 5))
+
+
+def weighting_variables(rnd: Round) -> dict[str, set[str]]:
+    """The round's declared weighting variables (its population margins) and their levels."""
+    declared: dict[str, set[str]] = {}
+    for margin in rnd.margins:
+        declared.setdefault(margin.variable, set()).add(margin.level)
+    return declared
+
+
+def invitation_cells(rnd: Round) -> Counter[Cell]:
+    """People per combination of the values a response copies, over the round's
+    invitations that can still be answered or have been (withdrawn ones hide no one)."""
+    rows = db.session.execute(
+        select(
+            Invitation.unit_id,
+            Invitation.group_code,
+            Invitation.stratum,
+            Invitation.psu,
+            Invitation.attributes,
+        ).where(Invitation.round_id == rnd.id, ~Invitation.is_revoked)
+    )
+    codes = {u.id: u.code for u in rnd.units}
+    return Counter(
+        (codes.get(u, ""), g, s, p, tuple(sorted((a or {}).items()))) for u, g, s, p, a in rows
+    )
+
+
+def list_small_groups(rnd: Round) -> list[tuple[str, str, int]]:
+    """(unit, group, people) of every unit × group with fewer than k invited people: the
+    limit of the anonymity rules, shown to the admin."""
+    k = min_cell_size()
+    counts = Counter()
+    for (unit, group, *_rest), n in invitation_cells(rnd).items():
+        counts[(unit, group)] += n
+    return [(u, g, n) for (u, g), n in sorted(counts.items()) if n < k]
+
+
+def create_invitations(rnd: Round, rows: RespondentList | list[RespondentRow]) -> list[Issued]:
+    """One invitation per validated (and coarsened) row, each with a fresh link."""
+    if isinstance(rows, RespondentList):
+        rows = rows.rows
     if rnd.state not in ("draft", "open"):
         raise InvitationError(f"round {rnd.id} is {rnd.state}; invite while it is draft or open")
     units = {u.code: u.id for u in rnd.units}

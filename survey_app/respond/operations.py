@@ -71,7 +71,9 @@ _USABLE = and_(
         or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
     ),
 )
-#: What a response copies from its invitation (the design variables).
+#: What a response copies from its invitation (the design variables). Both submit paths
+#: copy these columns as stored: the invitation holds only the round's weighting variables,
+#: coarsened to the minimum cell size when it was created (``formats/cells.py``).
 _DESIGN = ("round_id", "unit_id", "group_code", "stratum", "psu", "attributes")
 #: The statements of the submit, built once (SQLAlchemy then reuses their compiled form).
 _USE_INVITATION = DriverStatement(

@@ -52,7 +52,7 @@ class Response(db.Model):
     stratum: Mapped[str] = mapped_column(String(64))
     #: primary sampling unit
     psu: Mapped[str] = mapped_column(String(64))
-    #: weighting attributes (sex, age band …), never names or addresses
+    #: the round's weighting variables (sex, age band …), never names or addresses
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the day of submission only: a time would let it be matched to a log line
     submitted_on: Mapped[dt.date] = mapped_column(Date)

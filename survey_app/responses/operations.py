@@ -28,8 +28,13 @@ def questionnaire_rules(rnd: Round) -> QuestionnaireRules:
 
 
 def import_responses(rnd: Round, rows: list[ResponseRow], channel: str = "import") -> int:
-    """Store validated rows as anonymous responses (new random ids; file ids are not kept)."""
+    """Store validated rows as anonymous responses (new random ids; file ids are not kept).
+
+    As with invitations, only the round's weighting variables (its population margins)
+    are kept of the file's further columns; any other column is not stored.
+    """
     units = {u.code: u.id for u in rnd.units}
+    weighting = {m.variable for m in rnd.margins}
     today = dt.date.today()
     for row in rows:
         db.session.add(
@@ -39,7 +44,7 @@ def import_responses(rnd: Round, rows: list[ResponseRow], channel: str = "import
                 group_code=row.group,
                 stratum=row.stratum,
                 psu=row.psu,
-                attributes=row.attributes,
+                attributes={k: v for k, v in row.attributes.items() if k in weighting},
                 submitted_on=today,
                 channel=channel,
                 answers=dict(sorted(row.answers.items())),

@@ -1,7 +1,8 @@
 """Stored rows of a run shaped for pages, exports and the API; nothing is recomputed here.
 
-The only rule applied is publication's: a respondent group's separate figures are
-withheld from the public where it has fewer respondents than the criteria set's minimum.
+The only rule applied is publication's, for pages, exports and the API alike: a small
+respondent group's figures are withheld from the public, with every figure they could be
+recomputed from (:mod:`survey_app.results.suppression`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from survey_app.results.queries import (
     list_unit_kinds,
     list_unit_results,
 )
+from survey_app.results.suppression import public_rows, threshold
 from survey_app.rounds.models import Round
 from survey_app.units.models import Unit, UnitKind
 
@@ -92,8 +94,12 @@ class Scorecard:
 
     @property
     def has_suppressed(self) -> bool:
-        subs = [s for a in self.areas for s in a.survey_lines]
-        return any(g.get("suppressed") for s in subs for g in (s.data["groups"] or {}).values())
+        return any(s.data.get("suppressed") for a in self.areas for s in a.survey_lines)
+
+    @property
+    def min_respondents(self) -> int:
+        """Fewest respondents behind a published group figure."""
+        return threshold(self.criteria_set)
 
 
 def ranking(run: AggregationRun) -> list[KindBlock]:
@@ -105,20 +111,6 @@ def ranking(run: AggregationRun) -> list[KindBlock]:
     summaries = {s["kind"]: s for s in (run.summary or {}).get("summary", [])}
     order = [k for k in summaries if k in lines] + sorted(set(lines) - set(summaries))
     return [KindBlock(kinds[k], lines[k], summaries.get(k)) for k in order]
-
-
-def suppress_groups(row: dict[str, Any], min_n: int) -> dict[str, Any]:
-    """``row`` with the mean and SE of every group below ``min_n`` respondents withheld."""
-    groups = row.get("groups")
-    if not groups:
-        return row
-    shown = {
-        g: {"n": est["n"], "mean": None, "se": None, "suppressed": True}
-        if 0 < est["n"] < min_n
-        else est
-        for g, est in groups.items()
-    }
-    return {**row, "groups": shown}
 
 
 def scorecard(run: AggregationRun, rnd: Round, unit: Unit, *, public: bool) -> Scorecard | None:
@@ -145,7 +137,7 @@ def scorecards(run: AggregationRun, rnd: Round, *, public: bool) -> list[Scoreca
 
 def _card(line: UnitLine, cs: CriteriaSet, rows: dict[str, dict], public: bool) -> Scorecard:
     if public:
-        rows = {k: suppress_groups(v, cs.min_group_respondents) for k, v in rows.items()}
+        rows = public_rows(rows, cs)
     areas = [_area_block(area, rows, line.data["areas"].get(area.code)) for area in cs.areas]
     return Scorecard(line, cs, areas, [g.group_code for g in cs.group_weights])
 
@@ -191,5 +183,11 @@ def _subcriteria(run: AggregationRun, rnd: Round, public: bool) -> list[dict[str
     rows = list_subcriterion_results(run)
     if not public:
         return [r.data for r, _u in rows]
-    minimum = {k: cs.min_group_respondents for k, cs in criteria_sets_by_kind(rnd).items()}
-    return [suppress_groups(r.data, minimum[u.kind.code]) for r, u in rows]
+    sets = criteria_sets_by_kind(rnd)
+    per_unit: dict[int, dict[str, dict]] = {}
+    for r, u in rows:
+        per_unit.setdefault(u.id, {})[r.subcriterion_code] = r.data
+    shown = {
+        u.id: public_rows(per_unit[u.id], sets[u.kind.code]) for _r, u in rows if u.id in per_unit
+    }
+    return [shown[u.id][r.subcriterion_code] for r, u in rows]

@@ -13,7 +13,7 @@ from survey_app.formats.limits import decode_text
 from survey_app.formats.links_csv import links_csv
 from survey_app.formats.margins_csv import parse_margins
 from survey_app.formats.problems import InvalidFile
-from survey_app.formats.respondents import parse_respondents
+from survey_app.formats.respondents import coarsening_notes, parse_respondents
 from survey_app.formats.responses_csv import parse_responses
 from survey_app.i18n import gettext as _
 from survey_app.invitations.operations import (
@@ -44,6 +44,7 @@ def read_frame(upload) -> dict[str, float] | None:
 
 
 def read_margins(upload) -> dict[str, dict[str, float]] | None:
+    """The round's population margins: their variables are its weighting variables."""
     if not upload or not upload.filename:
         return None
     return parse_margins(decode_text(upload.read(), upload.filename), upload.filename)
@@ -89,6 +90,8 @@ def invite(rnd, form):
 
         jobs.enqueue(jobs.SEND_INVITATIONS, {"round_id": rnd.id})
     db.session.commit()
+    for note in coarsening_notes(listing):  # shown on the next page, links download or not
+        flash(note.text(), "warning")
     if form.download.data:
         # The links of this upload, shown once; e-mail (if asked) re-issues its own.
         return links_download(rnd, issued)

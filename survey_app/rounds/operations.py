@@ -37,8 +37,10 @@ def create_round(
 ) -> Round:
     """A draft round over every active unit of the criteria sets' kinds.
 
-    ``margins`` (variable → level → population count) are the raking targets; see
-    :func:`check_margins` and :func:`check_group_question` for what is refused."""
+    ``margins`` (variable → level → population count) are the raking targets and declare
+    the weighting variables: the only extra columns its respondent lists may carry into
+    responses. See :func:`check_margins` and :func:`check_group_question` for what is
+    refused."""
     sets = [_criteria_set(code) for code in criteria_set_codes]
     kinds = [cs.unit_kind_id for cs in sets]
     if len(set(kinds)) != len(kinds):

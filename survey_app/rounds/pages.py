@@ -82,6 +82,22 @@ def tab(rnd: Round, current: str, **context) -> str:
     )
 
 
+def privacy(rnd: Round) -> dict:
+    """What a response copies from its invitation, the minimum cell size k, and the
+    unit × group cells too small to hide anyone (the invitations tab shows them)."""
+    from survey_app.invitations.operations import (
+        list_small_groups,
+        min_cell_size,
+        weighting_variables,
+    )
+
+    return {
+        "k": min_cell_size(),
+        "weighting": sorted(weighting_variables(rnd)),
+        "small": list_small_groups(rnd),
+    }
+
+
 def overview(rnd: Round) -> str:
     rows = get_progress(rnd)
     return tab(

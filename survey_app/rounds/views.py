@@ -90,7 +90,10 @@ def detail(round_id: int):
 
 @bp.get("/<int:round_id>/invitations")
 def invitations_tab(round_id: int):
-    return pages.tab(get_round(round_id), "invitations", invite=InviteForm(), revoke=RevokeForm())
+    rnd = get_round(round_id)
+    return pages.tab(
+        rnd, "invitations", invite=InviteForm(), revoke=RevokeForm(), privacy=pages.privacy(rnd)
+    )
 
 
 @bp.get("/<int:round_id>/responses")

@@ -17,7 +17,7 @@ from tests.conftest import EXAMPLES
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 CSRF_FIELD = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-RESPONDENTS = "email,name,group,unit,stratum,psu,sex\n"
+RESPONDENTS = "email,name,group,unit,stratum,psu\n"
 
 
 @dataclass
@@ -101,8 +101,8 @@ def _account(site: Site) -> None:
 
 def _invite(admin, round_id: int, name: str):
     listed = RESPONDENTS + (
-        f"an@x.vn,{csv_cell(name)},leader,C01,C01-leader,C01-D1,F\n"
-        "binh@x.vn,Bình,leader,C01,C01-leader,C01-D1,M\n"
+        f"an@x.vn,{csv_cell(name)},leader,C01,C01-leader,C01-D1\n"
+        "binh@x.vn,Bình,leader,C01,C01-leader,C01-D1\n"
     )
     return admin.post(
         f"/admin/rounds/{round_id}/invitations",

@@ -121,7 +121,7 @@ def test_a_respondent_list_with_a_million_columns_is_refused(world):
     header = RESPONDENT_COLUMNS + [f"c{i}" for i in range(1_000_000)]
     data = _cell_csv(header, 1)
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "wide.csv")
-    assert "dòng 1: có 1000007 cột; tối đa 300 cột" in text
+    assert f"dòng 1: có {len(header)} cột; tối đa 300 cột" in text
 
 
 def test_a_frame_that_is_not_utf8_is_a_problem_of_the_new_round_not_a_500(world):
@@ -229,14 +229,14 @@ def test_sheets_are_bounded_in_rows_columns_and_cell_length_while_read(world):
 
 def test_csv_files_are_bounded_in_rows(world):
     _limited(world.app, rows=2)
-    data = RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1,F\n" * 3
+    data = RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1\n" * 3
     text = _refused(world, "admin", _invite_url(world), "respondents", data.encode(), "l.csv")
     assert "dòng 4: có hơn 2 dòng" in text
 
 
 def test_a_file_over_the_upload_limit_is_refused_unread(world):
     _limited(world.app, upload_bytes=1024)
-    data = (RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1,F\n" * 40).encode()
+    data = (RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1\n" * 40).encode()
     text = _refused(world, "admin", _invite_url(world), "respondents", data, "l.csv")
     assert "chỉ đọc tệp tối đa 1 kB" in text
 

@@ -61,9 +61,9 @@ def test_a_whole_flow_at_debug_level_logs_no_secret(world, caplog):
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # SQL, as an admin might
     app = world.app
     listed = (
-        "email,name,group,unit,stratum,psu,sex\n"
-        f"{MAIL},{NAME},leader,C01,C01-leader,C01-D1,F\n"
-        "an@x.vn,An,leader,C01,C01-leader,C01-D2,M\n"
+        "email,name,group,unit,stratum,psu\n"
+        f"{MAIL},{NAME},leader,C01,C01-leader,C01-D1\n"
+        "an@x.vn,An,leader,C01,C01-leader,C01-D2\n"
     )
     with serving(app) as port:
         admin = Multipart(port)

@@ -9,7 +9,8 @@ import pytest
 
 from survey_app.config import load_config
 from tests.assessments.conftest import EMAILS, PASSWORD
-from tests.rounds.conftest import RESPONDENTS_HEADER, invite
+from tests.hardening.conftest import RESPONDENTS
+from tests.rounds.conftest import invite
 
 A, B = "198.51.100.7", "198.51.100.8"
 ADMIN = EMAILS["admin"]
@@ -26,9 +27,10 @@ def _login(client, password: str):
 
 
 def _tokens(app, round_id: int, n: int) -> list[str]:
-    rows = "".join(f"p{i}@x.vn,P{i},leader,C01,C01-leader,C01-D{i},F\n" for i in range(n))
+    # this round declares no weighting variable, so the list carries none (anonymity)
+    rows = "".join(f"p{i}@x.vn,P{i},leader,C01,C01-leader,C01-D1\n" for i in range(n))
     with app.app_context():
-        return invite(round_id, RESPONDENTS_HEADER + rows)
+        return invite(round_id, RESPONDENTS + rows)
 
 
 def test_a_valid_respondent_link_does_not_unlock_a_locked_admin(world):

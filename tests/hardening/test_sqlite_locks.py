@@ -63,7 +63,7 @@ def test_a_ten_second_upload_locks_out_no_sign_in_page_or_submit(world, monkeypa
 
     app, round_id = world.app, world.round_id
     with app.app_context():
-        [token] = invite(round_id, RESPONDENTS + "a@x.vn,A,leader,C03,C03-leader,C03-D1,F\n")
+        [token] = invite(round_id, RESPONDENTS + "a@x.vn,A,leader,C03,C03-leader,C03-D1\n")
     started = threading.Event()
     monkeypatch.setattr(
         actions, "parse_respondents", _slowly(actions.parse_respondents, started, SLOW_SECONDS)
@@ -75,7 +75,7 @@ def test_a_ten_second_upload_locks_out_no_sign_in_page_or_submit(world, monkeypa
             admin.request("POST", "/login", {"email": EMAILS["admin"], "password": PASSWORD})[0]
             == 302
         )
-        listed = RESPONDENTS + "b@x.vn,B,leader,C01,C01-leader,C01-D1,M\n"
+        listed = RESPONDENTS + "b@x.vn,B,leader,C01,C01-leader,C01-D1\n"
         uploader = threading.Thread(
             target=lambda: upload_status.append(
                 _upload(port, admin.cookie, f"/admin/rounds/{round_id}/invitations",
@@ -124,7 +124,7 @@ def test_a_slow_page_that_only_reads_blocks_no_writer(world, monkeypatch):
 
     app, round_id = world.app, world.round_id
     with app.app_context():
-        [token] = invite(round_id, RESPONDENTS + "a@x.vn,A,leader,C03,C03-leader,C03-D1,F\n")
+        [token] = invite(round_id, RESPONDENTS + "a@x.vn,A,leader,C03,C03-leader,C03-D1\n")
     started = threading.Event()
     original = views.render_template
 

@@ -121,11 +121,14 @@ def test_public_views_withhold_the_figures_of_groups_below_the_minimum(demo_app)
     assert "fewer than 5 respondents" in public
     doc = sign_in(demo_app, None).get("/api/v1/rounds/1/results").get_json()
     est = next(s for s in doc["subcriteria"] if (s["unit"], s["subcriterion"]) == (unit, sub))
-    assert est["groups"][group] == {"n": n, "mean": None, "se": None, "suppressed": True}
+    # n below the minimum is not published either, nor the row's points
+    assert est["groups"][group] == {"n": None, "mean": None, "se": None, "suppressed": True}
+    assert est["points"] is None and est["suppressed"] is True
     staff = sign_in(demo_app, "viewer").get("/api/v1/rounds/1/results").get_json()
     est = next(s for s in staff["subcriteria"] if (s["unit"], s["subcriterion"]) == (unit, sub))
     assert est["groups"][group]["mean"] is not None and "suppressed" not in est["groups"][group]
     csv_text = sign_in(demo_app, None).get("/results/1/scorecards.csv").data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     target = next(r for r in rows if (r["unit"], r["subcriterion"]) == (unit, sub))
-    assert target[f"{group}_n"] == str(n) and target[f"{group}_mean"] == ""
+    assert target[f"{group}_n"] == "" and target[f"{group}_mean"] == "" and target["points"] == ""
+    assert n < 5

@@ -29,7 +29,13 @@ def load_examples() -> None:
 def make_round(*, open_it: bool = True, questionnaire: str = "MIC-XHH-2018") -> int:
     from survey_app.rounds.operations import create_round, open_round
 
-    rnd = create_round("Khảo sát thử", ["MIC-CUC-2018", "MIC-VU-2018"], questionnaire)
+    # ``sex`` is the round's declared weighting variable: the lists of these tests carry it
+    rnd = create_round(
+        "Khảo sát thử",
+        ["MIC-CUC-2018", "MIC-VU-2018"],
+        questionnaire,
+        margins={"sex": {"F": 600.0, "M": 400.0}},
+    )
     if open_it:
         open_round(rnd)
     return rnd.id

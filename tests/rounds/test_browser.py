@@ -137,8 +137,9 @@ def _kobo_round(app, tmp_path, people: int) -> list[str]:
         rnd = create_round("Khảo sát Kobo", ["PAR-KOBO-CUC"], "PAR-KOBO-2026")
         open_round(rnd)
         db.session.commit()
-        lines = "".join(f"p{i}@x.vn,P{i},official,C01,C01-official,D1,F\n" for i in range(people))
-        return invite(rnd.id, RESPONDENTS_HEADER + lines)
+        # no population margins here, so the list carries no weighting column
+        lines = "".join(f"p{i}@x.vn,P{i},official,C01,C01-official,D1\n" for i in range(people))
+        return invite(rnd.id, "email,name,group,unit,stratum,psu\n" + lines)
 
 
 def _stored(app) -> tuple[int, int]:

@@ -158,32 +158,46 @@ def test_a_bad_respondent_list_is_rejected_whole_with_every_problem(examples, sq
 def test_an_xlsx_respondent_list_works_like_csv(examples, sqlite_app, tmp_path):
     from openpyxl import Workbook
 
-    rid = _create(examples)
+    margins = tmp_path / "margins.csv"
+    margins.write_text("variable,level,count\nage_band,30-39,120\nage_band,40-49,80\n")
+    rid = _create(examples, "--margins", margins)
     book = Workbook()
     sheet = book.active
     sheet.append(["email", "name", "group", "unit", "stratum", "psu", "age_band"])
-    sheet.append(["x@x.vn", "X", "official", "V01", "V01-official", "V01-D1", "30-39"])
-    sheet.append([None, "Không e-mail", "official", "V01", "V01-official", 7, "40-49"])
+    sheet.append(["x@x.vn", "X", "official", "V01", "V01-official", 7, "30-39"])
+    sheet.append([None, "Không e-mail", "official", "V01", "V01-official", 7, "30-39"])
     book.save(tmp_path / "list.xlsx")
     assert examples("rounds", "invite", rid, tmp_path / "list.xlsx").exit_code == 0
     with sqlite_app.app_context():
         invs = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()
         assert [(i.email, i.psu, i.attributes) for i in invs] == [
-            ("x@x.vn", "V01-D1", {"age_band": "30-39"}),
-            (None, "7", {"age_band": "40-49"}),
+            ("x@x.vn", "7", {"age_band": "30-39"}),
+            (None, "7", {"age_band": "30-39"}),
         ]
 
 
-def test_a_column_that_tells_people_apart_is_refused(examples, tmp_path):
+def test_a_column_that_is_not_a_declared_weighting_variable_is_refused(
+    examples, sqlite_app, tmp_path
+):
     rid = _create(examples)
     lines = "".join(f"p{i}@x.vn,P,official,C01,C01-official,D1,{1000 + i}\n" for i in range(25))
+    lines += "p99@x.vn,P,official,C01,C01-official,D1,\n"  # a blank cell hides nothing
     path = tmp_path / "ids.csv"
     path.write_text("email,name,group,unit,stratum,psu,staff_no\n" + lines, encoding="utf-8")
     result = examples("rounds", "invite", rid, path)
-    assert (
-        result.exit_code == 1
-        and "column staff_no: every row has a different value" in result.output
-    )
+    assert result.exit_code == 1
+    assert "column staff_no: 'staff_no' is not a weighting variable of this round" in result.output
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_a_psu_per_person_is_refused(examples, tmp_path):
+    rid = _create(examples)
+    lines = "".join(f"p{i}@x.vn,P,official,C01,C01-official,{1000 + i}\n" for i in range(25))
+    path = tmp_path / "ids.csv"
+    path.write_text("email,name,group,unit,stratum,psu\n" + lines, encoding="utf-8")
+    result = examples("rounds", "invite", rid, path)
+    assert result.exit_code == 1 and "column psu: every row has a different value" in result.output
 
 
 def test_import_responses_validates_against_the_questionnaire(examples, sqlite_app, tmp_path):
