@@ -169,8 +169,16 @@ def _raked_demo(app):
         # one as a list with a declared ``sex`` would have, alternating in an order that
         # does not depend on the (random) response ids, so both databases agree
         responses = db.session.scalars(select(Response)).all()
-        responses.sort(key=lambda r: (r.unit_id, r.group_code, r.stratum, r.psu,
-                                      r.channel, json.dumps(r.answers, sort_keys=True)))  # fmt: skip
+        responses.sort(
+            key=lambda r: (
+                r.unit_id,
+                r.group_code,
+                r.stratum,
+                r.psu,
+                r.channel,
+                json.dumps(r.answers, sort_keys=True),
+            )
+        )
         for i, response in enumerate(responses):
             response.attributes = {"sex": "FM"[i % 2]}
         for level, count in (("F", 5000.0), ("M", 3000.0)):
