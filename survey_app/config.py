@@ -35,7 +35,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_MINISTRY": "the ministry's name, printed at the head of results and scorecards "
     "(default: none)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
-    "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else memory)",
+    "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else a "
+    "SQLite file in the instance folder)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
     "PARINDEX_MAX_UPLOAD_MB": "largest file read, uploaded or given to the CLI (default 20)",
     "PARINDEX_MAX_UNZIPPED_MB": "largest .xlsx workbook once unzipped, all parts (default 50)",
@@ -81,7 +82,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
-        "RATELIMIT_STORAGE_URI": _ratelimit_storage(env),
+        "RATELIMIT_STORAGE_URI": _ratelimit_storage(env, instance),
         "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
         "TIMEZONE": _timezone(env),
         "MINISTRY": (env.get("PARINDEX_MINISTRY") or "").strip()[:200],
@@ -121,13 +122,17 @@ def _broker_url(env: dict) -> str:
     return raw
 
 
-def _ratelimit_storage(env: dict) -> str:
+def _ratelimit_storage(env: dict, instance: Path) -> str:
     """Counters shared by every worker process: the broker's Redis unless told otherwise;
-    in the embedded mode (one process) memory is enough."""
+    in the embedded mode a SQLite file in the instance folder, which every process of the
+    machine shares (it is also Redis's fallback: survey_app/core/limitstore.py).
+    ``memory://`` counts per process (one-process use only)."""
     raw = env.get("PARINDEX_RATELIMIT_STORAGE_URL")
     if not raw:
         broker = _broker_url(env)
-        return "memory://" if broker == EMBEDDED_BROKER else broker
+        if broker == EMBEDDED_BROKER:
+            return f"parindex-sqlite://{instance / 'ratelimits.sqlite'}"
+        return broker
     if raw != "memory://" and urlparse(raw).scheme not in {"redis", "rediss"}:
         raise ConfigError("PARINDEX_RATELIMIT_STORAGE_URL: use redis://HOST:PORT/DB or memory://")
     return raw

@@ -71,9 +71,9 @@ def test_unknown_links_are_limited_but_valid_links_are_never_counted(world):
     assert _login(guesser, PASSWORD).status_code == 302  # sign-in is counted apart
 
 
-def test_the_storage_is_the_broker_redis_in_production_and_memory_embedded(tmp_path):
+def test_the_storage_is_the_broker_redis_in_production_and_a_shared_file_embedded(tmp_path):
     embedded = load_config({}, str(tmp_path))
-    assert embedded["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert embedded["RATELIMIT_STORAGE_URI"] == f"parindex-sqlite://{tmp_path}/ratelimits.sqlite"
     production = load_config({"PARINDEX_BROKER_URL": "redis://r:6379/0"}, str(tmp_path))
     assert production["RATELIMIT_STORAGE_URI"] == "redis://r:6379/0"
     own = load_config(
