@@ -37,6 +37,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
     "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else a "
     "SQLite file in the instance folder)",
+    "PARINDEX_LOGIN_LOCK_MINUTES": "longest pause of sign-in to an account after failed "
+    "attempts (default 15)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
     "PARINDEX_MAX_UPLOAD_MB": "largest file read, uploaded or given to the CLI (default 20)",
     "PARINDEX_MAX_UNZIPPED_MB": "largest .xlsx workbook once unzipped, all parts (default 50)",
@@ -83,6 +85,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
         "RATELIMIT_STORAGE_URI": _ratelimit_storage(env, instance),
+        "LOGIN_LOCK_MINUTES": _whole(env, "PARINDEX_LOGIN_LOCK_MINUTES", 15),
         "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
         "TIMEZONE": _timezone(env),
         "MINISTRY": (env.get("PARINDEX_MINISTRY") or "").strip()[:200],
