@@ -1,6 +1,9 @@
 """Security headers on every response, session cookies, trusted proxies, NUL-free input,
 and CSRF checks on every state-changing request.
 
+``Cache-Control: no-store`` on every response to a signed-in user and on the respondent
+and sign-in pages (:func:`is_private`), unless the view set its own.
+
 The Content-Security-Policy allows no inline script or style, so every template keeps its
 scripts and styles in ``static/`` files (``tests/hardening/test_headers.py`` checks each page).
 
@@ -116,7 +119,21 @@ def add_headers(response: Response) -> Response:
     )
     if request.is_secure and "strict-transport-security" not in present:
         headers["Strict-Transport-Security"] = HSTS
+    if "cache-control" not in present and is_private(request):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+#: Blueprints whose every response is private even without a signed-in user: the
+#: respondent's pages (answers, link state) and sign-in (CSRF token, the typed address).
+PRIVATE_BLUEPRINTS = frozenset(("respond", "accounts"))
+
+
+def is_private(req) -> bool:
+    """Whether no browser or proxy may keep the response: every response to a signed-in
+    user (pages, exports, the API) and every respondent or sign-in page (issue 17 item 5:
+    a shared computer's back button or cache showed authenticated pages)."""
+    return g.get("user") is not None or req.blueprint in PRIVATE_BLUEPRINTS
 
 
 def check_csrf():
