@@ -20,6 +20,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
 from survey_app.core.notices import notice
 from survey_app.core.signing import (
@@ -54,6 +55,18 @@ _HEADER_NAMES = tuple(name.lower() for name, _ in HEADERS)
 UNSAFE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 #: PostgreSQL cannot store U+0000 in text; refusing it at the door keeps every path alike.
 NUL = "\x00"
+
+
+#: What the development server says in ``Server`` (it said ``Werkzeug/3.1.9 Python/3.11.7``).
+SERVER_NAME = "ParIndex"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's requests, without its and Python's version in ``Server``
+    (gunicorn sends ``gunicorn``, without a version, by itself)."""
+
+    def version_string(self) -> str:
+        return SERVER_NAME
 
 
 class SessionInterface(SecureCookieSessionInterface):
