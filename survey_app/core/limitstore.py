@@ -53,37 +53,41 @@ class SQLiteStorage(Storage):
 
     Each increment is one ``INSERT … ON CONFLICT … RETURNING`` statement (atomic under
     SQLite's write lock); a counter whose window has passed starts again at the amount.
-    Connections are per thread and per process (gunicorn forks workers)."""
+    One connection per process (gunicorn forks workers), used by one thread at a time:
+    the development server starts a thread per request, and each statement is short."""
 
     STORAGE_SCHEME = ["parindex-sqlite"]
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.path = uri.split("://", 1)[1]
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._held: tuple[int, sqlite3.Connection] | None = None
 
     @property
     def base_exceptions(self):
         return sqlite3.Error
 
-    def _db(self) -> sqlite3.Connection:
-        held = getattr(self._local, "held", None)
-        if held is not None and held[0] == os.getpid():
-            return held[1]
+    def _run(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        """Run one statement on this process's connection; its rows."""
+        with self._lock:
+            if self._held is None or self._held[0] != os.getpid():
+                self._held = (os.getpid(), self._connect())
+            return self._held[1].execute(sql, parameters).fetchall()
+
+    def _connect(self) -> sqlite3.Connection:
         os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(_SCHEMA)
-        self._local.held = (os.getpid(), db)
         return db
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        db = self._db()
-        (value,) = db.execute(_INCR, (key, amount, now + expiry, expiry, expiry)).fetchone()
+        ((value,),) = self._run(_INCR, (key, amount, now + expiry, expiry, expiry))
         if random.random() < 0.01:  # noqa: S311 (housekeeping, not security)
-            db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+            self._run("DELETE FROM counters WHERE expires_at <= ?", (now,))
         return int(value)
 
     def get(self, key: str) -> int:
@@ -92,29 +96,29 @@ class SQLiteStorage(Storage):
     def get_many(self, keys: list[str]) -> list[int]:
         """The live counters under ``keys`` (0 where none), in one query."""
         marks = ", ".join("?" * len(keys))
-        rows = self._db().execute(
+        rows = self._run(
             f"SELECT key, value FROM counters WHERE key IN ({marks}) AND expires_at > ?",  # noqa: S608
             (*keys, time.time()),
         )
-        found = dict(rows.fetchall())
+        found = dict(rows)
         return [int(found.get(key, 0)) for key in keys]
 
     def get_expiry(self, key: str) -> float:
-        row = self._db().execute("SELECT expires_at FROM counters WHERE key = ?", (key,)).fetchone()
-        return max(row[0], time.time()) if row else time.time()
+        rows = self._run("SELECT expires_at FROM counters WHERE key = ?", (key,))
+        return max(rows[0][0], time.time()) if rows else time.time()
 
     def check(self) -> bool:
         try:
-            self._db().execute("SELECT 1").fetchone()
+            self._run("SELECT 1")
         except sqlite3.Error:
             return False
         return True
 
     def reset(self) -> int | None:
-        return self._db().execute("DELETE FROM counters").rowcount
+        return len(self._run("DELETE FROM counters RETURNING 1"))
 
     def clear(self, key: str) -> None:
-        self._db().execute("DELETE FROM counters WHERE key = ?", (key,))
+        self._run("DELETE FROM counters WHERE key = ?", (key,))
 
 
 class FallbackStorage(Storage):
