@@ -134,7 +134,9 @@ def _ratelimit_storage(env: dict, instance: Path) -> str:
     if not raw:
         broker = _broker_url(env)
         if broker == EMBEDDED_BROKER:
-            return f"parindex-sqlite://{instance / 'ratelimits.sqlite'}"
+            from survey_app.core.limitstore import COUNTERS_FILE
+
+            return f"parindex-sqlite://{instance / COUNTERS_FILE}"
         return broker
     if raw != "memory://" and urlparse(raw).scheme not in {"redis", "rediss"}:
         raise ConfigError("PARINDEX_RATELIMIT_STORAGE_URL: use redis://HOST:PORT/DB or memory://")

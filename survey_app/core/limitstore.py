@@ -27,6 +27,8 @@ from limits.storage import Storage, storage_from_string
 
 log = logging.getLogger(__name__)
 
+#: The counters' file in the instance folder (embedded mode, and Redis's fallback).
+COUNTERS_FILE = "ratelimits.sqlite"
 #: After Redis failed, how long (seconds) each process counts in SQLite before trying
 #: Redis again.
 RECHECK_SECONDS = 1.0

@@ -2,7 +2,7 @@
 
 The two are separate counters (scopes ``login`` and ``link``), per client address: a
 valid respondent link neither spends nor refills the sign-in allowance, and an account
-locked by ``accounts.auth`` stays locked whatever else the address does. Only failures
+paused by ``accounts.lockout`` stays paused whatever else the address does. Only failures
 count, so an office behind one address can still open hundreds of valid links a minute.
 Counters live in Redis in production (shared by every gunicorn worker) and in a SQLite
 file in the instance folder in the embedded mode; if Redis is unreachable they are kept in
@@ -21,14 +21,14 @@ from flask import Flask, Response, current_app
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from survey_app.core.limitstore import get_many
+from survey_app.core.limitstore import COUNTERS_FILE, get_many
 from survey_app.core.notices import notice
 from survey_app.extensions import LIMITS_KEY_PREFIX as _KEY_PREFIX
 from survey_app.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-#: Failed sign-ins per client address (accounts also lock after 5 failures each).
+#: Failed sign-ins per client address (an account also pauses: ``accounts.lockout``).
 LOGIN_LIMITS = "10 per minute;50 per hour"
 #: Link tokens that match no invitation or open link, per client address.
 LINK_LIMITS = "30 per minute;300 per hour"
@@ -106,10 +106,6 @@ def link_limit(view):
         return response
 
     return limited
-
-
-#: The counters' file in the instance folder (embedded mode, and Redis's fallback).
-COUNTERS_FILE = "ratelimits.sqlite"
 
 
 def storage_settings(uri: str, instance_path: str) -> tuple[str, dict]:
