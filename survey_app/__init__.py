@@ -52,8 +52,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
-    from survey_app.core import ratelimits, security, sqlite, storable
+    from survey_app.core import ratelimits, redaction, security, sqlite, storable
 
+    redaction.init_app(app)
     storable.install()
     security.init_app(app)
     ratelimits.init_app(app)
@@ -79,7 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.main import navigation
     from survey_app.main.views import bp as main_bp
     from survey_app.questionnaires.views import bp as questionnaires_bp
-    from survey_app.respond import logfilter
     from survey_app.respond.views import bp as respond_bp
     from survey_app.results.blueprints import register as register_results
     from survey_app.rounds.views import bp as rounds_bp
@@ -97,7 +97,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(units_bp)
     app.register_blueprint(criteria_bp)
     app.register_blueprint(users_bp)
-    logfilter.install()
     register_results(app)
 
 

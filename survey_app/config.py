@@ -35,10 +35,13 @@ KNOWN_VARIABLES = {
     "PARINDEX_MINISTRY": "the ministry's name, printed at the head of results and scorecards "
     "(default: none)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
-    "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else memory)",
     "PARINDEX_MIN_CELL_SIZE": "anonymity: fewest invited people behind each combination of "
     "the design variables a response carries, and fewest respondents behind a published "
     "group figure (default 5)",
+    "PARINDEX_RATELIMIT_STORAGE_URL": "rate-limit counters (default: broker Redis, else a "
+    "SQLite file in the instance folder)",
+    "PARINDEX_LOGIN_LOCK_MINUTES": "longest pause of sign-in to an account after failed "
+    "attempts (default 15)",
     "PARINDEX_TRUSTED_PROXIES": "reverse proxies in front whose X-Forwarded-* to trust (default 0)",
     "PARINDEX_MAX_UPLOAD_MB": "largest file read, uploaded or given to the CLI (default 20)",
     "PARINDEX_MAX_UNZIPPED_MB": "largest .xlsx workbook once unzipped, all parts (default 50)",
@@ -84,7 +87,8 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
-        "RATELIMIT_STORAGE_URI": _ratelimit_storage(env),
+        "RATELIMIT_STORAGE_URI": _ratelimit_storage(env, instance),
+        "LOGIN_LOCK_MINUTES": _whole(env, "PARINDEX_LOGIN_LOCK_MINUTES", 15),
         "TRUSTED_PROXIES": _count(env, "PARINDEX_TRUSTED_PROXIES", 0),
         "MIN_CELL_SIZE": _min_cell_size(env),
         "TIMEZONE": _timezone(env),
@@ -125,13 +129,19 @@ def _broker_url(env: dict) -> str:
     return raw
 
 
-def _ratelimit_storage(env: dict) -> str:
+def _ratelimit_storage(env: dict, instance: Path) -> str:
     """Counters shared by every worker process: the broker's Redis unless told otherwise;
-    in the embedded mode (one process) memory is enough."""
+    in the embedded mode a SQLite file in the instance folder, which every process of the
+    machine shares (it is also Redis's fallback: survey_app/core/limitstore.py).
+    ``memory://`` counts per process (one-process use only)."""
     raw = env.get("PARINDEX_RATELIMIT_STORAGE_URL")
     if not raw:
         broker = _broker_url(env)
-        return "memory://" if broker == EMBEDDED_BROKER else broker
+        if broker == EMBEDDED_BROKER:
+            from survey_app.core.limitstore import COUNTERS_FILE
+
+            return f"parindex-sqlite://{instance / COUNTERS_FILE}"
+        return broker
     if raw != "memory://" and urlparse(raw).scheme not in {"redis", "rediss"}:
         raise ConfigError("PARINDEX_RATELIMIT_STORAGE_URL: use redis://HOST:PORT/DB or memory://")
     return raw

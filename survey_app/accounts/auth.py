@@ -7,21 +7,18 @@ stops working at once ("logout really ends the session").
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import select
 
+from survey_app.accounts import lockout
 from survey_app.accounts.models import User
-from survey_app.accounts.passwords import verify_password
+from survey_app.accounts.passwords import dummy_hash, verify_password
 from survey_app.core.audit import log_change
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
-
-#: Failed sign-ins before the account is locked, and the first lock's length (it doubles).
-MAX_FAILURES = 5
-LOCK_SECONDS = 60
 
 
 def load_user() -> None:
@@ -37,26 +34,22 @@ def load_user() -> None:
     g.user = user
 
 
-def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
-    """Check a password with throttling; returns (user, None) or (None, reason)."""
-    user = db.session.query(User).filter(User.email == email.strip().lower()).one_or_none()
-    now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        return None, "locked"
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        if user is not None:
-            _record_failure(user, now)
-        return None, "invalid"
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    return user, None
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The account if ``password`` is right and sign-in from ``address`` is not paused
+    (:mod:`survey_app.accounts.lockout`), else None.
 
-
-def _record_failure(user: User, now: dt.datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILURES:
-        extra = user.failed_logins - MAX_FAILURES
-        user.locked_until = now + dt.timedelta(seconds=LOCK_SECONDS * 2 ** min(extra, 10))
-    db.session.commit()
+    Every failure looks and takes the same: the password is checked (argon2) whether or
+    not the account exists, is active or is locked, so neither the answer nor its time
+    says which."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    locked = lockout.is_locked(email, address)
+    right = verify_password(user.password_hash if user else dummy_hash(), password)
+    if locked or user is None or not user.is_active or not right:
+        lockout.failed(email, address)
+        return None
+    lockout.succeeded(email, address)
+    user.last_login_at = utcnow()
+    return user
 
 
 def login_user(user: User) -> None:

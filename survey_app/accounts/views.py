@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 
 from survey_app.accounts.auth import (
     authenticate,
@@ -14,6 +15,7 @@ from survey_app.accounts.auth import (
     start_session,
 )
 from survey_app.accounts.forms import LoginForm, NewPasswordForm, PasswordChangeForm
+from survey_app.accounts.lockout import ADDRESS_FAILURES
 from survey_app.accounts.operations import change_own_password, set_password
 from survey_app.accounts.resets import user_for_token
 from survey_app.core.notices import notice
@@ -29,18 +31,24 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user, reason = authenticate(form.email.data, form.password.data)
+        user = authenticate(form.email.data, form.password.data, get_remote_address())
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        message = (
-            "Too many failed attempts; try again in a few minutes."
-            if reason == "locked"
-            else "Wrong e-mail or password."
-        )
-        flash(_(message), "error")
+        flash(_failed_sign_in(), "error")
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form)
+
+
+def _failed_sign_in() -> str:
+    """Said after every failed sign-in, whether the account exists, is paused or not."""
+    pause = _(
+        "After {attempts} failed attempts, signing in to an account from this connection "
+        "pauses for up to {minutes} minutes.",
+        attempts=ADDRESS_FAILURES,
+        minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+    )
+    return _("Wrong e-mail or password.") + " " + pause
 
 
 @bp.post("/logout")

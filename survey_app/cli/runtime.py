@@ -17,6 +17,7 @@ from survey_app.config import EMBEDDED_BROKER
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """The web app (development server; production: gunicorn 'survey_app.wsgi:app')."""
+    from survey_app.core.security import QuietRequestHandler
     from worker.celery_app import celery_init_app
     from worker.outbox import EmbeddedWorker
 
@@ -30,7 +31,14 @@ def serve(host: str, port: int) -> None:
     click.echo(f"ParIndex on http://{host}:{port}/  (Ctrl-C stops)")
     _stop_on_signals()
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+        app.run(
+            host=host,
+            port=port,
+            threaded=True,
+            use_reloader=False,
+            debug=False,
+            request_handler=QuietRequestHandler,
+        )
     except KeyboardInterrupt:
         pass
     finally:

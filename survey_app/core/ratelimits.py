@@ -2,32 +2,33 @@
 
 The two are separate counters (scopes ``login`` and ``link``), per client address: a
 valid respondent link neither spends nor refills the sign-in allowance, and an account
-locked by ``accounts.auth`` stays locked whatever else the address does. Only failures
+paused by ``accounts.lockout`` stays paused whatever else the address does. Only failures
 count, so an office behind one address can still open hundreds of valid links a minute.
-Counters live in Redis in production (shared by every gunicorn worker) and in memory in
-the embedded mode; if Redis is unreachable they fall back to memory rather than refuse
-respondents.
+Counters live in Redis in production (shared by every gunicorn worker) and in a SQLite
+file in the instance folder in the embedded mode; if Redis is unreachable they are kept in
+that file (shared by every process of the machine) until Redis answers again, rather than
+refuse respondents or count per process (``core/limitstore.py``).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import time
+import os
+from urllib.parse import urlparse
 
 from flask import Flask, Response, current_app
 from flask_limiter.util import get_remote_address
 from limits import parse_many
-from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import FixedWindowRateLimiter
 
+from survey_app.core.limitstore import COUNTERS_FILE, get_many
 from survey_app.core.notices import notice
 from survey_app.extensions import LIMITS_KEY_PREFIX as _KEY_PREFIX
 from survey_app.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-#: Failed sign-ins per client address (accounts also lock after 5 failures each).
+#: Failed sign-ins per client address (an account also pauses: ``accounts.lockout``).
 LOGIN_LIMITS = "10 per minute;50 per hour"
 #: Link tokens that match no invitation or open link, per client address.
 LINK_LIMITS = "30 per minute;300 per hour"
@@ -52,64 +53,39 @@ class LinkAttempts:
     The counters are Flask-Limiter's own (its configured storage and strategy, under its
     key prefix), called directly rather than through its decorator: every respondent
     opens a link, and the decorator's per-request bookkeeping cost more CPU than the
-    rest of that request. If the storage cannot be reached, counting continues in this
-    process's memory for a while, as Flask-Limiter's own fallback does.
+    rest of that request. The storage falls back from Redis to the instance's SQLite
+    file by itself (:mod:`survey_app.core.limitstore`); if even that fails, links are
+    served rather than refused.
     """
-
-    RETRY_STORAGE_AFTER = 30.0
 
     def __init__(self, limits: str) -> None:
         self.limits = parse_many(limits)
-        self._memory = FixedWindowRateLimiter(MemoryStorage())
-        self._storage_down_until = 0.0
-
-    def _strategy(self):
-        """The configured strategy, or this process's memory while its storage is
-        unreachable."""
-        if time.monotonic() >= self._storage_down_until:
-            return limiter.limiter
-        return self._memory
-
-    def _with_fallback(self, use):
-        strategy = self._strategy()
-        try:
-            return use(strategy)
-        except Exception:  # noqa: BLE001 (any storage failure: count in memory)
-            if strategy is self._memory:
-                raise
-            log.warning("Rate-limit storage unreachable; counting link attempts in memory")
-            self._storage_down_until = time.monotonic() + self.RETRY_STORAGE_AFTER
-            return use(self._memory)
 
     def refused_for(self, address: str) -> int | None:
         """Seconds to wait if ``address`` has used up an allowance, else None.
 
         As the fixed-window strategy's ``test`` of each limit, but with one read of the
-        storage for all of them (one round trip to Redis per link opened)."""
+        storage for all of them (one round trip per link opened)."""
         keys = [item.key_for(_KEY_PREFIX, "link", address) for item in self.limits]
-        counts = self._with_fallback(lambda strategy: _counts(strategy.storage, keys))
+        try:
+            counts = get_many(limiter.limiter.storage, keys)
+        except Exception:  # noqa: BLE001 (no storage at all: serve, as Flask-Limiter does)
+            log.exception("Rate-limit storage failed; link attempts not checked")
+            return None
         for item, count in zip(self.limits, counts, strict=True):
             if count >= item.amount:
                 return item.get_expiry()
         return None
 
     def failed(self, address: str) -> None:
-        def hit(strategy):
+        try:
             for item in self.limits:
-                strategy.hit(item, _KEY_PREFIX, "link", address)
-
-        self._with_fallback(hit)
+                limiter.limiter.hit(item, _KEY_PREFIX, "link", address)
+        except Exception:  # noqa: BLE001
+            log.exception("Rate-limit storage failed; link attempt not counted")
 
 
 link_attempts = LinkAttempts(LINK_LIMITS)
-
-
-def _counts(storage, keys: list[str]) -> list[int]:
-    """The counters under ``keys``: one MGET on Redis, else one read each."""
-    if isinstance(storage, RedisStorage):
-        client = storage.get_connection(readonly=True)
-        return [int(v or 0) for v in client.mget([storage.prefixed_key(k) for k in keys])]
-    return [storage.get(k) for k in keys]
 
 
 def link_limit(view):
@@ -132,10 +108,24 @@ def link_limit(view):
     return limited
 
 
+def storage_settings(uri: str, instance_path: str) -> tuple[str, dict]:
+    """Flask-Limiter's storage URI and options for the configured ``uri``: Redis with
+    the instance file as its fallback; else the configured one (the instance file, see
+    :func:`survey_app.config.load_config`, or ``memory://`` for one process)."""
+    if urlparse(uri).scheme in {"redis", "rediss"}:
+        local = "parindex-sqlite://" + os.path.join(instance_path, COUNTERS_FILE)
+        return "parindex-fallback://", {"primary": uri, "fallback": local}
+    return uri, {}
+
+
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_settings(
+        app.config["RATELIMIT_STORAGE_URI"], app.instance_path
+    )
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # The storage falls back by itself, to a store every process shares; Flask-Limiter's
+    # own fallback would count per process.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = False
     # X-RateLimit-* on every link would cost a storage round trip per request; the 429
     # page carries Retry-After itself.
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)

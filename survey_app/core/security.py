@@ -1,6 +1,9 @@
 """Security headers on every response, session cookies, trusted proxies, NUL-free input,
 and CSRF checks on every state-changing request.
 
+``Cache-Control: no-store`` on every response to a signed-in user and on the respondent
+and sign-in pages (:func:`is_private`), unless the view set its own.
+
 The Content-Security-Policy allows no inline script or style, so every template keeps its
 scripts and styles in ``static/`` files (``tests/hardening/test_headers.py`` checks each page).
 
@@ -17,6 +20,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 
 from survey_app.core.notices import notice
 from survey_app.core.signing import (
@@ -51,6 +55,18 @@ _HEADER_NAMES = tuple(name.lower() for name, _ in HEADERS)
 UNSAFE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 #: PostgreSQL cannot store U+0000 in text; refusing it at the door keeps every path alike.
 NUL = "\x00"
+
+
+#: What the development server says in ``Server`` (it said ``Werkzeug/3.1.9 Python/3.11.7``).
+SERVER_NAME = "ParIndex"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's requests, without its and Python's version in ``Server``
+    (gunicorn sends ``gunicorn``, without a version, by itself)."""
+
+    def version_string(self) -> str:
+        return SERVER_NAME
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -116,7 +132,21 @@ def add_headers(response: Response) -> Response:
     )
     if request.is_secure and "strict-transport-security" not in present:
         headers["Strict-Transport-Security"] = HSTS
+    if "cache-control" not in present and is_private(request):
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+#: Blueprints whose every response is private even without a signed-in user: the
+#: respondent's pages (answers, link state) and sign-in (CSRF token, the typed address).
+PRIVATE_BLUEPRINTS = frozenset(("respond", "accounts"))
+
+
+def is_private(req) -> bool:
+    """Whether no browser or proxy may keep the response: every response to a signed-in
+    user (pages, exports, the API) and every respondent or sign-in page (issue 17 item 5:
+    a shared computer's back button or cache showed authenticated pages)."""
+    return g.get("user") is not None or req.blueprint in PRIVATE_BLUEPRINTS
 
 
 def check_csrf():

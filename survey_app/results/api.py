@@ -7,9 +7,10 @@ import math
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from survey_app.core.urls import external_url
 from survey_app.results.access import is_staff, shown_results
 from survey_app.results.queries import list_rounds
 from survey_app.results.tables import results_document
@@ -40,7 +41,7 @@ def _round(rnd: Round) -> dict:
         "state": rnd.state,
         "published_at": rnd.published_at.isoformat() if rnd.published_at else None,
         "criteria_sets": [cs.code for cs in rnd.criteria_sets],
-        "results_url": url_for(".round_results", round_id=rnd.id, _external=True),
+        "results_url": external_url("results_api.round_results", round_id=rnd.id),
     }
 
 

@@ -10,8 +10,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from survey_app.accounts.passwords import verify_password
 from survey_app.accounts.resets import SALT, make_reset_token
+from survey_app.core.redaction import redact
 from survey_app.extensions import db
-from survey_app.respond.logfilter import redact
 from tests.accounts.conftest import PASSWORD, login, user
 
 NEW = "a brand new passphrase"
