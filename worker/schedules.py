@@ -32,12 +32,14 @@ TICK = "parindex.tick"
 NIGHTLY = "parindex.schedule_nightly"
 DUE = "parindex.schedule_due"
 REMINDERS = "parindex.schedule_reminders"
+MAIL_RETRIES = "parindex.schedule_mail_retries"
 
 BEAT_SCHEDULE = {
     "outbox-tick": {"task": TICK, "schedule": 5.0},
     "nightly-provisional-aggregation": {"task": NIGHTLY, "schedule": crontab(hour=1, minute=0)},
     "open-and-close-due-rounds": {"task": DUE, "schedule": crontab(minute="*")},
     "reminders": {"task": REMINDERS, "schedule": crontab(hour=9, minute=0)},
+    "mail-retries": {"task": MAIL_RETRIES, "schedule": crontab(minute="*")},
 }
 
 
@@ -102,6 +104,20 @@ def schedule_reminders() -> int:
     made = sum(
         enqueue_once(jobs.SEND_REMINDERS, {"round_id": r}, f"remind:{day}:round-{r}")
         for r in _open_rounds()
+    )
+    outbox.dispatch_soon()
+    return made
+
+
+@shared_task(name=MAIL_RETRIES)
+def schedule_mail_retries(slot: str | None = None) -> int:
+    """Mails that failed and whose next attempt is due, once a minute per round."""
+    from survey_app.invitations.sending import rounds_with_due_mail
+
+    minute = slot or utcnow().strftime("%Y-%m-%dT%H:%M")
+    made = sum(
+        enqueue_once(jobs.SEND_DUE_MAILS, {"round_id": r}, f"mail:{minute}:round-{r}")
+        for r in rounds_with_due_mail()
     )
     outbox.dispatch_soon()
     return made
