@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
+from survey_app.core.ticks import record_tick
 from survey_app.extensions import db
 from survey_app.rounds.models import Round
 from worker import outbox
@@ -65,7 +66,8 @@ def _open_rounds() -> list[int]:
 
 @shared_task(name=TICK)
 def tick() -> int:
-    """Reconcile stale jobs and dispatch pending ones."""
+    """Record the tick (health checks read it), reconcile stale jobs, dispatch pending ones."""
+    record_tick()
     outbox.reconcile()
     return outbox.dispatch_pending(current_app.extensions["celery"])
 
