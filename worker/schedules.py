@@ -34,6 +34,7 @@ NIGHTLY = "parindex.schedule_nightly"
 DUE = "parindex.schedule_due"
 REMINDERS = "parindex.schedule_reminders"
 MAIL_RETRIES = "parindex.schedule_mail_retries"
+SWEEP = "parindex.schedule_sweep"
 
 BEAT_SCHEDULE = {
     "outbox-tick": {"task": TICK, "schedule": 5.0},
@@ -41,6 +42,7 @@ BEAT_SCHEDULE = {
     "open-and-close-due-rounds": {"task": DUE, "schedule": crontab(minute="*")},
     "reminders": {"task": REMINDERS, "schedule": crontab(hour=9, minute=0)},
     "mail-retries": {"task": MAIL_RETRIES, "schedule": crontab(minute="*")},
+    "sweep-evidence": {"task": SWEEP, "schedule": crontab(minute=17)},
 }
 
 
@@ -123,3 +125,12 @@ def schedule_mail_retries(slot: str | None = None) -> int:
     )
     outbox.dispatch_soon()
     return made
+
+
+@shared_task(name=SWEEP)
+def schedule_sweep() -> int:
+    """Evidence files with no row (a crash between write and commit), once an hour."""
+    hour = utcnow().strftime("%Y-%m-%dT%H")
+    made = enqueue_once(jobs.SWEEP_EVIDENCE, {}, f"sweep:{hour}")
+    outbox.dispatch_soon()
+    return int(made)

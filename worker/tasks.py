@@ -87,6 +87,14 @@ def send_due_mails(round_id: int, job_id: int | None = None) -> dict:
     return run_job(job_id, lambda: _with_round(round_id, send_due))
 
 
+@shared_task(name=jobs.SWEEP_EVIDENCE)
+def sweep_evidence(job_id: int | None = None) -> dict:
+    """Remove evidence files that no row names (older than the grace period)."""
+    from survey_app.assessments.evidence import sweep_evidence as sweep
+
+    return run_job(job_id, lambda: {"removed": sweep()})
+
+
 @shared_task(name=jobs.CLOSE_DUE_ROUNDS)
 def close_due_rounds(job_id: int | None = None) -> int:
     """Open rounds whose time has come and close those past their closing time."""
