@@ -123,6 +123,7 @@ class EmbeddedWorker(threading.Thread):
                     if time.monotonic() - recorded >= TICK_RECORD_SECONDS:
                         record_tick()  # the embedded loop is this mode's scheduler
                         recorded = time.monotonic()
+                        self.ask_for_mail_retries()
                     reconcile()
                     busy = dispatch_pending(self.celery)
                 except Exception:  # noqa: BLE001 — keep serving; the next tick retries
@@ -133,6 +134,14 @@ class EmbeddedWorker(threading.Thread):
                     db.session.remove()
             if not busy:
                 self.stopping.wait(self.interval)
+
+    @staticmethod
+    def ask_for_mail_retries() -> None:
+        """The ``mail-retries`` entry of beat's schedule (its job key is per minute, so
+        asking every few seconds asks once a minute)."""
+        from worker.schedules import schedule_mail_retries
+
+        schedule_mail_retries.run()
 
     def stop(self) -> None:
         self.stopping.set()
