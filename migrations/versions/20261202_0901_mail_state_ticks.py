@@ -1,7 +1,7 @@
 """Mail as an outbox of its own, and the scheduler's heartbeat (issue 15).
 
-``invitations.mail_*``: the mail waiting to go out, its failed attempts, last reason and
-next retry. ``ticks``: the time of the last scheduler tick.
+``invitations.mail_*``: the mail waiting to go out, its failed attempts, last reason,
+next retry and the claim of the sender sending it. ``ticks``: the time of the last scheduler tick.
 
 Revision ID: 0901
 Revises: 0803
@@ -29,6 +29,7 @@ def upgrade():
     )
     op.add_column("invitations", sa.Column("mail_error", sa.String(length=120), nullable=True))
     op.add_column("invitations", sa.Column("mail_retry_at", WHEN, nullable=True))
+    op.add_column("invitations", sa.Column("mail_claimed_until", WHEN, nullable=True))
     op.create_table(
         "ticks",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -40,5 +41,5 @@ def upgrade():
 def downgrade():
     op.drop_table("ticks")
     # plain DROP COLUMN (SQLite 3.35+): a batch rebuild would cascade to drafts
-    for name in ("mail_retry_at", "mail_error", "mail_attempts", "mail_kind"):
+    for name in ("mail_claimed_until", "mail_retry_at", "mail_error", "mail_attempts", "mail_kind"):
         op.drop_column("invitations", name)

@@ -67,6 +67,8 @@ class Invitation(db.Model):
     mail_error: Mapped[str | None] = mapped_column(String(120))
     #: when the waiting mail is tried next; null once retries are given up
     mail_retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: a sender has claimed the mail until then (no second sender, no re-ask meanwhile)
+    mail_claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     unit = relationship("Unit")
 

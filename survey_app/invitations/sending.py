@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from survey_app.core.audit import log_change
 from survey_app.core.db import utcnow
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 #: The longest wait between two attempts.
 MAX_BACKOFF = dt.timedelta(hours=6)
+#: How long a sender holds a mail it is sending (more than the SMTP timeout): meanwhile no
+#: other sender takes it and no new ask resets it, so nobody gets two links at once.
+CLAIM = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -72,13 +75,14 @@ def send_reminders(rnd: Round) -> Mailing:
 def deliver(rnd: Round, issued: list[Issued]) -> Mailing:
     """Send the links just issued (``parindex rounds invite --send``); commits. A link
     that cannot be mailed is marked to be retried (with a new link) like any other."""
+    mailed = [(inv, token) for inv, token in issued if inv.email]
+    for inv, _token in mailed:
+        inv.mail_kind, inv.mail_claimed_until = "invitation", utcnow() + CLAIM
     db.session.commit()
     result = Mailing()
     with Outbox() as outbox:
-        for inv, token in issued:
-            if inv.email:
-                inv.mail_kind = "invitation"
-                _send_one(rnd, inv, outbox, result, token)
+        for inv, token in mailed:
+            _send_one(rnd, inv, outbox, result, token)
     _log(rnd, result)
     return result
 
@@ -93,8 +97,8 @@ def send_due(rnd: Round) -> Mailing:
     db.session.commit()  # no transaction stays open while the server is talked to
     with Outbox() as outbox:
         for inv_id in ids:
-            inv = db.session.get(Invitation, inv_id, populate_existing=True)
-            if inv is not None and inv.mail_kind and not (inv.is_used or inv.is_revoked):
+            if _claim(inv_id):
+                inv = db.session.get(Invitation, inv_id, populate_existing=True)
                 _send_one(rnd, inv, outbox, result)
     _log(rnd, result)
     return result
@@ -105,7 +109,8 @@ def rounds_with_due_mail() -> list[int]:
     stmt = (
         select(Invitation.round_id)
         .join(Round, Round.id == Invitation.round_id)
-        .where(Round.state == "open", *_waiting(), Invitation.mail_retry_at <= utcnow())
+        .where(Round.state == "open", *_waiting(), _unclaimed())
+        .where(Invitation.mail_retry_at <= utcnow())
         .distinct()
     )
     return list(db.session.scalars(stmt))
@@ -115,11 +120,28 @@ def _waiting():
     return (Invitation.mail_kind.is_not(None), ~Invitation.is_used, ~Invitation.is_revoked)
 
 
+def _unclaimed():
+    return or_(Invitation.mail_claimed_until.is_(None), Invitation.mail_claimed_until < utcnow())
+
+
+def _claim(inv_id: int) -> bool:
+    """Take the mail of ``inv_id`` for this sender, unless another sender has it."""
+    taken = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == inv_id, *_waiting(), _unclaimed())
+        .values(mail_claimed_until=utcnow() + CLAIM)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(taken)
+
+
 def _due(rnd: Round):
     return select(Invitation.id).where(
         Invitation.round_id == rnd.id,
         Invitation.email.is_not(None),
         *_waiting(),
+        _unclaimed(),
         Invitation.mail_retry_at <= utcnow(),
     )
 
@@ -133,6 +155,7 @@ def _ask(rnd: Round, which, kind: str) -> None:
             Invitation.email.is_not(None),
             ~Invitation.is_used,
             ~Invitation.is_revoked,
+            _unclaimed(),
             which,
         )
         .values(
@@ -169,7 +192,7 @@ def _accepted(inv: Invitation, kind: str, token: str) -> None:
         inv.reminded_at = now
     else:
         inv.sent_at = now
-    inv.mail_kind = inv.mail_error = inv.mail_retry_at = None
+    inv.mail_kind = inv.mail_error = inv.mail_retry_at = inv.mail_claimed_until = None
     inv.mail_attempts = 0
 
 
@@ -177,6 +200,7 @@ def _failed(inv: Invitation, reason: str) -> None:
     inv.mail_attempts += 1
     inv.mail_error = reason
     inv.mail_retry_at = _next_attempt(inv.mail_attempts)
+    inv.mail_claimed_until = None
 
 
 def _next_attempt(attempts: int) -> dt.datetime | None:

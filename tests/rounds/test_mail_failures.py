@@ -175,3 +175,26 @@ def test_the_round_page_shows_failed_mails_grouped_by_reason(sqlite_round, serve
         assert "5 mails could not be sent" in page
         assert 'data-reason="the mail server refused the connection"' in page
         assert "keep the link they already had" in page and "next attempt" in page
+
+
+def test_a_mail_another_sender_holds_is_neither_sent_again_nor_reset(sqlite_round, server):
+    import datetime as dt
+
+    app, round_id = sqlite_round
+    server.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    from survey_app.invitations.sending import send_invitations
+
+    with app.app_context():
+        invite(round_id, LIST)
+        held = utcnow() + dt.timedelta(minutes=5)  # another worker is sending p0's mail
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.email == PEOPLE[0])
+            .values(mail_kind="invitation", mail_retry_at=utcnow(), mail_claimed_until=held)
+        )
+        db.session.commit()
+        assert send_invitations(db.session.get(Round, round_id)).sent == 4
+        p0 = db.session.scalar(select(Invitation).where(Invitation.email == PEOPLE[0]))
+        assert p0.sent_at is None and p0.mail_claimed_until is not None
+    assert sorted(m["To"] for m in server.inbox.messages) == PEOPLE[1:]
