@@ -83,6 +83,8 @@ def _finish(engine, server, job_id: int) -> None:
         )
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_waiting_survives_a_restart_and_gives_up_in_one_line(
     private_pg,
     redis_server,  # noqa: F811

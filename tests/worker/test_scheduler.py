@@ -48,6 +48,8 @@ def _last_tick(app):
         return db.session.scalar(select(Tick.beat_at))
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_a_full_instance_folder_does_not_stop_the_ticks_and_a_dead_beat_ends_the_worker(
     pg_app, workers, full_folder, monkeypatch
 ):
