@@ -30,6 +30,14 @@ KNOWN_VARIABLES = {
     "sent again (default 120)",
     "PARINDEX_JOB_LEASE_SECONDS": "seconds a worker holds a job without renewing it before "
     "it is presumed dead (default 30)",
+    "PARINDEX_MAIL_RETRY_SECONDS": "seconds before the first retry of a failed mail, "
+    "doubled at each further attempt (default 60)",
+    "PARINDEX_SCHEDULER_SILENT_SECONDS": "seconds without a scheduler tick before health "
+    "checks report it silent (default 60)",
+    "PARINDEX_DB_WAIT_SECONDS": "seconds 'rounds aggregate --wait' keeps trying an "
+    "unreachable database (default 120)",
+    "PARINDEX_ORPHAN_GRACE_SECONDS": "age after which an uploaded file with no row is "
+    "removed by the sweep (default 3600)",
     "PARINDEX_TIMEZONE": "the ministry's time zone, for times shown and typed "
     "(IANA name, default Asia/Ho_Chi_Minh)",
     "PARINDEX_MINISTRY": "the ministry's name, printed at the head of results and scorecards "
@@ -84,6 +92,10 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "BASE_URL": _base_url(env),
         "JOB_REDISPATCH_SECONDS": _positive_int(env, "PARINDEX_JOB_REDISPATCH_SECONDS", 120),
         "JOB_LEASE_SECONDS": _positive_int(env, "PARINDEX_JOB_LEASE_SECONDS", 30),
+        "MAIL_RETRY_SECONDS": _positive_int(env, "PARINDEX_MAIL_RETRY_SECONDS", 60),
+        "SCHEDULER_SILENT_SECONDS": _positive_int(env, "PARINDEX_SCHEDULER_SILENT_SECONDS", 60),
+        "DB_WAIT_SECONDS": _positive_int(env, "PARINDEX_DB_WAIT_SECONDS", 120),
+        "ORPHAN_GRACE_SECONDS": _positive_int(env, "PARINDEX_ORPHAN_GRACE_SECONDS", 3600),
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),

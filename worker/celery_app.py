@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery, Task
 from flask import Flask
 
 from survey_app.config import EMBEDDED_BROKER
+from worker.beat import BeatWatchdog
 from worker.schedules import BEAT_SCHEDULE
 
 #: Seconds a task may run; the broker's visibility timeout must exceed it.
@@ -37,12 +36,14 @@ def celery_init_app(app: Flask) -> Celery:
         task_always_eager=broker == EMBEDDED_BROKER,
         imports=("worker.tasks", "worker.schedules"),
         beat_schedule=BEAT_SCHEDULE,
-        # scheduled asks are idempotent per period, so the file only saves a few re-asks
-        beat_schedule_filename=os.path.join(app.instance_path, "celerybeat-schedule"),
+        # no schedule file on the instance volume (issue 15): a full or read-only disk
+        # killed beat silently; scheduled asks are idempotent per period anyway
+        beat_scheduler="worker.beat:MemoryScheduler",
         timezone="UTC",
         worker_hijack_root_logger=False,
     )
     check_reliability(celery)
+    celery.steps["worker"].add(BeatWatchdog)
     celery.set_default()
     # ``imports`` is only read when a worker process starts; the embedded dispatcher
     # (inside ``parindex serve``) looks tasks up by name, so register them here too.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 from celery import Celery
 from flask import current_app
@@ -18,9 +19,13 @@ from sqlalchemy import and_, or_, select, update
 
 from survey_app.core.db import utcnow
 from survey_app.core.models import Job
+from survey_app.core.ticks import record_tick
 from survey_app.extensions import db
 
 log = logging.getLogger(__name__)
+
+#: How often the embedded loop (which turns every second) records its tick.
+TICK_RECORD_SECONDS = 5.0
 
 
 def dispatch_pending(celery: Celery, limit: int = 500) -> int:
@@ -111,9 +116,14 @@ class EmbeddedWorker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        recorded = 0.0
         while not self.stopping.is_set():
             with self.app.app_context():
                 try:
+                    if time.monotonic() - recorded >= TICK_RECORD_SECONDS:
+                        record_tick()  # the embedded loop is this mode's scheduler
+                        recorded = time.monotonic()
+                        self.ask_for_mail_retries()
                     reconcile()
                     busy = dispatch_pending(self.celery)
                 except Exception:  # noqa: BLE001 — keep serving; the next tick retries
@@ -124,6 +134,14 @@ class EmbeddedWorker(threading.Thread):
                     db.session.remove()
             if not busy:
                 self.stopping.wait(self.interval)
+
+    @staticmethod
+    def ask_for_mail_retries() -> None:
+        """The ``mail-retries`` entry of beat's schedule (its job key is per minute, so
+        asking every few seconds asks once a minute)."""
+        from worker.schedules import schedule_mail_retries
+
+        schedule_mail_retries.run()
 
     def stop(self) -> None:
         self.stopping.set()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
+from survey_app.core.ticks import record_tick
 from survey_app.extensions import db
 from survey_app.rounds.models import Round
 from worker import outbox
@@ -32,12 +33,16 @@ TICK = "parindex.tick"
 NIGHTLY = "parindex.schedule_nightly"
 DUE = "parindex.schedule_due"
 REMINDERS = "parindex.schedule_reminders"
+MAIL_RETRIES = "parindex.schedule_mail_retries"
+SWEEP = "parindex.schedule_sweep"
 
 BEAT_SCHEDULE = {
     "outbox-tick": {"task": TICK, "schedule": 5.0},
     "nightly-provisional-aggregation": {"task": NIGHTLY, "schedule": crontab(hour=1, minute=0)},
     "open-and-close-due-rounds": {"task": DUE, "schedule": crontab(minute="*")},
     "reminders": {"task": REMINDERS, "schedule": crontab(hour=9, minute=0)},
+    "mail-retries": {"task": MAIL_RETRIES, "schedule": crontab(minute="*")},
+    "sweep-evidence": {"task": SWEEP, "schedule": crontab(minute=17)},
 }
 
 
@@ -63,7 +68,8 @@ def _open_rounds() -> list[int]:
 
 @shared_task(name=TICK)
 def tick() -> int:
-    """Reconcile stale jobs and dispatch pending ones."""
+    """Record the tick (health checks read it), reconcile stale jobs, dispatch pending ones."""
+    record_tick()
     outbox.reconcile()
     return outbox.dispatch_pending(current_app.extensions["celery"])
 
@@ -105,3 +111,26 @@ def schedule_reminders() -> int:
     )
     outbox.dispatch_soon()
     return made
+
+
+@shared_task(name=MAIL_RETRIES)
+def schedule_mail_retries(slot: str | None = None) -> int:
+    """Mails that failed and whose next attempt is due, once a minute per round."""
+    from survey_app.invitations.sending import rounds_with_due_mail
+
+    minute = slot or utcnow().strftime("%Y-%m-%dT%H:%M")
+    made = sum(
+        enqueue_once(jobs.SEND_DUE_MAILS, {"round_id": r}, f"mail:{minute}:round-{r}")
+        for r in rounds_with_due_mail()
+    )
+    outbox.dispatch_soon()
+    return made
+
+
+@shared_task(name=SWEEP)
+def schedule_sweep() -> int:
+    """Evidence files with no row (a crash between write and commit), once an hour."""
+    hour = utcnow().strftime("%Y-%m-%dT%H")
+    made = enqueue_once(jobs.SWEEP_EVIDENCE, {}, f"sweep:{hour}")
+    outbox.dispatch_soon()
+    return int(made)

@@ -64,7 +64,7 @@ def reduce_run_task(job_id: int | None = None, run_id: int = 0) -> dict:
 
 
 @shared_task(name=jobs.SEND_INVITATIONS)
-def send_invitations(round_id: int, job_id: int | None = None) -> int:
+def send_invitations(round_id: int, job_id: int | None = None) -> dict:
     """E-mail links to everyone of the round not yet sent one."""
     from survey_app.invitations.sending import send_invitations as send
 
@@ -72,11 +72,27 @@ def send_invitations(round_id: int, job_id: int | None = None) -> int:
 
 
 @shared_task(name=jobs.SEND_REMINDERS)
-def send_reminders(round_id: int, job_id: int | None = None) -> int:
+def send_reminders(round_id: int, job_id: int | None = None) -> dict:
     """E-mail reminders to everyone of the round invited who has not answered."""
     from survey_app.invitations.sending import send_reminders as remind
 
     return run_job(job_id, lambda: _with_round(round_id, remind))
+
+
+@shared_task(name=jobs.SEND_DUE_MAILS)
+def send_due_mails(round_id: int, job_id: int | None = None) -> dict:
+    """Retry the round's mails that failed and whose next attempt is due."""
+    from survey_app.invitations.sending import send_due
+
+    return run_job(job_id, lambda: _with_round(round_id, send_due))
+
+
+@shared_task(name=jobs.SWEEP_EVIDENCE)
+def sweep_evidence(job_id: int | None = None) -> dict:
+    """Remove evidence files that no row names (older than the grace period)."""
+    from survey_app.assessments.evidence import sweep_evidence as sweep
+
+    return run_job(job_id, lambda: {"removed": sweep()})
 
 
 @shared_task(name=jobs.CLOSE_DUE_ROUNDS)
@@ -93,11 +109,11 @@ def close_due_rounds(job_id: int | None = None) -> int:
     return run_job(job_id, work)
 
 
-def _with_round(round_id: int, operation) -> int:
+def _with_round(round_id: int, operation) -> dict:
     from survey_app.extensions import db
     from survey_app.rounds.queries import find_round
 
     rnd = find_round(round_id)
-    result = operation(rnd) if rnd is not None else 0
+    result = operation(rnd).as_dict() if rnd is not None else {}
     db.session.commit()
     return result

@@ -8,10 +8,35 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from flask import current_app
+from sqlalchemy import select
+
 from survey_app.assessments.models import Evidence, SelfAssessment
 from survey_app.assessments.operations import log_assessment
 from survey_app.assessments.rules import AssessmentError, can_add_evidence, can_edit_self
+from survey_app.core.files import stage_file, sweep_orphans, unlink_on_commit
 from survey_app.extensions import db
+
+
+def evidence_folder() -> Path:
+    """Where evidence files are kept: the instance folder, outside the web root."""
+    return Path(current_app.instance_path) / "evidence"
+
+
+def sweep_evidence(grace_seconds: float | None = None) -> int:
+    """Remove evidence files that have no row (older than the grace period)."""
+    grace = (
+        grace_seconds
+        if grace_seconds is not None
+        else current_app.config.get("ORPHAN_GRACE_SECONDS", 3600)
+    )
+
+    def known(names):
+        stmt = select(Evidence.stored_name).where(Evidence.stored_name.in_(list(names)))
+        return set(db.session.scalars(stmt))
+
+    return sweep_orphans(evidence_folder(), known, grace)
+
 
 #: Default size limit; ``EVIDENCE_MAX_BYTES`` in the app config overrides it.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -104,8 +129,7 @@ def add_evidence(
     data = read_limited(stream, max_bytes)
     media_type = check_file(name, data)
     stored = secrets.token_hex(16)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored).write_bytes(data)
+    stage_file(db.session, folder / stored, data)  # in place once the row commits
     ev = Evidence(
         original_name=name,
         stored_name=stored,
@@ -114,11 +138,7 @@ def add_evidence(
         uploaded_by_id=user.id,
     )
     sa.evidence.append(ev)
-    try:
-        db.session.flush()
-    except Exception:
-        (folder / stored).unlink(missing_ok=True)
-        raise
+    db.session.flush()
     log_assessment(
         "evidence.add", sa, None, {"file": name, "evidence_id": ev.id, "bytes": len(data)}
     )
@@ -132,7 +152,7 @@ def remove_evidence(ev: Evidence, rnd, folder: Path) -> None:
         raise AssessmentError("Evidence can only be removed from a draft.")
     sa.evidence.remove(ev)
     db.session.flush()
-    (folder / ev.stored_name).unlink(missing_ok=True)
+    unlink_on_commit(db.session, folder / ev.stored_name)
     log_assessment("evidence.remove", sa, {"file": ev.original_name, "evidence_id": ev.id}, None)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import abort, current_app, flash, g, redirect, render_template, send_file, url_for
 
 from survey_app.accounts.auth import require_role
@@ -13,6 +11,7 @@ from survey_app.assessments.appraisals import appraise, decide_round_two, explai
 from survey_app.assessments.evidence import (
     DEFAULT_MAX_BYTES,
     add_evidence,
+    evidence_folder,
     evidence_path,
     human_size,
     remove_evidence,
@@ -22,10 +21,6 @@ from survey_app.assessments.rules import AssessmentError
 from survey_app.assessments.views import COUNCIL, EVERYONE, bp, flash_error
 from survey_app.extensions import db
 from survey_app.i18n import gettext as _
-
-
-def evidence_folder() -> Path:
-    return Path(current_app.instance_path) / "evidence"
 
 
 def _first_form(sa, formdata=None):

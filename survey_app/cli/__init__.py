@@ -44,6 +44,8 @@ rounds.rounds_group.add_command(aggregate.aggregate)
 rounds.rounds_group.add_command(results.export_cmd)
 main.add_command(runtime.serve)
 main.add_command(runtime.worker_cmd)
+main.add_command(runtime.status_cmd)
+main.add_command(assessments.sweep_evidence_cmd)
 main.add_command(runtime.demo)
 
 

@@ -1,7 +1,9 @@
 """``parindex rounds aggregate``: ask the worker for a round's figures, optionally wait.
 
 Part of the CLI composition root: with the embedded broker there is no worker process,
-so this command runs the outbox itself until the run is done.
+so this command runs the outbox itself until the run is done. While it waits, a database
+that goes away (a restart, a fail-over) is asked again with backoff; one that stays away
+longer than ``--db-wait`` ends the command with ``EXIT_DB_UNREACHABLE`` and one line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,19 @@ from survey_app.cli.appcmd import make_app
 from survey_app.cli.common import write_json
 from survey_app.config import EMBEDDED_BROKER
 
+#: Exit status when the database stays unreachable longer than ``--db-wait`` (the run
+#: itself goes on in the worker; ask again later). 1 is a failed run, 2 a usage error.
+EXIT_DB_UNREACHABLE = 3
+#: The longest pause between two attempts to reach the database.
+MAX_DB_PAUSE = 5.0
+
+
+class DatabaseAway(click.ClickException):
+    exit_code = EXIT_DB_UNREACHABLE
+
+    def show(self, file=None) -> None:  # one line, no "Error:" prefix, no traceback
+        click.echo(self.message, err=True)
+
 
 @click.command("aggregate")
 @click.argument("round_id", metavar="ROUND", type=int)
@@ -21,8 +36,20 @@ from survey_app.config import EMBEDDED_BROKER
 @click.option("--final", is_flag=True, help="the final run of a closed round")
 @click.option("--timeout", default=3600, show_default=True, help="seconds to wait at most")
 @click.option("--json", "json_out", help="write the figures (as `parindex index`); - = stdout")
-def aggregate(round_id: int, wait: bool, final: bool, timeout: int, json_out: str | None) -> None:
-    """Aggregate a round on the worker; the same output as `parindex index`."""
+@click.option(
+    "--db-wait",
+    type=click.IntRange(min=0),
+    default=None,
+    help="seconds to keep trying an unreachable database while waiting "
+    "(default PARINDEX_DB_WAIT_SECONDS, 120)",
+)
+def aggregate(
+    round_id: int, wait: bool, final: bool, timeout: int, json_out: str | None, db_wait: int | None
+) -> None:
+    """Aggregate a round on the worker; the same output as `parindex index`.
+
+    Exit status: 0 done; 1 the run failed or --timeout passed; 3 the database stayed
+    unreachable longer than --db-wait while waiting (the run goes on in the worker)."""
     from survey_app.core.jobs import AGGREGATE_ROUND, enqueue
     from survey_app.extensions import db
     from survey_app.rounds.models import Round
@@ -40,7 +67,8 @@ def aggregate(round_id: int, wait: bool, final: bool, timeout: int, json_out: st
         _pump(celery, embedded)
         if not (wait or json_out or embedded):
             return
-        run = _follow(celery, embedded, job_id, timeout)
+        patience = db_wait if db_wait is not None else app.config["DB_WAIT_SECONDS"]
+        run = _follow(celery, embedded, job_id, timeout, patience)
         if json_out:
             from worker.store import run_payload
 
@@ -54,13 +82,13 @@ def _pump(celery, embedded: bool) -> None:
     dispatch_pending(celery)
 
 
-def _follow(celery, embedded: bool, job_id: int, timeout: int):
+def _follow(celery, embedded: bool, job_id: int, timeout: int, patience: int):
     """Wait for the run the job started, showing chunks done; return the finished run."""
     deadline = time.monotonic() + timeout
     stream = click.get_text_stream("stderr")
     with click.progressbar(length=1, label="aggregating", file=stream, show_pos=True) as bar:
         while time.monotonic() < deadline:
-            state, run = _status(job_id)
+            state, run = _patiently(lambda: _status(job_id), job_id, patience)
             if run is not None:
                 bar.length = max(run.chunks_total + 1, 1)
                 bar.update(run.chunks_done + (run.state == "done") - bar.pos)
@@ -71,12 +99,47 @@ def _follow(celery, embedded: bool, job_id: int, timeout: int):
             if state == "failed":
                 raise click.ClickException(f"job {job_id} failed: {_job(job_id).error}")
             if embedded:
-                _pump(celery, embedded)
+                _patiently(lambda: _pump(celery, embedded), job_id, patience)
             else:
                 time.sleep(0.1)
     raise click.ClickException(
         f"no result after {timeout} s (job {job_id}); the run goes on in the background"
     )
+
+
+def _patiently(query, job_id: int, patience: float):
+    """``query()``, asked again with backoff (0.2 s doubling to 5 s) while the database
+    cannot be reached, for ``patience`` seconds at most."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    since, pause = None, 0.2
+    while True:
+        try:
+            return query()
+        except (OperationalError, InterfaceError, DisconnectionError):
+            _drop_session()
+            since = since if since is not None else time.monotonic()
+            away = time.monotonic() - since
+            if away >= patience:
+                raise DatabaseAway(
+                    f"database unreachable for {away:.0f} s: stopped waiting for job {job_id} "
+                    "(the run goes on in the worker; ask again later)"
+                ) from None
+            time.sleep(min(pause, patience - away))
+            pause = min(pause * 2, MAX_DB_PAUSE)
+
+
+def _drop_session() -> None:
+    """Forget the broken connection; the next query takes a fresh one from the pool."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from survey_app.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    db.session.remove()
 
 
 def _job(job_id: int):

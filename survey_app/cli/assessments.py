@@ -71,3 +71,19 @@ def _caps(rnd) -> dict[str, tuple[float | None, float | None]]:
         for u in rnd.units
         if u.kind_id in sets
     }
+
+
+@click.command("sweep-evidence")
+@click.option(
+    "--grace",
+    type=click.IntRange(min=0),
+    default=None,
+    help="seconds a file without a row is kept (default PARINDEX_ORPHAN_GRACE_SECONDS, 3600)",
+)
+@with_app
+def sweep_evidence_cmd(grace: int | None) -> None:
+    """Remove evidence files that no row names (left by a crash), older than the grace
+    period. The worker's scheduler runs this every hour."""
+    from survey_app.assessments.evidence import sweep_evidence
+
+    click.echo(f"{sweep_evidence(grace)} orphan files removed")

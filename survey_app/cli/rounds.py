@@ -220,7 +220,7 @@ def _links_and_mail(rnd, issued, send: bool, links_out: str | None) -> None:
     if send:
         if rnd.state != "open":
             raise click.ClickException(f"round {rnd.id} is {rnd.state}: open it before sending")
-        click.echo(f"{deliver(rnd, issued)} invitations e-mailed")
+        _report_mail(deliver(rnd, issued), "invitations")
 
 
 @rounds_group.command("links")
@@ -264,20 +264,33 @@ def revoke_cmd(round_id: int, email: str | None, link: str | None) -> None:
 @click.argument("round_id", type=int)
 @with_app
 def send_cmd(round_id: int) -> None:
-    """E-mail a fresh link to everyone with an address not yet sent one."""
+    """E-mail a fresh link to everyone with an address not yet sent one (exit status 1,
+    with "N of M mails failed: reason", when any failed; the worker retries them)."""
     from survey_app.invitations.sending import send_invitations
 
-    click.echo(f"{send_invitations(_round(round_id))} invitations e-mailed")
+    _report_mail(send_invitations(_round(round_id)), "invitations")
 
 
 @rounds_group.command("remind")
 @click.argument("round_id", type=int)
 @with_app
 def remind_cmd(round_id: int) -> None:
-    """E-mail a reminder (with a new link) to everyone invited who has not answered."""
+    """E-mail a reminder (with a new link) to everyone invited who has not answered.
+
+    A link changes only when the mail carrying the new one is accepted; mails that fail
+    are retried by the worker. Exit status 1, with "N of M mails failed: reason", when
+    any failed."""
     from survey_app.invitations.sending import send_reminders
 
-    click.echo(f"{send_reminders(_round(round_id))} reminders e-mailed")
+    _report_mail(send_reminders(_round(round_id)), "reminders")
+
+
+def _report_mail(result, what: str) -> None:
+    """The count sent; with failures, one line "N of M mails failed: reason" and status 1."""
+    click.echo(f"{result.sent} {what} e-mailed")
+    if result.failed:
+        click.echo(result.summary() + " (the worker retries them)", err=True)
+        raise SystemExit(1)
 
 
 @rounds_group.command("import-responses")

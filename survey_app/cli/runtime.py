@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from survey_app.cli.appcmd import make_app
+from survey_app.cli.appcmd import make_app, with_app
 from survey_app.config import EMBEDDED_BROKER
 
 
@@ -67,6 +67,7 @@ def _stop_on_signals() -> None:
 def worker_cmd(beat: bool, concurrency: int | None, loglevel: str, hostname: str | None) -> None:
     """A Celery worker on PARINDEX_BROKER_URL (Redis)."""
     import worker.pipeline  # noqa: F401  (imported once here, not by the first task)
+    from worker import beat as beat_watchdog
     from worker.celery_app import celery_init_app
 
     app = make_app()
@@ -83,7 +84,26 @@ def worker_cmd(beat: bool, concurrency: int | None, loglevel: str, hostname: str
         argv.append(f"--concurrency={concurrency}")
     if hostname:
         argv.append(f"--hostname={hostname}")
-    celery.worker_main(argv)
+    status = celery.start(argv=argv)
+    if beat_watchdog.died.is_set():  # exit non-zero so that a supervisor restarts us
+        raise SystemExit(beat_watchdog.BEAT_DIED_EXIT)
+    if status:
+        raise SystemExit(status)
+
+
+@click.command("status")
+@with_app
+def status_cmd() -> None:
+    """The scheduler's heartbeat: "scheduler silent for N s" and exit status 1 when its
+    last tick is older than PARINDEX_SCHEDULER_SILENT_SECONDS (or it never ticked)."""
+    from survey_app.core.ticks import get_scheduler_health
+
+    health = get_scheduler_health()
+    click.echo(f"{health.message()} (threshold {health.threshold} s)")
+    if health.jobs_waiting:
+        click.echo(f"{health.jobs_waiting} jobs waiting longer than that")
+    if health.is_silent:
+        raise SystemExit(1)
 
 
 @click.command("demo")

@@ -20,6 +20,8 @@ from survey_app.extensions import db
 AGGREGATE_ROUND = "parindex.aggregate_round"
 SEND_INVITATIONS = "parindex.send_invitations"
 SEND_REMINDERS = "parindex.send_reminders"
+SEND_DUE_MAILS = "parindex.send_due_mails"
+SWEEP_EVIDENCE = "parindex.sweep_evidence"
 CLOSE_DUE_ROUNDS = "parindex.close_due_rounds"
 MAP_CHUNK = "parindex.map_chunk"
 REDUCE_RUN = "parindex.reduce_run"

@@ -1,4 +1,5 @@
-"""Cross-cutting models: the append-only audit log and the background-job outbox."""
+"""Cross-cutting models: the append-only audit log, the background-job outbox and the
+scheduler's heartbeat."""
 
 from __future__ import annotations
 
@@ -93,3 +94,14 @@ class Job(db.Model):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: the last error, for a failed job
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Tick(db.Model):
+    """The last time a periodic loop ran (the scheduler's tick), for health checks."""
+
+    __tablename__ = "ticks"
+
+    #: which loop, such as ``tick``
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: when it last ran (UTC)
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,14 +21,13 @@ from flask import current_app, g
 
 from survey_app.accounts.models import User
 from survey_app.assessments.appraisals import appraise, explain, set_bonus_penalty
-from survey_app.assessments.evidence import DEFAULT_MAX_BYTES, add_evidence
+from survey_app.assessments.evidence import DEFAULT_MAX_BYTES, add_evidence, evidence_folder
 from survey_app.assessments.operations import (
     import_self_assessments,
     save_self_score,
     submit_self_assessment,
 )
 from survey_app.assessments.queries import criteria_set_of
-from survey_app.assessments.views_items import evidence_folder
 from survey_app.demo.loader import demo_self_rows
 from survey_app.formats.self_csv import SelfRow
 from survey_app.rounds.models import Round

@@ -59,6 +59,18 @@ class Invitation(db.Model):
     #: a draft was saved (set with the draft, under this row's lock; the submit reads it
     #: from the row it locks, and deletes the draft only if it is set)
     has_draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: the mail waiting to go out (``invitation`` or ``reminder``); null when none is.
+    #: Its link is made when it is sent, and ``token_hash`` changes only once the server
+    #: (or the mailbox) has accepted it, so a failure leaves the current link working.
+    mail_kind: Mapped[str | None] = mapped_column(String(16))
+    #: failed attempts at the waiting mail (reset when an admin asks again)
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: why the last attempt failed: one of ``survey_app.invitations.mail.REASONS``
+    mail_error: Mapped[str | None] = mapped_column(String(120))
+    #: when the waiting mail is tried next; null once retries are given up
+    mail_retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: a sender has claimed the mail until then (no second sender, no re-ask meanwhile)
+    mail_claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     unit = relationship("Unit")
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from survey_app.assessments import rules
 from survey_app.assessments.models import SelfAssessment
 from survey_app.core.db import utcnow
+from survey_app.core.ticks import SchedulerHealth, get_scheduler_health
 from survey_app.extensions import db
 from survey_app.results.models import AggregationRun
 from survey_app.results.queries import list_runs
@@ -214,3 +215,11 @@ def next_steps(card: RoundCard, role: str, unit_id: int | None = None) -> list[S
             Step(_("The results are published."), "results.round_results", {"round_id": rid})
         )
     return steps
+
+
+def scheduler_warning(role: str) -> SchedulerHealth | None:
+    """For admins: the scheduler's health when it has gone silent, else None."""
+    if role != "admin":
+        return None
+    health = get_scheduler_health()
+    return health if health.needs_attention else None

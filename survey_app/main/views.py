@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request, send_from_directory
+from sqlalchemy.exc import SQLAlchemyError
 
+from survey_app.extensions import db
 from survey_app.i18n import N_
-from survey_app.main.dashboard import list_round_cards, next_steps
+from survey_app.main.dashboard import list_round_cards, next_steps, scheduler_warning
 from survey_app.main.queries import list_rounds
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -20,7 +22,9 @@ def home():
     unit_id = user.unit_id if user.role == "focal" else None
     cards = list_round_cards(unit_id)
     steps = [(card, step) for card in cards for step in next_steps(card, user.role, unit_id)]
-    return render_template("main/dashboard.html", cards=cards, steps=steps)
+    return render_template(
+        "main/dashboard.html", cards=cards, steps=steps, scheduler=scheduler_warning(user.role)
+    )
 
 
 @bp.get("/favicon.ico")
@@ -34,7 +38,28 @@ def favicon():
 
 @bp.get("/healthz")
 def health():
-    return {"status": "ok"}
+    """``ok`` while the app answers; ``?deep=1`` also asks the database and the scheduler's
+    heartbeat, and answers 503 when either is wrong (for monitoring, not load balancers)."""
+    if request.args.get("deep") != "1":
+        return {"status": "ok"}
+    from survey_app.core.ticks import get_scheduler_health
+
+    try:
+        scheduler = get_scheduler_health()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "failing", "database": "unreachable"}, 503
+    body = {
+        "status": "failing" if scheduler.is_silent else "ok",
+        "database": "ok",
+        "scheduler": {
+            "last_tick": scheduler.last_tick.isoformat() if scheduler.last_tick else None,
+            "silent_for": scheduler.silent_for,
+            "threshold": scheduler.threshold,
+            "message": scheduler.message(),
+        },
+    }
+    return body, 503 if scheduler.is_silent else 200
 
 
 def _api_error(code: int, message: str):

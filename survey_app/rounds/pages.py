@@ -21,6 +21,7 @@ from survey_app.rounds.models import Round
 from survey_app.rounds.queries import (
     get_invitation_counts,
     get_progress,
+    list_mail_failures,
     list_round_history,
     progress_totals,
 )
@@ -78,6 +79,7 @@ def tab(rnd: Round, current: str, **context) -> str:
         round=rnd,
         tabs=TABS,
         counts=get_invitation_counts(rnd),
+        mail_failures=list_mail_failures(rnd),
         **context,
     )
 

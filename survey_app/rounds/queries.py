@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 
 from flask import abort
@@ -137,7 +138,36 @@ ROUND_ACTIONS = (
     "invitations.reissue",
     "invitations.invitation",
     "invitations.reminder",
+    "invitations.mail",
 )
+
+
+@dataclass(frozen=True)
+class MailFailures:
+    """Mails of a round that failed for one reason and wait for a retry (or gave up)."""
+
+    #: one of ``survey_app.invitations.mail.REASONS`` (English; translated when shown)
+    reason: str
+    count: int
+    #: the earliest next attempt; None once every one of them has given up
+    next_attempt: dt.datetime | None
+
+
+def list_mail_failures(rnd: Round) -> list[MailFailures]:
+    """The failed mails of ``rnd`` still waiting, grouped by reason, most first."""
+    stmt = (
+        select(Invitation.mail_error, func.count(), func.min(Invitation.mail_retry_at))
+        .where(
+            Invitation.round_id == rnd.id,
+            Invitation.mail_kind.is_not(None),
+            Invitation.mail_error.is_not(None),
+            ~Invitation.is_used,
+            ~Invitation.is_revoked,
+        )
+        .group_by(Invitation.mail_error)
+        .order_by(func.count().desc(), Invitation.mail_error)
+    )
+    return [MailFailures(*row) for row in db.session.execute(stmt)]
 
 
 def list_round_history(rnd: Round, limit: int = 15) -> list[AuditEntry]:

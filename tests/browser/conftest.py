@@ -41,18 +41,18 @@ class Server:
     log: Path
     accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def cli(self, *args: str, stdin: str | None = None) -> str:
+    def cli(self, *args: str, stdin: str | None = None, env=None, status: int = 0) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "survey_app.cli", *args],
-            env=self.env,
+            env={**self.env, **(env or {})},
             cwd=ROOT,
             input=stdin,
             capture_output=True,
             text=True,
             timeout=300,
         )
-        assert done.returncode == 0, done.stderr + done.stdout
-        return done.stdout
+        assert done.returncode == status, done.stderr + done.stdout
+        return done.stdout + done.stderr
 
 
 def start_server(instance: Path, prepare) -> Server:
