@@ -6,6 +6,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from survey_app.config import EMBEDDED_BROKER
+from survey_app.core.times import DEFAULT_TIMEZONE
 from worker.beat import BeatWatchdog
 from worker.schedules import BEAT_SCHEDULE
 
@@ -39,7 +40,8 @@ def celery_init_app(app: Flask) -> Celery:
         # no schedule file on the instance volume (issue 15): a full or read-only disk
         # killed beat silently; scheduled asks are idempotent per period anyway
         beat_scheduler="worker.beat:MemoryScheduler",
-        timezone="UTC",
+        # crontabs (the 01:00 nightly run, the 09:00 reminders) in the ministry's time
+        timezone=app.config.get("TIMEZONE", DEFAULT_TIMEZONE),
         worker_hijack_root_logger=False,
     )
     check_reliability(celery)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from survey_app.core.db import utcnow
 from survey_app.core.models import Job
 from survey_app.core.ticks import record_tick
+from survey_app.core.times import local_zone
 from survey_app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -116,14 +117,18 @@ class EmbeddedWorker(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        from worker.schedules import EmbeddedSchedule
+
         recorded = 0.0
+        with self.app.app_context():
+            schedule = EmbeddedSchedule(dt.datetime.now(local_zone()))
         while not self.stopping.is_set():
             with self.app.app_context():
                 try:
                     if time.monotonic() - recorded >= TICK_RECORD_SECONDS:
                         record_tick()  # the embedded loop is this mode's scheduler
                         recorded = time.monotonic()
-                        self.ask_for_mail_retries()
+                        schedule.run_due(dt.datetime.now(local_zone()))
                     reconcile()
                     busy = dispatch_pending(self.celery)
                 except Exception:  # noqa: BLE001 — keep serving; the next tick retries
@@ -134,14 +139,6 @@ class EmbeddedWorker(threading.Thread):
                     db.session.remove()
             if not busy:
                 self.stopping.wait(self.interval)
-
-    @staticmethod
-    def ask_for_mail_retries() -> None:
-        """The ``mail-retries`` entry of beat's schedule (its job key is per minute, so
-        asking every few seconds asks once a minute)."""
-        from worker.schedules import schedule_mail_retries
-
-        schedule_mail_retries.run()
 
     def stop(self) -> None:
         self.stopping.set()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -20,14 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
 from survey_app.core.ticks import record_tick
+from survey_app.core.times import local_zone
 from survey_app.extensions import db
 from survey_app.rounds.models import Round
 from worker import outbox
 
 log = logging.getLogger(__name__)
 
-#: Local time of the ministries: the nightly run and the reminders follow it.
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 TICK = "parindex.tick"
 NIGHTLY = "parindex.schedule_nightly"
@@ -59,7 +57,9 @@ def enqueue_once(task: str, payload: dict, key: str) -> bool:
 
 
 def _today() -> str:
-    return dt.datetime.now(TIMEZONE).date().isoformat()
+    """The ministry's date (``PARINDEX_TIMEZONE``): the nightly run and the reminders
+    follow local time, as beat's crontabs do (the Celery app's timezone is the same)."""
+    return dt.datetime.now(local_zone()).date().isoformat()
 
 
 def _open_rounds() -> list[int]:
@@ -134,3 +134,42 @@ def schedule_sweep() -> int:
     made = enqueue_once(jobs.SWEEP_EVIDENCE, {}, f"sweep:{hour}")
     outbox.dispatch_soon()
     return int(made)
+
+
+class EmbeddedSchedule:
+    """Beat's schedule for the embedded mode (``parindex serve``, no beat process): the same
+    entries, asked when due, so rounds open and close on time, reminders go out at 09:00
+    and evidence is swept without Redis or Celery. ``outbox-tick`` is the embedded loop
+    itself. Like beat after a restart, an entry is first due at its next time after start.
+    """
+
+    SKIP = frozenset({"outbox-tick"})
+
+    def __init__(self, now: dt.datetime, schedule: dict = BEAT_SCHEDULE) -> None:
+        self.entries = {k: v for k, v in schedule.items() if k not in self.SKIP}
+        self.last = dict.fromkeys(self.entries, now)
+
+    def due(self, now: dt.datetime) -> list[str]:
+        """Names of the entries whose time has come since they last ran; marks them run."""
+        found = []
+        for name, entry in self.entries.items():
+            if now >= self.next_time(entry["schedule"], self.last[name], now.tzinfo):
+                found.append(name)
+                self.last[name] = now
+        return found
+
+    @staticmethod
+    def next_time(schedule, last: dt.datetime, tz) -> dt.datetime:
+        if isinstance(schedule, int | float):
+            return last + dt.timedelta(seconds=schedule)
+        last_tz, delta, _now = schedule.remaining_delta(last, tz=tz)
+        return last_tz + delta
+
+    def run_due(self, now: dt.datetime) -> list[str]:
+        """Run the due entries here (their tasks only enqueue, deduplicated per period)."""
+        from celery import current_app as celery
+
+        names = self.due(now)
+        for name in names:
+            celery.tasks[self.entries[name]["task"]].run()
+        return names
