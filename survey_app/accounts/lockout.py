@@ -73,3 +73,16 @@ def succeeded(email: str, address: str) -> None:
         limiter.limiter.clear(window, *key)
     except Exception:  # noqa: BLE001
         log.exception("Rate-limit storage failed; sign-in failures not cleared")
+
+
+def release(email: str, address: str | None = None) -> None:
+    """A new password or a reactivation by an admin: the account-wide pause ends (and the
+    pause of ``address``, the owner's, when the owner does it)."""
+    pairs = list(zip(_windows(), _keys(email, address or ""), strict=True))
+    if address is None:
+        pairs = pairs[1:]
+    try:
+        for window, key in pairs:
+            limiter.limiter.clear(window, *key)
+    except Exception:  # noqa: BLE001
+        log.exception("Rate-limit storage failed; sign-in pause not released")

@@ -34,10 +34,6 @@ class User(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     #: may sign in
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: failed sign-ins since the last success, for throttling
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    #: sign-in refused until then after too many failures
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: bumped at logout and password change; sessions carrying an older value are void
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     #: when the account was created

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from survey_app.accounts import lockout
 from survey_app.accounts.models import ROLES, User
 from survey_app.accounts.passwords import hash_password, verify_password
 from survey_app.core.audit import log_change
@@ -64,7 +65,7 @@ def set_password(user: User, password: str, how: str) -> None:
     ends, and reset links issued before stop working. The password is never logged."""
     user.password_hash = hash_password(password)
     user.session_version += 1
-    user.failed_logins, user.locked_until = 0, None
+    lockout.release(user.email, _address() if how != "admin" else None)
     log_change("user.password", "user", user.id, new={"how": how})
 
 
@@ -91,5 +92,12 @@ def reactivate_user(user: User) -> None:
     if user.is_active:
         return
     user.is_active = True
-    user.failed_logins, user.locked_until = 0, None
+    lockout.release(user.email)
     log_change("user.reactivate", "user", user.id, old={"active": False}, new={"active": True})
+
+
+def _address() -> str | None:
+    """The client's address when the owner acts in a request (a reset link, own form)."""
+    from flask import has_request_context, request
+
+    return (request.remote_addr or None) if has_request_context() else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import smtplib
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -20,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from survey_app.accounts.models import User
 from survey_app.core.audit import log_change
 from survey_app.extensions import db
-from survey_app.invitations.mail import Outbox, build_message
+from survey_app.invitations.mail import MailFailure, Outbox, build_message
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def _send(user: User, link: str) -> bool:
     try:
         with Outbox() as outbox:
             outbox.send(build_message(user.email, subject, body))
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("password reset e-mail not sent: %s", type(exc).__name__)
+    except MailFailure as exc:  # every failure of the outbox is classified into one
+        log.warning("password reset e-mail not sent: %s", exc)
         return False
     return True

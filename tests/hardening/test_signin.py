@@ -92,3 +92,18 @@ def test_an_unknown_account_costs_a_password_check_like_a_known_one(world, monke
         timings[email] = time.perf_counter() - started
     # Loose bound (not a benchmark): no longer two orders of magnitude apart.
     assert timings["nobody@example.gov.vn"] > timings[ADMIN] / 4
+
+
+def test_a_new_password_set_by_an_admin_ends_the_account_wide_pause(world, monkeypatch):
+    from survey_app.accounts.operations import get_user_by_email, set_password
+    from survey_app.extensions import db
+
+    monkeypatch.setattr(lockout, "ACCOUNT_FAILURES", 6)
+    for i in range(6):
+        _login(_client(world.app, f"203.0.113.{60 + i}"), EMAILS["viewer"], "guess")
+    owner = _client(world.app, "203.0.113.80")
+    assert _login(owner, EMAILS["viewer"], PASSWORD).status_code == 401
+    with world.app.app_context():
+        set_password(get_user_by_email(EMAILS["viewer"]), PASSWORD + "-new", "admin")
+        db.session.commit()
+    assert _login(owner, EMAILS["viewer"], PASSWORD + "-new").status_code == 302
