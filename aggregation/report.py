@@ -19,7 +19,7 @@ def index_payload(result: IndexResult, inputs: IndexInputs) -> dict:
             "draws": result.draws,
             "rank_interval": "central 95% of ranks simulated from N(index, Cov) per kind",
             "criteria_sets": [cs.code for cs in inputs.criteria_sets],
-            "n_responses": inputs.responses.n,
+            "n_responses": result.n_responses,
         },
         "units": [asdict(u) for u in result.units],
         "subcriteria": [asdict(s) for s in result.subcriteria],

@@ -20,7 +20,7 @@ class GroupResult:
 
 
 @dataclass(frozen=True)
-class SubcriterionResult:
+class SubCriterionResult:
     """Points of one unit on one sub-criterion.
 
     Survey rows have ``se``, ``ci_low``, ``ci_high`` and ``groups``; self rows have
@@ -83,5 +83,6 @@ class IndexResult:
     seed: int
     draws: int
     units: tuple[UnitResult, ...]
-    subcriteria: tuple[SubcriterionResult, ...]
+    subcriteria: tuple[SubCriterionResult, ...]
     summary: tuple[KindSummary, ...]
+    n_responses: int = 0

@@ -157,6 +157,46 @@ class PartialSums:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: Axes of every field: i items, u units, p PSUs, c cells, k sparse SSU keys.
+_AXES = {
+    "sw": "iup", "swy": "iup", "sws": "iup", "rows": "up", "unit_w": "u", "unit_w2": "u",
+    "n": "iu", "swy2": "iu", "sw2": "iu", "n_sat": "iu", "sy": "iu", "sy2": "iu",
+    "y_min": "iu", "y_max": "iu", "cell_rows": "c", "psu_cell_base": "pc", "cell_n": "iuc",
+    "cell_y": "iuc", "cell_sat": "iuc", "ssu_key": "k", "ssu_sw": "ik", "ssu_swy": "ik",
+    "ssu_sws": "ik", "ssu_cell_key": "k", "ssu_cell_base": "k",
+}  # fmt: skip
+_FILL = {"y_min": np.inf, "y_max": -np.inf}
+
+
+def relabel(
+    sums: PartialSums, unit_to: np.ndarray, n_units: int, psu_to: np.ndarray, n_psu: int
+) -> PartialSums:
+    """The same sums on wider codes: unit ``u`` becomes ``unit_to[u]``, PSU ``p`` ``psu_to[p]``.
+
+    Lets chunks be mapped on their own codes and merged on the codes of their union
+    (``unit_to``, ``psu_to`` are injective). Units and PSUs a chunk did not see get
+    zero sums (±inf extremes), as if mapped with no respondent there.
+
+    Raises
+    ------
+    DesignError
+        For stage-2 sums: their keys hold global SSU codes, which a chunk cannot know.
+    """
+    if sums.ssu_key.size or sums.ssu_cell_key.size:
+        raise DesignError("two-stage sums must be mapped on global codes")
+    out = {}
+    for f in fields(sums):
+        a = getattr(sums, f.name)
+        axes = _AXES[f.name]
+        size = {"u": n_units, "p": n_psu}
+        shape = tuple(size.get(ax, a.shape[k]) for k, ax in enumerate(axes))
+        b = np.full(shape, _FILL.get(f.name, 0.0), dtype=a.dtype)
+        to = {"u": unit_to, "p": psu_to}
+        b[np.ix_(*(to.get(ax, np.arange(a.shape[k])) for k, ax in enumerate(axes)))] = a
+        out[f.name] = b
+    return PartialSums(**out)
+
+
 def merge_sums(parts: Iterable[PartialSums]) -> PartialSums:
     """Merge any number of partial sums (the reduce's first step)."""
     it = iter(parts)
@@ -206,6 +246,8 @@ def map_chunk(layout: Layout, chunk: Chunk, cell_factor: np.ndarray | None = Non
     up = chunk.unit * layout.n_psu + chunk.psu
     uc = chunk.unit * layout.n_cells + cell
     per_item = [_item_sums(layout, chunk, up, uc, w, i) for i in range(layout.n_items)]
+    if not per_item:  # no item (e.g. an index without survey sub-criteria): empty sums
+        per_item = [{k: v[:0] for k, v in _item_sums(layout, chunk, up, uc, w, None).items()}]
     stacked = {k: np.stack([s[k] for s in per_item]) for k in per_item[0]}
     u, p, c = layout.n_units, layout.n_psu, layout.n_cells
     return PartialSums(
@@ -245,9 +287,11 @@ def _ssu_sums(layout: Layout, chunk: Chunk, cell: np.ndarray, w: np.ndarray) -> 
     return out
 
 
-def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int) -> dict[str, np.ndarray]:
+def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int | None) -> dict[str, np.ndarray]:
     u, p, c = layout.n_units, layout.n_psu, layout.n_cells
-    y = np.ascontiguousarray(chunk.answers[:, i])  # one strided copy beats 20 strided passes
+    # one strided copy beats 20 strided passes; i None: the shapes of an item, no answers
+    y = np.full(chunk.unit.shape[0], np.nan) if i is None else chunk.answers[:, i]
+    y = np.ascontiguousarray(y)
     d = (y == y).astype(float)  # 1 where answered (nan != nan)
     y0 = np.nan_to_num(y, nan=0.0)
     wd = w * d

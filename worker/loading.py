@@ -202,17 +202,16 @@ def response_chunks(
 
 
 def chunk_responses(
-    wide: pd.DataFrame, items: tuple[str, ...], weight: np.ndarray | None = None
+    wide: pd.DataFrame, items: tuple[str, ...], weight: np.ndarray
 ) -> agg.Responses:
-    """A chunk as the arrays of :class:`aggregation.inputs.Responses`, with unit weights
-    (frame weights are applied to the merged sums, see :func:`stratum_weights`) or, in a
-    raked round, each response's raked weight (:func:`raked_weights`)."""
+    """A chunk as the arrays of :class:`aggregation.inputs.Responses`, with each response's
+    planned weight (:func:`planned_weights`)."""
     return agg.Responses(
         unit=wide["unit"].to_numpy(dtype=str),
         group=wide["group"].to_numpy(dtype=str),
         stratum=wide["stratum"].to_numpy(dtype=str),
         psu=wide["psu"].to_numpy(dtype=str),
-        weight=np.ones(len(wide)) if weight is None else weight,
+        weight=weight,
         items=items,
         answers=wide[list(items)].to_numpy(dtype=float),
     )
@@ -224,6 +223,53 @@ def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]
         return dict.fromkeys(stratum_n, 1.0)
     population = {f.stratum: f.population for f in rnd.frame}
     return {s: population[s] / n for s, n in stratum_n.items() if s in population}
+
+
+def strata_plan(rnd: Round) -> list[list]:
+    """``[stratum, responses, frame weight]`` of every stratum with responses (GROUP BY).
+
+    Weights are planned before any chunk is mapped, so each chunk's sums carry final
+    weights; the reduce checks that the chunks read exactly these responses.
+
+    Raises
+    ------
+    IndexInputError
+        A stratum with responses is not in the frame.
+    """
+    stmt = (
+        select(Response.stratum, func.count())
+        .where(Response.round_id == rnd.id)
+        .group_by(Response.stratum)
+        .order_by(Response.stratum)
+    )
+    counts = {stratum: float(n) for stratum, n in db.session.execute(stmt)}
+    weights = stratum_weights(rnd, counts)
+    unknown = sorted(set(counts) - set(weights))
+    if unknown:
+        raise agg.IndexInputError(
+            f"stratum '{unknown[0]}' has responses but no weight (is it in the sampling frame?)"
+        )
+    return [[s, int(n), weights[s]] for s, n in counts.items()]
+
+
+def planned_weights(wide: pd.DataFrame, plan: dict, sources: tuple[RakingSource, ...]):
+    """Each response's weight from the run's plan (raked cells or frame weights per
+    stratum); None if a response is in no cell of the plan (it arrived after the run
+    started)."""
+    if plan.get("raking"):
+        return raked_weights(wide, plan["raking"], sources)
+    weight = wide["stratum"].map({s: w for s, _n, w in plan["strata"]})
+    return None if weight.isna().any() else weight.to_numpy(dtype=float)
+
+
+def planned_counts(plan: dict) -> dict[str, float]:
+    """Responses per stratum the plan weighted."""
+    if not plan.get("raking"):
+        return {s: float(n) for s, n, _w in plan["strata"]}
+    out: dict[str, float] = defaultdict(float)
+    for stratum, _levels, n, _w in plan["raking"]["cells"]:
+        out[stratum] += n
+    return dict(out)
 
 
 def raking_plan(rnd: Round) -> dict | None:
@@ -299,25 +345,32 @@ def raked_weights(wide: pd.DataFrame, plan: dict, sources: tuple[RakingSource, .
     return None if any(w is None for w in out) else np.array(out, dtype=float)
 
 
-def load_context(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
-    """Everything the index of ``rnd`` needs except the responses (read in chunks)."""
-    scales = item_scales(rnd)
-    items = tuple(scales)
-    empty = chunk_responses(_empty(items), items)
+def empty_chunk(items: tuple[str, ...]) -> pd.DataFrame:
+    """A chunk without responses (a round nobody answered)."""
+    return pd.DataFrame(columns=[*DESIGN, *items])
+
+
+def survey_context(rnd: Round) -> agg.IndexInputs:
+    """What mapping a chunk needs: criteria sets, units and scales (no assessments)."""
     return agg.IndexInputs(
         criteria_sets=tuple(criteria_set(cs) for cs in rnd.criteria_sets),
         units={u.code: u.kind.code for u in rnd.units},
-        item_scales=scales,
-        responses=empty,
+        item_scales=item_scales(rnd),
+        self_scores=(),
+    )
+
+
+def load_context(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
+    """Everything the index of ``rnd`` needs except the responses (read in chunks)."""
+    return agg.IndexInputs(
+        criteria_sets=tuple(criteria_set(cs) for cs in rnd.criteria_sets),
+        units={u.code: u.kind.code for u in rnd.units},
+        item_scales=item_scales(rnd),
         self_scores=_self_scores(rnd),
         bonus_penalty=_bonus_penalty(rnd),
         previous=_previous(rnd),
         ministry_index=ministry_index if ministry_index is not None else rnd.ministry_index,
     )
-
-
-def _empty(items: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*DESIGN, *items])
 
 
 def _self_scores(rnd: Round) -> tuple[agg.SelfScore, ...]:

@@ -15,16 +15,17 @@ import time
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aggregation.index import compute_index
-from aggregation.inputs import IndexInputs
+from aggregation.inputs import IndexInputError, IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
 from aggregation.report import index_payload
-from aggregation.sums import IndexSums, map_responses, merge, reweight
+from aggregation.sums import IndexSums, map_responses, merge, reduce_survey
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
 from survey_app.core.models import Job
@@ -38,14 +39,15 @@ from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     DESIGN,
     chunk_bounds,
     chunk_responses,
-    criteria_set,
-    item_scales,
+    empty_chunk,
     load_context,
-    raked_weights,
+    planned_counts,
+    planned_weights,
     raking_plan,
     raking_sources,
     read_chunk,
-    stratum_weights,
+    strata_plan,
+    survey_context,
 )
 from worker.store import run_payload  # noqa: F401  (re-exported for callers)
 
@@ -58,7 +60,10 @@ def code_version() -> str:
 
 
 def methodology(
-    seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS, raking: dict | None = None
+    seed: int = DEFAULT_SEED,
+    draws: int = DEFAULT_DRAWS,
+    raking: dict | None = None,
+    strata: list | None = None,
 ) -> dict:
     out = {
         "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
@@ -74,6 +79,8 @@ def methodology(
             "standard errors treat the raked weights as fixed"
         )
         out["raking"] = raking  # the raked weight of every (stratum, levels) cell
+    else:
+        out["strata"] = strata or []  # [stratum, responses, weight] planned before the map
     return out
 
 
@@ -95,9 +102,11 @@ def start_run(
     active = _active_run(round_id)
     if active is not None:
         return active
-    problem = None
+    problem, strata = None, None
     try:
         plan = raking_plan(db.session.get(Round, round_id))
+        if plan is None:
+            strata = strata_plan(db.session.get(Round, round_id))
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
     bounds = [] if problem else chunk_bounds(round_id, chunk_size)
@@ -113,7 +122,7 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(seed, draws, plan),
+        methodology=methodology(seed, draws, plan, strata),
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
@@ -164,21 +173,22 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
     if chunk.sums is None:
         t0 = time.perf_counter()
         rnd = db.session.get(Round, run.round_id)
-        scales = item_scales(rnd)
-        items = tuple(scales)
-        plan = run.methodology.get("raking")
-        sources = raking_sources(rnd.questionnaire, plan["variables"]) if plan else ()
+        context = survey_context(rnd)
+        items = tuple(context.item_scales)
+        raking = run.methodology.get("raking")
+        sources = raking_sources(rnd.questionnaire, raking["variables"]) if raking else ()
         wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources)
-        weight = None
-        if plan:
-            weight = raked_weights(wide, plan, sources)
-            if weight is None:
-                _fail(run_id, ValueError(_CHANGED))
-                return False
-            wide = wide.drop(columns=[c for c in wide.columns if c.startswith("rake:")])
+        weight = planned_weights(wide, run.methodology, sources)
+        if weight is None:
+            _fail(run_id, ValueError(_CHANGED))
+            return False
+        wide = wide.drop(columns=[c for c in wide.columns if c.startswith("rake:")])
         loaded = time.perf_counter()
-        sets = tuple(criteria_set(cs) for cs in rnd.criteria_sets)
-        sums = map_responses(sets, scales, chunk_responses(wide, items, weight))
+        try:
+            sums = map_responses(context, chunk_responses(wide, items, weight))
+        except IndexInputError as exc:
+            _fail(run_id, exc)
+            return False
         db.session.execute(
             update(AggregationChunk)
             .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
@@ -255,7 +265,7 @@ def reduce_run(run_id: int) -> AggregationRun:
         .order_by(AggregationChunk.chunk_no)
     ).all()
     try:
-        sums = _merged(chunks, rnd, run.methodology.get("raking"))
+        survey = reduce_survey(_merged(chunks, context, run.methodology))
     except ValueError as exc:
         _fail(run_id, exc)
         return run
@@ -274,10 +284,9 @@ def reduce_run(run_id: int) -> AggregationRun:
         return same
     try:
         result = compute_index(
-            context, sums=sums, seed=run.methodology["seed"], draws=run.methodology["draws"]
+            context, survey, seed=run.methodology["seed"], draws=run.methodology["draws"]
         )
         payload = index_payload(result, context)
-        payload["meta"]["n_responses"] = sums.n_responses  # read in chunks, not in context
         store.store_payload(run, payload)
     except Exception as exc:
         db.session.rollback()
@@ -292,25 +301,17 @@ def reduce_run(run_id: int) -> AggregationRun:
     return run
 
 
-_CHANGED = (
-    "responses arrived while the run was computed (raked weights are planned first): run again"
-)
+_CHANGED = "responses arrived while the run was computed (weights are planned first): run again"
 
 
-def _merged(chunks, rnd: Round, raking: dict | None = None) -> IndexSums:
-    """The chunks' sums with frame weights; a raked run's chunks carry their weights
-    already, and must have read exactly the responses its plan weighted."""
+def _merged(chunks, context: IndexInputs, plan: dict) -> IndexSums:
+    """The chunks' sums, which must have read exactly the responses the plan weighted."""
     if not chunks:  # a round without responses: empty sums
-        ctx = load_context(rnd)
-        return map_responses(ctx.criteria_sets, ctx.item_scales, ctx.responses)
+        items = tuple(context.item_scales)
+        return map_responses(context, chunk_responses(empty_chunk(items), items, np.ones(0)))
     merged = merge(IndexSums.from_bytes(c.sums) for c in chunks)
     counts = dict(zip(merged.strata.tolist(), merged.stratum_n.tolist(), strict=True))
-    if raking is None:
-        return reweight(merged, stratum_weights(rnd, counts))
-    planned: dict[str, float] = {}
-    for stratum, _levels, n, _w in raking["cells"]:
-        planned[stratum] = planned.get(stratum, 0) + n
-    if planned != counts:
+    if planned_counts(plan) != counts:
         raise ValueError(_CHANGED)
     return merged
 

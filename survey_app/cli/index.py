@@ -8,6 +8,7 @@ from aggregation.index import compute_index
 from aggregation.inputs import IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
 from aggregation.report import index_payload
+from aggregation.sums import survey_estimates
 from survey_app.cli import index_inputs as load
 from survey_app.cli.common import write_json
 
@@ -63,18 +64,19 @@ def index_command(
     Output as in FORMATS.md: meta, units[], subcriteria[], summary[].
     """
     scales = load.load_questionnaire(questionnaire)
+    answers = load.load_responses(responses, scales)
     inputs = IndexInputs(
         criteria_sets=tuple(load.load_criteria_set(p) for p in criteria_sets),
         units=load.load_units(units),
         item_scales=scales,
-        responses=load.load_responses(responses, scales),
         self_scores=load.load_self_scores(self_file),
         bonus_penalty=load.load_bonus_penalty(bonus_penalty) if bonus_penalty else (),
         previous=load.load_previous(previous) if previous else {},
         ministry_index=ministry_index,
     )
     try:
-        result = compute_index(inputs, seed=seed, draws=draws)
+        survey = survey_estimates(inputs, answers)
+        result = compute_index(inputs, survey, seed=seed, draws=draws)
     except ValueError as exc:  # IndexInputError, DesignError: bad input, one line
         raise click.ClickException(str(exc)) from exc
     write_json(index_payload(result, inputs), json_out)
