@@ -30,13 +30,13 @@ class _Survey:
     t: float | None
     estimates: SurveyEstimates
 
-    def variance(self, z_hi: np.ndarray) -> np.ndarray:
-        return self.estimates.variance(z_hi)
+    def variance(self, coef: np.ndarray) -> np.ndarray:
+        return self.estimates.variance(coef)
 
 
 @dataclass(frozen=True)
 class _UnitScore:
-    """A unit's points before ranking; ``z_hi`` are the PSU totals of its index scores."""
+    """A unit's points before ranking; ``coef`` writes its index over the group means."""
 
     unit: str
     kind: str
@@ -49,7 +49,7 @@ class _UnitScore:
     max_points: float
     index: float
     index_se: float
-    z_hi: np.ndarray
+    coef: np.ndarray
     areas: dict[str, float]
     flags: tuple[str, ...]
 
@@ -110,20 +110,20 @@ def _prepare_survey(inputs: IndexInputs, estimates: SurveyEstimates) -> _Survey:
 
 def _score_unit(unit: str, cs: CriteriaSet, inputs: IndexInputs, survey: _Survey) -> _UnitScore:
     own = {r.subcriterion: r for r in inputs.self_scores if r.unit == unit}
-    rows, z_hi, areas = [], np.zeros(survey.estimates.n_psu), {}
+    rows, coef, areas = [], np.zeros(survey.estimates.n_terms), {}
     for area in cs.areas:
         area_rows = []
         for sub in area.subcriteria:
             if sub.source == "self":
                 area_rows.append(_self_row(unit, sub, own.get(sub.code)))
             else:
-                row, z = _survey_row(unit, cs, sub, survey)
+                row, c = _survey_row(unit, cs, sub, survey)
                 area_rows.append(row)
-                z_hi = z_hi + z
+                coef = coef + c
         area_max = sum(s.max_points for s in area.subcriteria)
         areas[area.code] = 100.0 * sum(r.points for r in area_rows) / area_max
         rows.extend(area_rows)
-    return _unit_score(unit, cs, inputs, tuple(rows), z_hi, areas, survey)
+    return _unit_score(unit, cs, inputs, tuple(rows), coef, areas, survey)
 
 
 def _self_row(unit: str, sub: Subcriterion, row) -> SubCriterionResult:
@@ -162,16 +162,16 @@ def _survey_row(unit, cs, sub, survey: _Survey):
         groups={g: GroupResult(e.n, e.mean, e.se) for g, e in sp.groups.items()},
         flags=sp.flags,
     )
-    return row, sp.z_hi
+    return row, sp.coef
 
 
-def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, z_hi, areas, survey):
+def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, coef, areas, survey):
     """``index = (self + survey + bonus − penalty) / Σ max × 100``; bonus/penalty capped."""
     bonus, penalty, cap_flags = _bonus_penalty(unit, cs, inputs)
     self_pts = sum(r.points for r in rows if r.source == "self")
     survey_pts = sum(r.points for r in rows if r.source == "survey")
     scale = 100.0 / cs.max_points
-    survey_se = float(np.sqrt(survey.variance(z_hi)))
+    survey_se = float(np.sqrt(survey.variance(coef)))
     carried = {f for r in rows for f in r.flags if f in flags.CARRIED_TO_UNIT}
     return _UnitScore(
         unit=unit,
@@ -185,7 +185,7 @@ def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, z_hi, areas, s
         max_points=cs.max_points,
         index=(self_pts + survey_pts + bonus - penalty) * scale,
         index_se=survey_se * scale,
-        z_hi=z_hi * scale,
+        coef=coef * scale,
         areas=areas,
         flags=tuple(sorted(carried)) + cap_flags,
     )
@@ -210,7 +210,7 @@ def _rank_kind(scores: list[_UnitScore], survey: _Survey, inputs, seed: int, dra
     """Ranks, rank intervals and CIs of one kind's units; the rng depends on the kind only."""
     est = np.array([s.index for s in scores])
     se = np.array([s.index_se for s in scores])
-    cov = index_covariance(survey.variance, np.column_stack([s.z_hi for s in scores]))
+    cov = index_covariance(survey.variance, np.column_stack([s.coef for s in scores]))
     rng = np.random.default_rng([seed, *scores[0].kind.encode("utf-8")])
     ri = rank_intervals(est, cov, rng, draws)
     half = (survey.t or 0.0) * se

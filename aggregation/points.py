@@ -45,26 +45,29 @@ def respondent_scores(fractions: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class GroupEstimate:
-    """``m(u,s,g)``: a group's design-weighted mean score, with SE and PSU totals of z.
+    """``m(u,s,g)``: a group's design-weighted mean score, with SE.
 
-    ``mean``/``se`` are ``None`` and ``z_hi`` is zero where the group has no valid answer.
+    ``coef`` writes the estimate as a linear combination of all group means of the
+    survey (here: 1 at its own place); combinations add their ``coef`` and take their
+    variance from the survey's ``variance(coef)`` (docs/ESTIMATORS.md (e)).
+    ``mean``/``se`` are ``None`` and ``coef`` is zero where the group has no valid answer.
     """
 
     n: int
     mean: float | None
     se: float | None
-    z_hi: np.ndarray
+    coef: np.ndarray
 
 
 @dataclass(frozen=True)
 class SurveyPoints:
-    """``points(u,s)`` with its SE and the PSU totals ``z_hi`` of its linearised scores."""
+    """``points(u,s)`` with its SE and its ``coef`` over the group means."""
 
     points: float
     se: float
     groups: dict[str, GroupEstimate]
     flags: tuple[str, ...]
-    z_hi: np.ndarray
+    coef: np.ndarray
 
 
 def combine_groups(
@@ -79,9 +82,8 @@ def combine_groups(
     Groups without a valid answer drop out and the remaining α_g are re-normalised
     (flag ``group_missing``); a group with fewer valid respondents than
     ``min_respondents`` is flagged ``few_respondents``. The variance is that of the
-    linear combination: the same weights applied to the groups' z totals, through
-    ``variance`` (the design's PSU formula, docs/ESTIMATORS.md (e)), which keeps any
-    covariance between groups.
+    linear combination, ``variance`` of the summed ``coef`` (docs/ESTIMATORS.md (e)),
+    which keeps any covariance between groups.
 
     Raises
     ------
@@ -92,16 +94,16 @@ def combine_groups(
     alpha_sum = sum(alpha[g] for g in present)
     if alpha_sum <= 0:
         raise IndexInputError("no respondent group with a positive weight has a valid answer")
-    coef = {g: max_points * alpha[g] / alpha_sum for g in present}
-    points = sum(coef[g] * est.mean for g, est in present.items())
-    z_hi = sum(coef[g] * est.z_hi for g, est in present.items())
-    se = float(np.sqrt(variance(z_hi)))
+    c = {g: max_points * alpha[g] / alpha_sum for g in present}
+    points = sum(c[g] * est.mean for g, est in present.items())
+    coef = sum(c[g] * est.coef for g, est in present.items())
+    se = float(np.sqrt(variance(coef)))
     return SurveyPoints(
         points=float(points),
         se=se,
         groups=dict(groups),
         flags=_group_flags(groups, min_respondents),
-        z_hi=z_hi,
+        coef=coef,
     )
 
 

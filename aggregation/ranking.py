@@ -30,21 +30,21 @@ def competition_ranks(values: np.ndarray, tol: float = TIE_TOL) -> np.ndarray:
     return 1 + greater.sum(axis=-1)
 
 
-def index_covariance(variance: Callable[[np.ndarray], np.ndarray], z_hi: np.ndarray) -> np.ndarray:
-    """Covariance matrix of k estimates from their PSU totals ``z_hi`` (n_psu, k).
+def index_covariance(variance: Callable[[np.ndarray], np.ndarray], coef: np.ndarray) -> np.ndarray:
+    """Covariance matrix of k linear estimates, ``coef`` of shape (m, k).
 
-    ``variance`` is the design's PSU formula of docs/ESTIMATORS.md (a), a quadratic form
-    ``V(z)`` of totals of shape (n_psu,) or (n_psu, k), so by
-    polarisation ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (docs/ESTIMATORS.md (e):
-    variance of a sum = formula applied to the summed scores). Units whose respondents
-    share PSUs get their covariance; otherwise it is zero.
+    ``variance`` is the design's variance of docs/ESTIMATORS.md (a), a quadratic form
+    ``V(c)`` of coefficients of shape (m,) or (m, k), so by polarisation
+    ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (docs/ESTIMATORS.md (e): variance of a
+    sum = formula applied to the summed scores). Units whose respondents share PSUs get
+    their covariance; otherwise it is zero.
     """
-    k = z_hi.shape[1]
-    var = np.atleast_1d(variance(z_hi)) if k else np.zeros(0)
+    k = coef.shape[1]
+    var = np.atleast_1d(variance(coef)) if k else np.zeros(0)
     cov = np.diag(var)
     i, j = np.triu_indices(k, 1)
     if i.size:
-        v_sum = variance(z_hi[:, i] + z_hi[:, j])
+        v_sum = variance(coef[:, i] + coef[:, j])
         cov[i, j] = cov[j, i] = (v_sum - var[i] - var[j]) / 2
     return cov
 

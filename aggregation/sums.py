@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 from aggregation.design import psu_variance_from_totals
+from aggregation.element import block_gram, element_variance, map_moments, stratum_fraction
 from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Responses, Scale
 from aggregation.points import GroupEstimate, item_fractions, respondent_scores
 from aggregation.reduce import DomainMeans, domain_means
+from aggregation.stages import second_stage_variance
 from aggregation.sufficient import Chunk, Layout, PartialSums, map_chunk, merge_sums, relabel
 from aggregation.validate import validate_inputs, validate_responses
 
@@ -48,6 +50,10 @@ class IndexSums:
     strata, stratum_n : ndarray, shape (H,)
         Responses per stratum (frame weights and the fpc follow from them).
     n_responses : int
+    blocks : ndarray of str, shape (M, 3)
+        Element sampling only (``psus`` are then the strata, PSU label ""): the
+        (stratum, unit, group) blocks with respondents, and ``moments`` (M, 3, I, I)
+        their :func:`aggregation.element.map_moments`.
     """
 
     items: np.ndarray
@@ -57,6 +63,13 @@ class IndexSums:
     strata: np.ndarray
     stratum_n: np.ndarray
     n_responses: int
+    blocks: np.ndarray | None = None
+    moments: np.ndarray | None = None
+
+    @property
+    def element(self) -> bool:
+        """Mapped for element sampling within strata (each response its own PSU)."""
+        return self.blocks is not None
 
     def to_bytes(self) -> bytes:
         """Portable serialisation (``numpy.savez``) storing only the (domain, PSU) cells with
@@ -69,6 +82,8 @@ class IndexSums:
             if f.name in ("sw", "swy", "sws", "rows"):
                 a = a.reshape(a.shape[:-2] + (-1,))[..., cells]
             arrays[f"s_{f.name}"] = a
+        if self.element:
+            arrays.update(blocks=self.blocks.astype(str), moments=self.moments)
         buf = io.BytesIO()
         np.savez(
             buf, items=self.items.astype(str), domains=self.domains.astype(str),
@@ -88,9 +103,12 @@ class IndexSums:
                 dense = np.zeros(packed.shape[:-1] + (d.shape[0] * p.shape[0],))
                 dense[..., cells] = packed
                 arrays[name] = dense.reshape(packed.shape[:-1] + (d.shape[0], p.shape[0]))
+            element = "blocks" in z.files
             return cls(
                 z["items"].reshape(-1, 2), d, p, PartialSums(**arrays), z["strata"],
                 z["stratum_n"], int(z["n"][0]),
+                z["blocks"].reshape(-1, 3) if element else None,
+                z["moments"] if element else None,
             )  # fmt: skip
 
 
@@ -99,8 +117,11 @@ def survey_items(criteria_sets: Iterable[CriteriaSet]) -> list[tuple[CriteriaSet
     return [(cs, s) for cs in criteria_sets for s in cs.subcriteria if s.source == "survey"]
 
 
-def map_responses(inputs: IndexInputs, responses: Responses) -> IndexSums:
+def map_responses(inputs: IndexInputs, responses: Responses, *, element: bool = False) -> IndexSums:
     """Sums of one chunk of responses (any subset of rows, with their final weights).
+
+    ``element``: for element sampling within strata (a round with a frame): each stratum
+    is mapped as one PSU and the block moments of :mod:`aggregation.element` are added.
 
     Raises
     ------
@@ -118,12 +139,23 @@ def map_responses(inputs: IndexInputs, responses: Responses) -> IndexSums:
     pairs = survey_items(inputs.criteria_sets)
     scores = _scores(pairs, inputs.item_scales, responses)
     domains, unit = _factorize_pairs(responses.unit, responses.group)
-    psus, psu = _factorize_pairs(responses.stratum, responses.psu)
+    psu_label = np.full(responses.n, "") if element else responses.psu
+    psus, psu = _factorize_pairs(responses.stratum, psu_label)
     layout = Layout(domains.shape[0], len(pairs), np.zeros(psus.shape[0], np.int64))
-    sums = map_chunk(layout, Chunk(unit, psu, responses.weight.astype(float), scores))
+    weight = responses.weight.astype(float)
+    sums = map_chunk(layout, Chunk(unit, psu, weight, scores))
     strata, stratum_n = np.unique(responses.stratum.astype(str), return_counts=True)
     items = np.array([(cs.code, s.code) for cs, s in pairs], dtype=str).reshape(-1, 2)
-    return IndexSums(items, domains, psus, sums, strata, stratum_n.astype(float), responses.n)
+    blocks = moments = None
+    if element:
+        n_d = domains.shape[0]
+        keys, block = np.unique(psu * n_d + unit, return_inverse=True)
+        blocks = np.column_stack([psus[keys // n_d, 0], domains[keys % n_d]]).reshape(-1, 3)
+        moments = map_moments(block.reshape(-1), keys.shape[0], weight, scores)
+    n = responses.n
+    return IndexSums(
+        items, domains, psus, sums, strata, stratum_n.astype(float), n, blocks, moments
+    )
 
 
 def _scores(pairs, scales: Mapping[str, Scale], responses: Responses) -> np.ndarray:
@@ -182,60 +214,163 @@ def merge(parts: Iterable[IndexSums]) -> IndexSums:
         at.reshape(-1), np.concatenate([p.stratum_n for p in parts]), strata.shape[0]
     )
     n = sum(p.n_responses for p in parts)
-    return IndexSums(items, domains, psus, sums, strata, stratum_n, n)
+    if len({p.element for p in parts}) > 1:
+        raise IndexInputError("the chunks were mapped for different designs")
+    blocks = moments = None
+    if parts[0].element:
+        blocks, b_to = _union3([p.blocks for p in parts])
+        moments = np.zeros((blocks.shape[0],) + parts[0].moments.shape[1:])
+        for p, b in zip(parts, b_to, strict=True):
+            moments[b] += p.moments  # codes are distinct within a part
+    return IndexSums(items, domains, psus, sums, strata, stratum_n, n, blocks, moments)
+
+
+def _union3(labels: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`_union` of (k, 3) labels."""
+    joined = [np.column_stack([x[:, 0], np.char.add(np.char.add(x[:, 1], _SEP), x[:, 2])])
+              for x in labels]  # fmt: skip
+    two, codes = _union(joined)
+    if two.shape[0] == 0:
+        return np.empty((0, 3), dtype=str), codes
+    return np.column_stack([two[:, 0], _split(two[:, 1])]), codes
+
+
+@dataclass(frozen=True)
+class _Element:
+    """Element sampling with fpc: the block Gram matrices and every stratum's fraction."""
+
+    gram: np.ndarray  # (M, I, I)
+    block_stratum: np.ndarray  # (M,)
+    block_domain: np.ndarray  # (M,)
+    sampled: np.ndarray  # (H,) respondents n_h
+    fraction: np.ndarray  # (H,) g_h = n_h / N_h
 
 
 @dataclass(frozen=True)
 class SurveyEstimates:
-    """The reduced survey part: every group mean ``m(u,s,g)`` with SE and PSU score totals.
+    """The reduced survey part: every group mean ``m(u,s,g)`` with its SE.
 
-    ``psu_stratum`` (P,) codes each PSU's stratum and ``psu_fraction`` (P,) its sampling
-    fraction (None: with replacement); :meth:`variance` is R's ``svyrecvar`` on PSU totals.
+    Estimates built from the group means are linear combinations ``Σ_t c_t m_t`` over the
+    ``n_terms`` = items × domains means (item-major); :meth:`variance` gives the design
+    variance of any such ``coef`` (docs/ESTIMATORS.md (e)): R's ``svyrecvar`` on the PSU
+    totals ``Σ_t c_t z_t`` (``psu_stratum`` codes each PSU's stratum), or with a frame,
+    element sampling with fpc (:mod:`aggregation.element`).
     """
 
     means: DomainMeans
     items: Mapping[tuple[str, str], int]
     domains: Mapping[tuple[str, str], int]
     psu_stratum: np.ndarray
-    psu_fraction: np.ndarray | None
     df: int
     n_responses: int
+    element: _Element | None = None
 
     @property
-    def n_psu(self) -> int:
-        return int(self.psu_stratum.shape[0])
+    def n_terms(self) -> int:
+        return int(self.means.n.size)
 
-    def variance(self, z_hi: np.ndarray) -> np.ndarray:
-        """Variance of the estimate with PSU score totals ``z_hi`` (n_psu,) or (n_psu, k)."""
-        return psu_variance_from_totals(z_hi, self.psu_stratum, self.psu_fraction)
+    @property
+    def has_fpc(self) -> bool:
+        """The frame's populations enter as finite population corrections."""
+        return self.element is not None
+
+    def variance(self, coef: np.ndarray) -> np.ndarray:
+        """Variance of ``Σ_t coef_t m_t``; ``coef`` of shape (n_terms,) or (n_terms, k)."""
+        z = self.means.z
+        if self.element is not None:
+            e = self.element
+            return element_variance(coef, z, e.gram, e.block_stratum, e.block_domain,
+                                    e.sampled, e.fraction)  # fmt: skip
+        c = np.asarray(coef, dtype=float)
+        k = int(np.prod(c.shape[1:]))  # -1 is ambiguous when there are no terms
+        totals = z.reshape(self.n_terms, z.shape[-1]).T @ c.reshape(self.n_terms, k)
+        var = psu_variance_from_totals(totals, self.psu_stratum)
+        return var.reshape(c.shape[1:])
 
     def group(self, set_code: str, sub: str, unit: str, group: str) -> GroupEstimate:
         """``m(u,s,g)``; ``n == 0`` (and no mean) where the group has no valid answer."""
         i, d = self.items.get((set_code, sub)), self.domains.get((unit, group))
         m = self.means
+        coef = np.zeros(self.n_terms)
         if i is None or d is None or m.n[i, d] == 0:
-            return GroupEstimate(n=0, mean=None, se=None, z_hi=np.zeros(self.n_psu))
+            return GroupEstimate(n=0, mean=None, se=None, coef=coef)
+        coef[i * m.n.shape[1] + d] = 1.0
         se = float(np.sqrt(m.var[i, d]))
-        return GroupEstimate(int(m.n[i, d]), float(m.mean[i, d]), se, m.z[i, d])
+        return GroupEstimate(int(m.n[i, d]), float(m.mean[i, d]), se, coef)
 
 
-def reduce_survey(sums: IndexSums) -> SurveyEstimates:
-    """Group means of the merged sums (base design, weights as mapped)."""
+def reduce_survey(sums: IndexSums, population: Mapping[str, float] | None = None):
+    """Group means of the merged sums (weights as mapped) → :class:`SurveyEstimates`.
+
+    ``population`` (the frame: people per stratum) makes the design element sampling
+    within strata with R's fpc (:mod:`aggregation.element`); the sums must have been
+    mapped with ``element=True``. Without it the design is the responses' PSUs, with
+    replacement.
+
+    Raises
+    ------
+    IndexInputError
+        A stratum with responses has no population, or fewer people than responses.
+    """
     strata, psu_stratum = np.unique(sums.psus[:, 0], return_inverse=True)
     psu_stratum = psu_stratum.reshape(-1).astype(np.int64)
     layout = Layout(sums.domains.shape[0], sums.items.shape[0], psu_stratum)
-    return SurveyEstimates(
-        means=domain_means(layout, sums.sums),
+    means = domain_means(layout, sums.sums)
+    out = SurveyEstimates(
+        means=means,
         items={tuple(k): i for i, k in enumerate(sums.items.tolist())},
         domains={tuple(k): d for d, k in enumerate(sums.domains.tolist())},
         psu_stratum=psu_stratum,
-        psu_fraction=None,
         df=int(psu_stratum.shape[0] - strata.shape[0]),
         n_responses=sums.n_responses,
     )
+    if population is None:
+        if sums.element:
+            raise IndexInputError("sums mapped for element sampling need the frame")
+        return out
+    if not sums.element:
+        raise IndexInputError("with a frame, the responses must be mapped with element=True")
+    return _with_fpc(out, sums, population)
 
 
-def survey_estimates(inputs: IndexInputs, responses: Responses) -> SurveyEstimates:
+def _with_fpc(out: SurveyEstimates, sums: IndexSums, population: Mapping[str, float]):
+    """Element sampling within strata, fpc from the frame (R: ids = ~1, fpc = ~population)."""
+    strata = sums.psus[:, 0].tolist()  # one PSU per stratum
+    missing = sorted(set(strata) - set(population))
+    if missing:
+        raise IndexInputError(f"stratum '{missing[0]}' has responses but is not in the frame")
+    counts = dict(zip(sums.strata.tolist(), sums.stratum_n.tolist(), strict=True))
+    sampled = np.array([counts[h] for h in strata], dtype=float)
+    fraction = stratum_fraction(np.array([population[h] for h in strata], float), sampled)
+    if (fraction > 1 + 1e-12).any():
+        h = strata[int(np.flatnonzero(fraction > 1 + 1e-12)[0])]
+        raise IndexInputError(f"stratum '{h}' has more responses than people in the frame")
+    m = out.means
+    h_of = {h: k for k, h in enumerate(strata)}
+    block_stratum = np.array([h_of[h] for h in sums.blocks[:, 0].tolist()], dtype=np.int64)
+    block_domain = np.array([out.domains[(u, g)] for u, g in sums.blocks[:, 1:].tolist()],
+                            dtype=np.int64)  # fmt: skip
+    sw = sums.sums.sw.sum(axis=-1)  # (I, D): N of every mean
+    fixed = sums.sums.y_min == sums.sums.y_max
+    gram = block_gram(sums.moments, m.mean[:, block_domain].T, sw[:, block_domain].T,
+                      fixed[:, block_domain].T)  # fmt: skip
+    element = _Element(gram, block_stratum, block_domain, sampled, fraction)
+    # every group's own variance: the diagonal of its blocks, one stage-2 formula
+    q = np.zeros(m.z.shape)
+    diag = np.einsum("mii->mi", gram)
+    np.add.at(q, (slice(None), block_domain, block_stratum), diag.T)
+    n_terms, n_strata = out.n_terms, len(strata)
+    var = second_stage_variance(m.z.reshape(n_terms, n_strata).T, q.reshape(n_terms, n_strata).T,
+                                sampled, np.ones(n_strata), fraction)  # fmt: skip
+    means = DomainMeans(m.n, m.mean, m.z, var.reshape(m.n.shape))
+    df = int(sums.n_responses - n_strata)
+    return replace(out, means=means, df=df, element=element)
+
+
+def survey_estimates(
+    inputs: IndexInputs, responses: Responses, population: Mapping[str, float] | None = None
+) -> SurveyEstimates:
     """Map all ``responses`` in one chunk and reduce (``parindex index``, small rounds)."""
     validate_inputs(inputs)
-    return reduce_survey(map_responses(inputs, responses))
+    sums = map_responses(inputs, responses, element=population is not None)
+    return reduce_survey(sums, population)

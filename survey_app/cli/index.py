@@ -28,6 +28,13 @@ _FILE = click.Path(exists=True, dir_okay=False)
 @click.option("--units", type=_FILE, required=True, help="units.csv (code,kind,…).")
 @click.option("--self", "self_file", type=_FILE, required=True, help="Self-assessment CSV.")
 @click.option("--responses", type=_FILE, required=True, help="Responses CSV.")
+@click.option(
+    "--frame",
+    type=_FILE,
+    help="Sampling frame CSV (stratum,population): its populations enter as finite "
+    "population corrections, sampling people within each stratum (R: ids = ~1, "
+    "fpc = ~population). Without it: the responses' PSUs, with replacement.",
+)
 @click.option("--bonus-penalty", type=_FILE, help="bonus_penalty.csv (unit,bonus,penalty).")
 @click.option("--previous", type=_FILE, help="previous.csv (unit,year,index).")
 @click.option("--ministry-index", type=float, help="The ministry's own index (%).")
@@ -52,6 +59,7 @@ def index_command(
     units,
     self_file,
     responses,
+    frame,
     bonus_penalty,
     previous,
     ministry_index,
@@ -65,6 +73,7 @@ def index_command(
     """
     scales = load.load_questionnaire(questionnaire)
     answers = load.load_responses(responses, scales)
+    population = load.load_frame(frame) if frame else None
     inputs = IndexInputs(
         criteria_sets=tuple(load.load_criteria_set(p) for p in criteria_sets),
         units=load.load_units(units),
@@ -75,7 +84,7 @@ def index_command(
         ministry_index=ministry_index,
     )
     try:
-        survey = survey_estimates(inputs, answers)
+        survey = survey_estimates(inputs, answers, population)
         result = compute_index(inputs, survey, seed=seed, draws=draws)
     except ValueError as exc:  # IndexInputError, DesignError: bad input, one line
         raise click.ClickException(str(exc)) from exc
