@@ -96,7 +96,7 @@ def compute_index(
     est = survey.estimates
     return IndexResult(
         est.df, survey.t, seed, draws, tuple(units), tuple(rows), tuple(summaries),
-        est.n_responses,
+        est.n_responses, est.has_fpc,
     )  # fmt: skip
 
 

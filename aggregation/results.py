@@ -75,7 +75,8 @@ class IndexResult:
     """The whole computation; ``df`` and ``t`` are those of the whole survey design.
 
     ``t`` is ``None`` (and every CI collapses to the estimate) only when there are no
-    survey sub-criteria, hence no sampling error.
+    survey sub-criteria, hence no sampling error. ``fpc``: the frame's populations entered
+    as finite population corrections (element sampling within strata).
     """
 
     df: int
@@ -86,3 +87,4 @@ class IndexResult:
     subcriteria: tuple[SubCriterionResult, ...]
     summary: tuple[KindSummary, ...]
     n_responses: int = 0
+    fpc: bool = False

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from aggregation.index import compute_index
 from aggregation.inputs import IndexInputError, IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
-from aggregation.report import index_payload
+from aggregation.report import FPC_DESIGN, PSU_DESIGN, index_payload
 from aggregation.sums import IndexSums, map_responses, merge, reduce_survey
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
@@ -64,6 +64,7 @@ def methodology(
     draws: int = DEFAULT_DRAWS,
     raking: dict | None = None,
     strata: list | None = None,
+    fpc: bool = False,
 ) -> dict:
     out = {
         "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
@@ -72,6 +73,8 @@ def methodology(
         "seed": seed,
         "draws": draws,
         "weights": "frame population / responses per stratum",
+        "design": FPC_DESIGN if fpc else PSU_DESIGN,
+        "fpc": fpc,
     }
     if raking is not None:
         out["weights"] += (
@@ -97,16 +100,17 @@ def start_run(
     draws: int = DEFAULT_DRAWS,
 ) -> AggregationRun:
     """Create a run and its chunks; returns the round's active run if there is one."""
-    if db.session.get(Round, round_id) is None:
+    rnd = db.session.get(Round, round_id)
+    if rnd is None:
         raise LookupError(f"no round {round_id}")
     active = _active_run(round_id)
     if active is not None:
         return active
     problem, strata = None, None
     try:
-        plan = raking_plan(db.session.get(Round, round_id))
+        plan = raking_plan(rnd)
         if plan is None:
-            strata = strata_plan(db.session.get(Round, round_id))
+            strata = strata_plan(rnd)
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
     bounds = [] if problem else chunk_bounds(round_id, chunk_size)
@@ -122,7 +126,7 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(seed, draws, plan, strata),
+        methodology=methodology(seed, draws, plan, strata, fpc=bool(rnd.frame)),
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
@@ -185,7 +189,8 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         wide = wide.drop(columns=[c for c in wide.columns if c.startswith("rake:")])
         loaded = time.perf_counter()
         try:
-            sums = map_responses(context, chunk_responses(wide, items, weight))
+            responses = chunk_responses(wide, items, weight)
+            sums = map_responses(context, responses, element=run.methodology.get("fpc", False))
         except IndexInputError as exc:
             _fail(run_id, exc)
             return False
@@ -265,7 +270,11 @@ def reduce_run(run_id: int) -> AggregationRun:
         .order_by(AggregationChunk.chunk_no)
     ).all()
     try:
-        survey = reduce_survey(_merged(chunks, context, run.methodology))
+        population = {f.stratum: f.population for f in rnd.frame}
+        fpc = run.methodology.get("fpc", False)
+        survey = reduce_survey(
+            _merged(chunks, context, run.methodology), population if fpc else None
+        )
     except ValueError as exc:
         _fail(run_id, exc)
         return run
@@ -308,7 +317,8 @@ def _merged(chunks, context: IndexInputs, plan: dict) -> IndexSums:
     """The chunks' sums, which must have read exactly the responses the plan weighted."""
     if not chunks:  # a round without responses: empty sums
         items = tuple(context.item_scales)
-        return map_responses(context, chunk_responses(empty_chunk(items), items, np.ones(0)))
+        empty = chunk_responses(empty_chunk(items), items, np.ones(0))
+        return map_responses(context, empty, element=plan.get("fpc", False))
     merged = merge(IndexSums.from_bytes(c.sums) for c in chunks)
     counts = dict(zip(merged.strata.tolist(), merged.stratum_n.tolist(), strict=True))
     if planned_counts(plan) != counts:
