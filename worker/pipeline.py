@@ -186,7 +186,7 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         if weight is None:
             _fail(run_id, ValueError(_CHANGED))
             return False
-        wide = wide.drop(columns=[c for c in wide.columns if c.startswith("rake:")])
+        wide = wide.drop_columns([c for c in wide.column_names if c.startswith("rake:")])
         loaded = time.perf_counter()
         try:
             responses = chunk_responses(wide, items, weight)
@@ -200,7 +200,7 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
             .values(
                 sums=sums.to_bytes(),
                 digest=_digest(wide),
-                n_responses=len(wide),
+                n_responses=wide.num_rows,
                 mapped_at=utcnow(),
             )
         )
@@ -227,23 +227,20 @@ def _count_done(run_id: int) -> bool:
     return complete
 
 
-def _digest(wide) -> str:
-    """SHA-256 of the chunk as read: ids and design columns, then the answers' bytes."""
+def _digest(table: pa.Table) -> str:
+    """SHA-256 of the chunk as read: ids and design columns joined by "\\x1f" in UTF-8,
+    then the answers' bytes (float64, row-major, nan where not answered)."""
     h = hashlib.sha256()
     for column in DESIGN:
-        h.update(_joined(wide[column]))
-    h.update(wide.drop(columns=list(DESIGN)).to_numpy(dtype=float).tobytes())
+        values = table.column(column).combine_chunks().cast(pa.string())
+        whole = pa.ListArray.from_arrays([0, len(values)], values)
+        h.update(pc.binary_join(whole, "\x1f")[0].as_py().encode())
+    items = [c for c in table.column_names if c not in DESIGN]
+    answers = np.empty((table.num_rows, len(items)))
+    for j, item in enumerate(items):
+        answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
+    h.update(answers.tobytes())
     return h.hexdigest()
-
-
-def _joined(column) -> bytes:
-    """The column's values joined by "\\x1f", in UTF-8; joined by Arrow, so that a chunk
-    costs no Python string per value."""
-    values = pa.array(column, type=pa.string())  # a ChunkedArray if Arrow holds the column
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    whole = pa.ListArray.from_arrays([0, len(values)], values)
-    return pc.binary_join(whole, "\x1f")[0].as_py().encode()
 
 
 def _add_timing(run_id: int, **seconds: float) -> None:
