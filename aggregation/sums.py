@@ -206,7 +206,9 @@ def merge(parts: Iterable[IndexSums]) -> IndexSums:
     domains, d_to = _union([p.domains for p in parts])
     psus, p_to = _union([p.psus for p in parts])
     sums = merge_sums(
-        relabel(p.sums, d, domains.shape[0], q, psus.shape[0])
+        p.sums
+        if _identity(d, domains.shape[0]) and _identity(q, psus.shape[0])
+        else relabel(p.sums, d, domains.shape[0], q, psus.shape[0])
         for p, d, q in zip(parts, d_to, p_to, strict=True)
     )
     strata, at = np.unique(np.concatenate([p.strata for p in parts]), return_inverse=True)
@@ -223,6 +225,11 @@ def merge(parts: Iterable[IndexSums]) -> IndexSums:
         for p, b in zip(parts, b_to, strict=True):
             moments[b] += p.moments  # codes are distinct within a part
     return IndexSums(items, domains, psus, sums, strata, stratum_n, n, blocks, moments)
+
+
+def _identity(codes: np.ndarray, size: int) -> bool:
+    """The part already has the union's codes (it saw every label)."""
+    return codes.shape[0] == size and bool((codes == np.arange(size)).all())
 
 
 def _union3(labels: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
