@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 
 class DesignError(ValueError):
@@ -276,12 +275,18 @@ def psu_totals(design: Design, z: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Sums of ``values`` (n,) or (n, k) per code, shape (size,) or (size, k)."""
     if values.ndim == 1:
         return np.bincount(codes, weights=values, minlength=size)
-    # A sparse indicator product is ~20x faster than np.add.at for (n_psu, k) blocks.
-    n = codes.shape[0]
-    if n == 0:
-        return np.zeros((size,) + values.shape[1:])
-    indicator = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(size, n))
-    flat = values.reshape(n, -1)
-    return np.asarray(indicator @ flat).reshape((size,) + values.shape[1:])
+    flat = values.reshape(values.shape[0], int(np.prod(values.shape[1:])))
+    return group_sum_2d(flat, codes, size).reshape((size,) + values.shape[1:])
+
+
+def group_sum_2d(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Column sums of ``values`` (n, k) per code, shape (size, k): one bincount over the
+    flattened (code, column) pairs (faster than ``np.add.at``, no sparse matrix)."""
+    n, k = values.shape
+    if n == 0 or k == 0:
+        return np.zeros((size, k))
+    flat = (codes.astype(np.int64)[:, None] * k + np.arange(k)).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=size * k).reshape(size, k)

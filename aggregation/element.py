@@ -21,8 +21,8 @@ over the items i. Expanded, ``G_b`` follows from three mergeable moments per blo
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
+from aggregation.design import group_sum_2d
 from aggregation.stages import second_stage_variance
 
 
@@ -41,12 +41,11 @@ def map_moments(block: np.ndarray, n_blocks: int, weight: np.ndarray, y: np.ndar
     d = ~np.isnan(y)
     wd = np.where(d, weight[:, None], 0.0)
     wy = np.where(d, wd * np.nan_to_num(y), 0.0)
-    indicator = sparse.csr_array((np.ones(n), (block, np.arange(n))), shape=(n_blocks, n))
     out = np.empty((n_blocks, 3, items, items))
     for i in range(items):
-        out[:, 0, i, :] = indicator @ (wy[:, i : i + 1] * wy)
-        out[:, 1, i, :] = indicator @ (wy[:, i : i + 1] * wd)
-        out[:, 2, i, :] = indicator @ (wd[:, i : i + 1] * wd)
+        out[:, 0, i, :] = group_sum_2d(wy[:, i : i + 1] * wy, block, n_blocks)
+        out[:, 1, i, :] = group_sum_2d(wy[:, i : i + 1] * wd, block, n_blocks)
+        out[:, 2, i, :] = group_sum_2d(wd[:, i : i + 1] * wd, block, n_blocks)
     return out
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from aggregation import estimators as E
 from aggregation import flags
 from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Subcriterion
 from aggregation.points import combine_groups
@@ -104,7 +104,7 @@ def _prepare_survey(inputs: IndexInputs, estimates: SurveyEstimates) -> _Survey:
     has_survey = any(s.source == "survey" for cs in inputs.criteria_sets for s in cs.subcriteria)
     if has_survey and estimates.df < 1:
         raise IndexInputError(f"the survey design has {estimates.df} degrees of freedom; need ≥ 1")
-    t = float(stats.t.ppf(0.975, estimates.df)) if has_survey else None
+    t = float(E.t_quantile(0.95, estimates.df)) if has_survey else None
     return _Survey(t, estimates)
 
 
