@@ -147,10 +147,16 @@ w = df["weight"].to_numpy(float)
 if design == "raked":  # IPF of the weights on the sex x age_band margins
     m = pd.read_csv(margins)
     codes = [pd.factorize(df[v]) for v in ("sex", "age_band")]
-    for _ in range(100):
-        for (c, labels), v in zip(codes, ("sex", "age_band")):
-            t = m[m.variable == v].set_index("level")["count"].reindex(labels).to_numpy()
-            w = w * (t / np.bincount(c, w))[c]
+    targets = [m[m.variable == v].set_index("level")["count"].reindex(labels).to_numpy()
+               for (_, labels), v in zip(codes, ("sex", "age_band"))]
+    for _ in range(100):  # to R rake()'s epsilon, as parindex
+        change = 0.0
+        for (c, _), t in zip(codes, targets):
+            g = t / np.bincount(c, w)
+            w = w * g[c]
+            change = max(change, np.abs(g - 1).max())
+        if change < 1e-12:
+            break
 n_psu, n_u = len(psus), len(units)
 psu_h = np.zeros(n_psu, int); psu_h[psu] = h
 n_h = np.bincount(psu_h)
