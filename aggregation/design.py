@@ -109,7 +109,7 @@ def make_design(
     else:
         p = _codes(psu, n, "psu")
         pairs = h * (int(p.max(initial=0)) + 1) + p
-    uniq, psu_code = _unique_inverse(pairs)
+    uniq, psu_code = unique_codes(pairs)
     psu_stratum = np.zeros(uniq.shape[0], dtype=np.int64)
     psu_stratum[psu_code] = h
     psu_code = psu_code.astype(np.int64)
@@ -128,7 +128,7 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
     counts = any(v is not None and (np.asarray(v, dtype=float) > 1).any() for v in (fpc, fpc2))
     if ssu is not None:
         s = _codes(ssu, n, "ssu")
-        _, ssu_code = _unique_inverse(psu * (int(s.max(initial=0)) + 1) + s)
+        _, ssu_code = unique_codes(psu * (int(s.max(initial=0)) + 1) + s)
         ssu_psu = np.zeros(int(ssu_code.max(initial=-1)) + 1, dtype=np.int64)
         ssu_psu[ssu_code] = psu
         out.update(ssu=ssu_code.astype(np.int64), ssu_psu=ssu_psu)
@@ -189,12 +189,13 @@ def _codes(values, n: int, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise DesignError(f"{name} has {arr.shape[0]} values for {n} respondents")
-    _, codes = _unique_inverse(arr)
+    _, codes = unique_codes(arr)
     return codes.astype(np.int64)
 
 
-def _unique_inverse(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(arr, return_inverse=True)``, in O(n) for small non-negative integer codes."""
+def unique_codes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(arr, return_inverse=True)``, in O(n) for small non-negative integer codes
+    (a table of the code space instead of a sort)."""
     if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 4 * arr.size + 1024:
         present = np.bincount(arr) > 0
         rank = np.cumsum(present) - 1

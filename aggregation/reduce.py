@@ -130,7 +130,7 @@ def domain_means(layout: Layout, sums: PartialSums) -> DomainMeans:
 
 
 def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
-    pairs = consolidate(s, layout.n_ssu) if layout.second_stage else None
+    pairs = consolidate(s, layout.n_ssu, layout.ssu_psu) if layout.second_stage else None
     mean, z_mean, var_mean = _fit_one(layout, s, pairs, raking, "swy", "cell_y",
                                       _constant_answer(s))  # fmt: skip
     prop, z_prop, var_prop = _fit_one(layout, s, pairs, raking, "sws", "cell_sat",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from aggregation.design import DesignError
+from aggregation.design import DesignError, unique_codes
 
 
 @dataclass(frozen=True)
@@ -282,22 +282,9 @@ def _ssu_keys(layout: Layout, chunk: Chunk, cell: np.ndarray):
         return empty, None, empty, np.zeros(0)
     if chunk.ssu is None:
         raise DesignError("a two-stage design needs the SSU of every respondent")
-    key, inv = _dense_unique(chunk.unit * layout.n_ssu + chunk.ssu, layout.n_units * layout.n_ssu)
-    cell_key, cinv = _dense_unique(chunk.ssu * layout.n_cells + cell,
-                                   layout.n_ssu * layout.n_cells)  # fmt: skip
+    key, inv = unique_codes(chunk.unit * layout.n_ssu + chunk.ssu)
+    cell_key, cinv = unique_codes(chunk.ssu * layout.n_cells + cell)
     return key, inv, cell_key, np.bincount(cinv, chunk.weight, cell_key.shape[0])
-
-
-def _dense_unique(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(codes, return_inverse=True)`` for codes in ``0 .. size - 1``: by a table
-    of the code space when it is not much larger than the data (no sort)."""
-    if size > 4 * codes.shape[0] + (1 << 16):
-        key, inv = np.unique(codes, return_inverse=True)
-        return key, inv.reshape(-1)
-    key = np.flatnonzero(np.bincount(codes, minlength=size))
-    position = np.empty(size, np.int64)
-    position[key] = np.arange(key.shape[0])
-    return key, position[codes]
 
 
 def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage2) -> None:
