@@ -1,4 +1,4 @@
-"""Survey points per unit × sub-criterion, with SEs carried as per-PSU linearised totals."""
+"""Survey points per unit × sub-criterion: item fractions, respondent scores, groups combined."""
 
 from __future__ import annotations
 

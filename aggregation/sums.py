@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from aggregation.design import psu_variance_from_totals
+from aggregation.design import psu_variance_from_totals, unique_codes
 from aggregation.element import block_gram, element_variance, map_moments, stratum_fraction
 from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Responses, Scale
 from aggregation.points import GroupEstimate, item_fractions, respondent_scores
@@ -176,9 +176,13 @@ def _scores(pairs, scales: Mapping[str, Scale], responses: Responses) -> np.ndar
 
 def _factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique (a, b) pairs, shape (k, 2), sorted, and each row's pair code."""
-    joined = np.char.add(np.char.add(a.astype(str), _SEP), b.astype(str))
-    labels, code = np.unique(joined, return_inverse=True)
-    return _split(labels), code.reshape(-1).astype(np.int64)
+    ua, ia = np.unique(a.astype(str), return_inverse=True)
+    ub, ib = np.unique(b.astype(str), return_inverse=True)
+    keys, code = unique_codes(ia.reshape(-1).astype(np.int64) * len(ub) + ib.reshape(-1))
+    if keys.shape[0] == 0:
+        return np.empty((0, 2), dtype=str), code.astype(np.int64)
+    labels = np.column_stack([ua[keys // len(ub)], ub[keys % len(ub)]])
+    return labels, code.astype(np.int64)
 
 
 def _split(joined: np.ndarray) -> np.ndarray:
