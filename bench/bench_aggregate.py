@@ -110,7 +110,10 @@ def setup(instance: Path, n: int) -> None:
     )
     (files / "frame.csv").write_text(
         "stratum,population\n"
-        + "".join(f"U{u:02d}-{g},{20000 + 370 * u}\n" for u in range(1, N_UNITS + 1) for g in GROUPS)
+        # more people than the 8,000-odd responses of a stratum: the fpc is a fraction < 1
+        + "".join(
+            f"U{u:02d}-{g},{20000 + 370 * u}\n" for u in range(1, N_UNITS + 1) for g in GROUPS
+        )
     )
     parindex(instance, "import", "questionnaire", str(files / "q.yaml"), capture_output=True)
     parindex(instance, "import", "criteria-set", str(files / "cs.yaml"), capture_output=True)

@@ -247,7 +247,7 @@ def planned_weights(table: pa.Table, plan: dict, sources: tuple[RakingSource, ..
     stratum); None if a response is in no cell of the plan (it arrived after the run
     started)."""
     if plan.get("raking"):
-        return raked_weights(table, plan["raking"], sources)
+        return _raked_from_plan(table, plan["raking"], sources)
     strata = pa.array([s for s, _n, _w in plan["strata"]], pa.string())
     weight = np.array([w for _s, _n, w in plan["strata"]] + [np.nan])
     at = pc.index_in(table.column("stratum"), value_set=strata).to_numpy(zero_copy_only=False)
@@ -329,7 +329,7 @@ def raking_plan(rnd: Round) -> dict | None:
     }
 
 
-def raked_weights(table: pa.Table, plan: dict, sources: tuple[RakingSource, ...]):
+def _raked_from_plan(table: pa.Table, plan: dict, sources: tuple[RakingSource, ...]):
     """Each response's raked weight from the plan; None if a response is in no cell of
     the plan (it arrived after the run started)."""
     weight = {(c[0], tuple(c[1])): c[3] for c in plan["cells"]}

@@ -86,8 +86,8 @@ def test_a_frame_gives_fpc_standard_errors_and_keeps_every_point(output, tmp_pat
     for a, b in zip(output["units"], fpc["units"], strict=True):
         assert a["unit"] == b["unit"] and a["rank"] == b["rank"]
         assert math.isclose(a["index"], b["index"], rel_tol=1e-12)
-    se = [(a["index_se"], b["index_se"]) for a, b in zip(output["units"], fpc["units"], strict=True)]
-    assert all(a != b for a, b in se)
+    pairs = zip(output["units"], fpc["units"], strict=True)
+    assert all(a["index_se"] != b["index_se"] for a, b in pairs)
 
 
 def test_a_frame_without_a_stratum_of_the_responses_is_refused(copy):
