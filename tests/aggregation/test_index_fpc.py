@@ -9,6 +9,8 @@ points, its index) the element formula applied to the respondents' summed scores
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,3 +154,26 @@ def _take(r, rows):
 
     return Responses(r.unit[rows], r.group[rows], r.stratum[rows], r.psu[rows], r.weight[rows],
                      r.items, r.answers[rows])  # fmt: skip
+
+
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "reference_index_fpc.json"
+
+
+def test_group_means_and_their_combinations_are_rs_with_the_frames_fpc(case, frame):
+    """R survey 4.1-1 (reference_index_fpc.R): every (sub-criterion, unit, group) mean and
+    SE, and every unit's 0.4 leader + 0.6 official combination with its SE, to 1e-9."""
+    ref = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    survey = survey_estimates(case, case.responses, frame)
+    assert survey.df == ref["meta"]["df"]
+    for row in ref["groups"]:
+        got = survey.group(*row["sub"].split("/"), row["unit"], row["group"])
+        assert got.mean == pytest.approx(row["mean"], rel=1e-9)
+        assert got.se == pytest.approx(row["se"], rel=1e-9, abs=1e-15)
+    for row in ref["points"]:
+        set_, sub = row["sub"].split("/")
+        leader = survey.group(set_, sub, row["unit"], "leader")
+        official = survey.group(set_, sub, row["unit"], "official")
+        coef = 0.4 * leader.coef + 0.6 * official.coef
+        assert 0.4 * leader.mean + 0.6 * official.mean == pytest.approx(row["value"], rel=1e-9)
+        assert np.sqrt(survey.variance(coef)) == pytest.approx(row["se"], rel=1e-9)
+    assert len(ref["groups"]) > 600 and len(ref["points"]) > 300
