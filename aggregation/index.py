@@ -19,7 +19,7 @@ from aggregation.ranking import (
 )
 from aggregation.results import GroupResult, IndexResult, SubCriterionResult, UnitResult
 from aggregation.summary import summarise_kind
-from aggregation.sums import SurveyEstimates
+from aggregation.survey import SurveyEstimates
 from aggregation.validate import validate_inputs
 
 
@@ -70,8 +70,8 @@ def compute_index(
     (:func:`aggregation.ranking.rank_intervals`, ``draws`` draws from ``seed``).
 
     ``survey`` is the survey part reduced from the merged sums of the responses
-    (:func:`aggregation.sums.reduce_survey`; map and reduce in one call:
-    :func:`aggregation.sums.survey_estimates`).
+    (:func:`aggregation.survey.reduce_survey`; map and reduce in one call:
+    :func:`aggregation.survey.survey_estimates`).
 
     Raises
     ------

@@ -25,7 +25,8 @@ from aggregation.index import compute_index
 from aggregation.inputs import IndexInputError, IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
 from aggregation.report import FPC_DESIGN, PSU_DESIGN, index_payload
-from aggregation.sums import IndexSums, map_responses, merge, reduce_survey
+from aggregation.sums import IndexSums, map_responses, merge
+from aggregation.survey import reduce_survey
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
 from survey_app.core.models import Job

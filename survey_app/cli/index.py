@@ -8,7 +8,7 @@ from aggregation.index import compute_index
 from aggregation.inputs import IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
 from aggregation.report import index_payload
-from aggregation.sums import survey_estimates
+from aggregation.survey import survey_estimates
 from survey_app.cli import index_inputs as load
 from survey_app.cli.common import write_json
 

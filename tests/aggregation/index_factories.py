@@ -17,7 +17,7 @@ from aggregation.inputs import (
     SelfScore,
     Subcriterion,
 )
-from aggregation.sums import survey_estimates
+from aggregation.survey import survey_estimates
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from aggregation.design import make_design, psu_variance
 from aggregation.domains import estimate_domains
 from aggregation.inputs import IndexInputError
 from aggregation.points import item_fractions, respondent_scores
-from aggregation.sums import map_responses, merge, reduce_survey, survey_estimates, survey_items
+from aggregation.sums import map_responses, merge, survey_items
+from aggregation.survey import reduce_survey, survey_estimates
 from survey_app.cli import index_inputs as load
 from tests.aggregation.index_factories import Case
 from tests.conftest import EXAMPLES

@@ -7,7 +7,8 @@ import pytest
 
 from aggregation import index
 from aggregation.inputs import Responses
-from aggregation.sums import IndexSums, map_responses, merge, reduce_survey
+from aggregation.sums import IndexSums, map_responses, merge
+from aggregation.survey import reduce_survey
 from survey_app.cli import index_inputs as load
 from tests.aggregation.index_factories import compute_index
 from tests.conftest import EXAMPLES
