@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 
 class DesignError(ValueError):
@@ -110,7 +109,7 @@ def make_design(
     else:
         p = _codes(psu, n, "psu")
         pairs = h * (int(p.max(initial=0)) + 1) + p
-    uniq, psu_code = _unique_inverse(pairs)
+    uniq, psu_code = unique_codes(pairs)
     psu_stratum = np.zeros(uniq.shape[0], dtype=np.int64)
     psu_stratum[psu_code] = h
     psu_code = psu_code.astype(np.int64)
@@ -129,7 +128,7 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
     counts = any(v is not None and (np.asarray(v, dtype=float) > 1).any() for v in (fpc, fpc2))
     if ssu is not None:
         s = _codes(ssu, n, "ssu")
-        _, ssu_code = _unique_inverse(psu * (int(s.max(initial=0)) + 1) + s)
+        _, ssu_code = unique_codes(psu * (int(s.max(initial=0)) + 1) + s)
         ssu_psu = np.zeros(int(ssu_code.max(initial=-1)) + 1, dtype=np.int64)
         ssu_psu[ssu_code] = psu
         out.update(ssu=ssu_code.astype(np.int64), ssu_psu=ssu_psu)
@@ -190,12 +189,13 @@ def _codes(values, n: int, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise DesignError(f"{name} has {arr.shape[0]} values for {n} respondents")
-    _, codes = _unique_inverse(arr)
+    _, codes = unique_codes(arr)
     return codes.astype(np.int64)
 
 
-def _unique_inverse(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(arr, return_inverse=True)``, in O(n) for small non-negative integer codes."""
+def unique_codes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(arr, return_inverse=True)``, in O(n) for small non-negative integer codes
+    (a table of the code space instead of a sort)."""
     if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 4 * arr.size + 1024:
         present = np.bincount(arr) > 0
         rank = np.cumsum(present) - 1
@@ -276,50 +276,18 @@ def psu_totals(design: Design, z: np.ndarray) -> np.ndarray:
 
 
 def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Sums of ``values`` (n,) or (n, k) per code, shape (size,) or (size, k)."""
     if values.ndim == 1:
         return np.bincount(codes, weights=values, minlength=size)
-    # A sparse indicator product is ~20x faster than np.add.at for (n_psu, k) blocks.
-    n = codes.shape[0]
-    if n == 0:
-        return np.zeros((size,) + values.shape[1:])
-    indicator = sparse.csr_array((np.ones(n), (codes, np.arange(n))), shape=(size, n))
-    flat = values.reshape(n, -1)
-    return np.asarray(indicator @ flat).reshape((size,) + values.shape[1:])
+    flat = values.reshape(values.shape[0], int(np.prod(values.shape[1:])))
+    return group_sum_2d(flat, codes, size).reshape((size,) + values.shape[1:])
 
 
-@dataclass(frozen=True)
-class LinearisedMean:
-    """A domain mean with its linearised scores (docs/ESTIMATORS.md (a)).
-
-    ``z`` (shape (n,)) is zero outside the domain; sums of ``z`` of several estimates
-    put through :func:`psu_variance` give the variance of their sum (docs/ESTIMATORS.md (e)).
-    """
-
-    mean: float
-    z: np.ndarray
-    sum_w: float
-    n: int
-
-
-def linearised_mean(design: Design, y: np.ndarray, in_domain: np.ndarray) -> LinearisedMean:
-    """Weighted domain mean ``ybar_D = Σ d w y / Σ d w`` and its scores ``z_k``.
-
-    Parameters
-    ----------
-    y : ndarray, shape (n,); values outside the domain are ignored (may be nan).
-    in_domain : ndarray of bool, shape (n,); ``d_k`` (in the domain and answered).
-
-    Raises
-    ------
-    DesignError
-        If the domain is empty (no answers): the mean is undefined.
-    """
-    d = np.asarray(in_domain, dtype=bool)
-    if not d.any():
-        raise DesignError("the domain has no answers; its mean is undefined")
-    w = np.where(d, design.weight, 0.0)
-    yy = np.where(d, y, 0.0)
-    n_w = w.sum()
-    mean = float((w * yy).sum() / n_w)
-    z = w * (yy - mean) / n_w
-    return LinearisedMean(mean=mean, z=z, sum_w=float(n_w), n=int(d.sum()))
+def group_sum_2d(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Column sums of ``values`` (n, k) per code, shape (size, k): one bincount over the
+    flattened (code, column) pairs (faster than ``np.add.at``, no sparse matrix)."""
+    n, k = values.shape
+    if n == 0 or k == 0:
+        return np.zeros((size, k))
+    flat = (codes.astype(np.int64)[:, None] * k + np.arange(k)).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=size * k).reshape(size, k)

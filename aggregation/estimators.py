@@ -8,7 +8,7 @@ with an object array of reasons (``None`` where the value is defined). The resul
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from aggregation import estimates as R
 
@@ -25,7 +25,7 @@ def t_quantile(level: float, df: np.ndarray | int) -> np.ndarray:
     """``t((1 + level)/2, df)``; nan where ``df <= 0`` (R's ``qt`` gives NaN there too)."""
     df = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.t.ppf((1 + level) / 2, np.where(df > 0, df, 1)), np.nan)
+        return np.where(df > 0, special.stdtrit(np.where(df > 0, df, 1), (1 + level) / 2), np.nan)
 
 
 def t_interval(estimate, se, df, level: float):
@@ -135,8 +135,8 @@ def korn_graubard(p, se, nrow, degf, level: float, at_bound):
     ratio = t_quantile(level, np.where(ok, nrow - 1, 1)) / t_quantile(level, np.where(ok, degf, 1))
     n_eff = q * (1 - q) / s**2 * ratio**2
     alpha = 1 - level
-    low = stats.beta.ppf(alpha / 2, n_eff * q, n_eff * (1 - q) + 1)
-    high = stats.beta.ppf(1 - alpha / 2, n_eff * q + 1, n_eff * (1 - q))
+    low = special.betaincinv(n_eff * q, n_eff * (1 - q) + 1, alpha / 2)
+    high = special.betaincinv(n_eff * q + 1, n_eff * (1 - q), 1 - alpha / 2)
     nan = np.nan
     return np.where(ok, low, nan), np.where(ok, high, nan), np.where(ok, n_eff, nan), why
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from aggregation import estimators as E
 from aggregation import flags
 from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Subcriterion
-from aggregation.points import PsuFrame, combine_groups
+from aggregation.points import combine_groups
 from aggregation.ranking import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
@@ -17,28 +17,30 @@ from aggregation.ranking import (
     overlapping_neighbours,
     rank_intervals,
 )
-from aggregation.results import GroupResult, IndexResult, SubcriterionResult, UnitResult
+from aggregation.results import GroupResult, IndexResult, SubCriterionResult, UnitResult
 from aggregation.summary import summarise_kind
-from aggregation.sums import IndexSums, SurveyEstimates, map_responses
+from aggregation.survey import SurveyEstimates
 from aggregation.validate import validate_inputs
 
 
 @dataclass(frozen=True)
 class _Survey:
-    """The survey, reduced once: PSU frame, t quantile, and the group estimates."""
+    """The reduced survey part and the t quantile of its df."""
 
-    frame: PsuFrame
     t: float | None
     estimates: SurveyEstimates
+
+    def variance(self, coef: np.ndarray) -> np.ndarray:
+        return self.estimates.variance(coef)
 
 
 @dataclass(frozen=True)
 class _UnitScore:
-    """A unit's points before ranking; ``z_hi`` are the PSU totals of its index scores."""
+    """A unit's points before ranking; ``coef`` writes its index over the group means."""
 
     unit: str
     kind: str
-    rows: tuple[SubcriterionResult, ...]
+    rows: tuple[SubCriterionResult, ...]
     self_points: float
     survey_points: float
     survey_se: float
@@ -47,15 +49,15 @@ class _UnitScore:
     max_points: float
     index: float
     index_se: float
-    z_hi: np.ndarray
+    coef: np.ndarray
     areas: dict[str, float]
     flags: tuple[str, ...]
 
 
 def compute_index(
     inputs: IndexInputs,
+    survey: SurveyEstimates,
     *,
-    sums: IndexSums | None = None,
     seed: int = DEFAULT_SEED,
     draws: int = DEFAULT_DRAWS,
 ) -> IndexResult:
@@ -67,9 +69,9 @@ def compute_index(
     of the whole design. Ranks and rank intervals are within each unit kind
     (:func:`aggregation.ranking.rank_intervals`, ``draws`` draws from ``seed``).
 
-    The survey part goes through the mergeable sums of :mod:`aggregation.sums`: pass
-    ``sums`` merged from chunks (``inputs.responses`` then only supplies the item
-    columns), or leave it ``None`` to map ``inputs.responses`` in one pass.
+    ``survey`` is the survey part reduced from the merged sums of the responses
+    (:func:`aggregation.survey.reduce_survey`; map and reduce in one call:
+    :func:`aggregation.survey.survey_estimates`).
 
     Raises
     ------
@@ -78,7 +80,7 @@ def compute_index(
         valid survey answer on a survey sub-criterion, or a design without df.
     """
     validate_inputs(inputs)
-    survey = _prepare_survey(inputs, sums)
+    survey = _prepare_survey(inputs, survey)
     units, rows, summaries = [], [], []
     for cs in inputs.criteria_sets:
         codes = sorted(u for u, kind in inputs.units.items() if kind == cs.unit_kind)
@@ -91,46 +93,46 @@ def compute_index(
         summaries.append(
             summarise_kind(cs.unit_kind, index, inputs.previous, inputs.ministry_index)
         )
-    df = survey.estimates.df
-    return IndexResult(df, survey.t, seed, draws, tuple(units), tuple(rows), tuple(summaries))
+    est = survey.estimates
+    return IndexResult(
+        est.df, survey.t, seed, draws, tuple(units), tuple(rows), tuple(summaries),
+        est.n_responses, est.has_fpc,
+    )  # fmt: skip
 
 
-def _prepare_survey(inputs: IndexInputs, sums: IndexSums | None) -> _Survey:
-    if sums is None:
-        sums = map_responses(inputs.criteria_sets, inputs.item_scales, inputs.responses)
-    estimates = SurveyEstimates(sums)
+def _prepare_survey(inputs: IndexInputs, estimates: SurveyEstimates) -> _Survey:
     has_survey = any(s.source == "survey" for cs in inputs.criteria_sets for s in cs.subcriteria)
     if has_survey and estimates.df < 1:
         raise IndexInputError(f"the survey design has {estimates.df} degrees of freedom; need ≥ 1")
-    t = float(stats.t.ppf(0.975, estimates.df)) if has_survey else None
-    return _Survey(estimates.frame, t, estimates)
+    t = float(E.t_quantile(0.95, estimates.df)) if has_survey else None
+    return _Survey(t, estimates)
 
 
 def _score_unit(unit: str, cs: CriteriaSet, inputs: IndexInputs, survey: _Survey) -> _UnitScore:
     own = {r.subcriterion: r for r in inputs.self_scores if r.unit == unit}
-    rows, z_hi, areas = [], np.zeros(survey.estimates.n_psu), {}
+    rows, coef, areas = [], np.zeros(survey.estimates.n_terms), {}
     for area in cs.areas:
         area_rows = []
         for sub in area.subcriteria:
             if sub.source == "self":
                 area_rows.append(_self_row(unit, sub, own.get(sub.code)))
             else:
-                row, z = _survey_row(unit, cs, sub, survey)
+                row, c = _survey_row(unit, cs, sub, survey)
                 area_rows.append(row)
-                z_hi = z_hi + z
+                coef = coef + c
         area_max = sum(s.max_points for s in area.subcriteria)
         areas[area.code] = 100.0 * sum(r.points for r in area_rows) / area_max
         rows.extend(area_rows)
-    return _unit_score(unit, cs, inputs, tuple(rows), z_hi, areas, survey.frame)
+    return _unit_score(unit, cs, inputs, tuple(rows), coef, areas, survey)
 
 
-def _self_row(unit: str, sub: Subcriterion, row) -> SubcriterionResult:
+def _self_row(unit: str, sub: Subcriterion, row) -> SubCriterionResult:
     """Appraised points count; unappraised → self points, flagged; no row → 0, flagged."""
     base = dict(unit=unit, subcriterion=sub.code, source="self", max_points=sub.max_points)
     if row is None:
-        return SubcriterionResult(**base, points=0.0, flags=(flags.NOT_ASSESSED,))
+        return SubCriterionResult(**base, points=0.0, flags=(flags.NOT_ASSESSED,))
     appraised = row.appraised_points is not None
-    return SubcriterionResult(
+    return SubCriterionResult(
         **base,
         points=float(row.appraised_points if appraised else row.self_points),
         flags=() if appraised else (flags.NOT_APPRAISED,),
@@ -143,12 +145,12 @@ def _survey_row(unit, cs, sub, survey: _Survey):
     groups = {g: survey.estimates.group(cs.code, sub.code, unit, g) for g in cs.group_weights}
     try:
         sp = combine_groups(
-            groups, cs.group_weights, sub.max_points, cs.min_group_respondents, survey.frame
+            groups, cs.group_weights, sub.max_points, cs.min_group_respondents, survey.variance
         )
     except IndexInputError as exc:
         raise IndexInputError(f"unit {unit}, sub-criterion {sub.code}: {exc}") from exc
     half = (survey.t or 0.0) * sp.se
-    row = SubcriterionResult(
+    row = SubCriterionResult(
         unit=unit,
         subcriterion=sub.code,
         source="survey",
@@ -160,16 +162,16 @@ def _survey_row(unit, cs, sub, survey: _Survey):
         groups={g: GroupResult(e.n, e.mean, e.se) for g, e in sp.groups.items()},
         flags=sp.flags,
     )
-    return row, sp.z_hi
+    return row, sp.coef
 
 
-def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, z_hi, areas, frame):
+def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, coef, areas, survey):
     """``index = (self + survey + bonus − penalty) / Σ max × 100``; bonus/penalty capped."""
     bonus, penalty, cap_flags = _bonus_penalty(unit, cs, inputs)
     self_pts = sum(r.points for r in rows if r.source == "self")
     survey_pts = sum(r.points for r in rows if r.source == "survey")
     scale = 100.0 / cs.max_points
-    survey_se = float(np.sqrt(frame.variance(z_hi)))
+    survey_se = float(np.sqrt(survey.variance(coef)))
     carried = {f for r in rows for f in r.flags if f in flags.CARRIED_TO_UNIT}
     return _UnitScore(
         unit=unit,
@@ -183,7 +185,7 @@ def _unit_score(unit, cs: CriteriaSet, inputs: IndexInputs, rows, z_hi, areas, f
         max_points=cs.max_points,
         index=(self_pts + survey_pts + bonus - penalty) * scale,
         index_se=survey_se * scale,
-        z_hi=z_hi * scale,
+        coef=coef * scale,
         areas=areas,
         flags=tuple(sorted(carried)) + cap_flags,
     )
@@ -208,7 +210,7 @@ def _rank_kind(scores: list[_UnitScore], survey: _Survey, inputs, seed: int, dra
     """Ranks, rank intervals and CIs of one kind's units; the rng depends on the kind only."""
     est = np.array([s.index for s in scores])
     se = np.array([s.index_se for s in scores])
-    cov = index_covariance(survey.frame, np.column_stack([s.z_hi for s in scores]))
+    cov = index_covariance(survey.variance, np.column_stack([s.coef for s in scores]))
     rng = np.random.default_rng([seed, *scores[0].kind.encode("utf-8")])
     ri = rank_intervals(est, cov, rng, draws)
     half = (survey.t or 0.0) * se

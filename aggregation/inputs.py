@@ -129,13 +129,13 @@ class IndexInputs:
     """Everything ``compute_index`` needs.
 
     ``units`` maps unit code → unit kind; ``item_scales`` maps item code → its scale;
-    ``previous`` maps unit code → last year's index (%).
+    ``previous`` maps unit code → last year's index (%). The responses are not here:
+    they reach ``compute_index`` reduced (:mod:`aggregation.sums`), mapped in chunks.
     """
 
     criteria_sets: tuple[CriteriaSet, ...]
     units: Mapping[str, str]
     item_scales: Mapping[str, Scale]
-    responses: Responses
     self_scores: tuple[SelfScore, ...]
     bonus_penalty: tuple[BonusPenalty, ...] = ()
     previous: Mapping[str, float] = field(default_factory=dict)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-from aggregation.points import PsuFrame
 
 #: Indices closer than this (percentage points) are equal: they come from decimal
 #: points typed in files, so 81.88 may arrive as 81.87999999999999.
@@ -31,20 +30,21 @@ def competition_ranks(values: np.ndarray, tol: float = TIE_TOL) -> np.ndarray:
     return 1 + greater.sum(axis=-1)
 
 
-def index_covariance(frame: PsuFrame, z_hi: np.ndarray) -> np.ndarray:
-    """Covariance matrix of k estimates from their PSU totals ``z_hi`` (n_psu, k).
+def index_covariance(variance: Callable[[np.ndarray], np.ndarray], coef: np.ndarray) -> np.ndarray:
+    """Covariance matrix of k linear estimates, ``coef`` of shape (m, k).
 
-    The PSU formula of docs/ESTIMATORS.md (a) is a quadratic form ``V(z)``, so by
-    polarisation ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (docs/ESTIMATORS.md (e):
-    variance of a sum = formula applied to the summed scores). Units whose respondents
-    share PSUs get their covariance; otherwise it is zero.
+    ``variance`` is the design's variance of docs/ESTIMATORS.md (a), a quadratic form
+    ``V(c)`` of coefficients of shape (m,) or (m, k), so by polarisation
+    ``Cov(a, b) = (V(a + b) − V(a) − V(b)) / 2`` (docs/ESTIMATORS.md (e): variance of a
+    sum = formula applied to the summed scores). Units whose respondents share PSUs get
+    their covariance; otherwise it is zero.
     """
-    k = z_hi.shape[1]
-    var = np.atleast_1d(frame.variance(z_hi)) if k else np.zeros(0)
+    k = coef.shape[1]
+    var = np.atleast_1d(variance(coef)) if k else np.zeros(0)
     cov = np.diag(var)
     i, j = np.triu_indices(k, 1)
     if i.size:
-        v_sum = frame.variance(z_hi[:, i] + z_hi[:, j])
+        v_sum = variance(coef[:, i] + coef[:, j])
         cov[i, j] = cov[j, i] = (v_sum - var[i] - var[j]) / 2
     return cov
 

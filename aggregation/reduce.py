@@ -93,22 +93,60 @@ def _with_all(sums: PartialSums) -> dict[str, np.ndarray]:
     return out
 
 
+@dataclass(frozen=True)
+class DomainMeans:
+    """Weighted means of every (item, unit) of the base design, as :func:`reduce_sums` has them.
+
+    Attributes
+    ----------
+    n : ndarray, shape (I, U)
+        Answers.
+    mean : ndarray, shape (I, U)
+        ``ybar = Σ d w y / Σ d w`` (nan without answers).
+    z : ndarray, shape (I, U, P)
+        PSU totals of the linearised scores (docs/ESTIMATORS.md (a)): the variance of any
+        linear combination of means is that of the same combination of these (e).
+    var : ndarray, shape (I, U)
+        R ``svyrecvar`` of each mean, with the layout's fpc.
+    """
+
+    n: np.ndarray
+    mean: np.ndarray
+    z: np.ndarray
+    var: np.ndarray
+
+
+def domain_means(layout: Layout, sums: PartialSums) -> DomainMeans:
+    """The means part of :func:`reduce_sums` alone (no ``_ALL_``, proportions or intervals).
+
+    The index's survey part (:mod:`aggregation.sums`) gets its group means from here, so
+    it runs the code that the R references of ``parindex estimate`` check.
+    """
+    if layout.second_stage:
+        raise ValueError("domain_means covers one-stage designs; use reduce_sums")
+    s = sums.as_arrays()
+    mean, z, var = _fit_one(layout, s, None, None, "swy", "cell_y", _constant_answer(s))
+    return DomainMeans(s["n"], mean, z, var)
+
+
 def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
-    mean, z_mean = _ratio_scores(s["swy"], s["sw"])
-    prop, z_prop = _ratio_scores(s["sws"], s["sw"])
-    phi_mean = phi_prop = None
-    if raking is not None:
-        phi_mean = _rake_phi(raking, s, mean, s["cell_y"])
-        phi_prop = _rake_phi(raking, s, prop, s["cell_sat"])
-        z_mean = z_mean - _psu_correction(s, phi_mean)
-        z_prop = z_prop - _psu_correction(s, phi_prop)
-    fixed_mean, fixed_prop = _constant_answer(s), _constant_share(s)
-    mean, z_mean = _exact_if_constant(mean, z_mean, fixed_mean)
-    prop, z_prop = _exact_if_constant(prop, z_prop, fixed_prop)
-    pairs = consolidate(s, layout.n_ssu) if layout.second_stage else None
-    var_mean = _variance(layout, s, pairs, z_mean, "ssu_swy", mean, phi_mean, fixed_mean)
-    var_prop = _variance(layout, s, pairs, z_prop, "ssu_sws", prop, phi_prop, fixed_prop)
+    pairs = consolidate(s, layout.n_ssu, layout.ssu_psu) if layout.second_stage else None
+    mean, z_mean, var_mean = _fit_one(layout, s, pairs, raking, "swy", "cell_y",
+                                      _constant_answer(s))  # fmt: skip
+    prop, z_prop, var_prop = _fit_one(layout, s, pairs, raking, "sws", "cell_sat",
+                                      _constant_share(s))  # fmt: skip
     return _Fitted(mean, prop, z_mean, z_prop, var_mean, var_prop)
+
+
+def _fit_one(layout: Layout, s: dict, pairs, raking, num: str, cell_sum: str, constant):
+    """Estimate, PSU score totals and variance of ``Σ num / Σ sw`` per (item, domain)."""
+    est, z = _ratio_scores(s[num], s["sw"])
+    phi = None
+    if raking is not None:
+        phi = _rake_phi(raking, s, est, s[cell_sum])
+        z = z - _psu_correction(s, phi)
+    est, z = _exact_if_constant(est, z, constant)
+    return est, z, _variance(layout, s, pairs, z, "ssu_" + num, est, phi, constant)
 
 
 def _constant_answer(s: dict) -> np.ndarray:
@@ -158,7 +196,7 @@ def _psu_correction(s: dict, phi: np.ndarray) -> np.ndarray:
 
 def _variance(layout: Layout, s: dict, pairs, z, num: str, est, phi, fixed) -> np.ndarray:
     """R ``svyrecvar``: stage 1 with its fpc, plus stage 2 when stage 1 has an fpc."""
-    flat = z.reshape(-1, z.shape[-1]).T
+    flat = z.reshape(int(np.prod(z.shape[:-1])), z.shape[-1]).T  # -1 is ambiguous when empty
     var = psu_variance_from_totals(flat, layout.psu_stratum, layout.psu_fraction)
     if layout.second_stage:
         q = ssu_squares(layout, s, pairs, num, est, phi, ~np.isnan(fixed))

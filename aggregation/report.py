@@ -7,6 +7,14 @@ from dataclasses import asdict
 from aggregation.inputs import IndexInputs
 from aggregation.results import IndexResult
 
+#: The survey design of the figures, as ``meta.design`` states it.
+PSU_DESIGN = "PSUs within strata, sampled with replacement (no finite population correction)"
+FPC_DESIGN = (
+    "people sampled within each stratum (unit × group) without replacement: the frame's "
+    "populations are finite population corrections (R: svydesign(ids = ~1, strata = "
+    "~stratum, fpc = ~population))"
+)
+
 
 def index_payload(result: IndexResult, inputs: IndexInputs) -> dict:
     """The JSON document of FORMATS.md ``parindex index``."""
@@ -19,7 +27,9 @@ def index_payload(result: IndexResult, inputs: IndexInputs) -> dict:
             "draws": result.draws,
             "rank_interval": "central 95% of ranks simulated from N(index, Cov) per kind",
             "criteria_sets": [cs.code for cs in inputs.criteria_sets],
-            "n_responses": inputs.responses.n,
+            "n_responses": result.n_responses,
+            "fpc": result.fpc,
+            "design": FPC_DESIGN if result.fpc else PSU_DESIGN,
         },
         "units": [asdict(u) for u in result.units],
         "subcriteria": [asdict(s) for s in result.subcriteria],

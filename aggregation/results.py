@@ -20,7 +20,7 @@ class GroupResult:
 
 
 @dataclass(frozen=True)
-class SubcriterionResult:
+class SubCriterionResult:
     """Points of one unit on one sub-criterion.
 
     Survey rows have ``se``, ``ci_low``, ``ci_high`` and ``groups``; self rows have
@@ -75,7 +75,8 @@ class IndexResult:
     """The whole computation; ``df`` and ``t`` are those of the whole survey design.
 
     ``t`` is ``None`` (and every CI collapses to the estimate) only when there are no
-    survey sub-criteria, hence no sampling error.
+    survey sub-criteria, hence no sampling error. ``fpc``: the frame's populations entered
+    as finite population corrections (element sampling within strata).
     """
 
     df: int
@@ -83,5 +84,7 @@ class IndexResult:
     seed: int
     draws: int
     units: tuple[UnitResult, ...]
-    subcriteria: tuple[SubcriterionResult, ...]
+    subcriteria: tuple[SubCriterionResult, ...]
     summary: tuple[KindSummary, ...]
+    n_responses: int = 0
+    fpc: bool = False

@@ -81,12 +81,16 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     """
     n_ssu, n_psu, n_units = layout.n_ssu, layout.n_psu, layout.n_units
     unit, ssu, sw, top = pairs["unit"], pairs["ssu"], pairs["ssu_sw"], pairs[num]
+    group = pairs["group"]
     total = s["sw"].sum(axis=-1)
-    safe = np.where(total > 0, total, 1.0)
-    a = (top - np.nan_to_num(est)[:, unit] * sw) / safe[:, unit]
-    group = unit * n_psu + layout.ssu_psu[ssu]
+    scale = 1.0 / np.where(total > 0, total, 1.0)
+    mean = np.nan_to_num(est)
     size = (n_units + 1) * n_psu
-    q = np.stack([np.bincount(group, a_i * a_i, size) for a_i in a])
+    a = np.empty(top.shape)
+    q = np.empty((top.shape[0], size))
+    for i in range(top.shape[0]):  # item by item: rows stay in cache
+        a[i] = (top[i] - mean[i][unit] * sw[i]) * scale[i][unit]
+        q[i] = np.bincount(group, a[i] * a[i], size)
     if phi is not None:
         base = _cell_base(s, n_ssu, layout.n_cells)
         pair_base = base[ssu]
@@ -99,11 +103,12 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     return np.where(fixed[..., None], 0.0, q)
 
 
-def consolidate(s: dict, n_ssu: int) -> dict[str, np.ndarray]:
+def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarray]:
     """Sums per distinct (unit, SSU) key, with one ``_ALL_`` row per SSU appended.
 
-    Returns ``unit``, ``ssu`` (K',) and ``ssu_sw``, ``ssu_swy``, ``ssu_sws`` (I, K'):
-    equal keys of different chunks are added here, before anything is squared.
+    Returns ``unit``, ``ssu``, ``group`` (domain · P + PSU) (K',) and ``ssu_sw``,
+    ``ssu_swy``, ``ssu_sws`` (I, K'): equal keys of different chunks are added here, before
+    anything is squared.
     """
     raw = s["ssu_key"]
     if raw.size < 2 or (raw[1:] > raw[:-1]).all():  # one chunk: keys already distinct
@@ -117,12 +122,16 @@ def consolidate(s: dict, n_ssu: int) -> dict[str, np.ndarray]:
         "unit": np.concatenate([unit, np.full(n_ssu, n_units)]),
         "ssu": np.concatenate([ssu, np.arange(n_ssu)]),
     }
+    n_psu = s["rows"].shape[1]
+    out["group"] = out["unit"] * n_psu + ssu_psu[out["ssu"]]  # (domain, PSU) of every pair
     distinct = inv.shape[0] == k
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
-        per_key = s[name] if distinct else np.stack([np.bincount(inv, v, k) for v in s[name]])
-        per_key = per_key.reshape(-1, k)
-        whole = np.stack([np.bincount(ssu, v, n_ssu) for v in per_key]).reshape(-1, n_ssu)
-        out[name] = np.hstack([per_key, whole])
+        items = s[name].shape[0]
+        both = np.empty((items, k + n_ssu))  # the keys, then the _ALL_ row of every SSU
+        for i in range(items):
+            both[i, :k] = s[name][i] if distinct else np.bincount(inv, s[name][i], k)
+            both[i, k:] = np.bincount(ssu, both[i, :k], n_ssu)
+        out[name] = both
     return out
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from aggregation.design import DesignError
+from aggregation.design import DesignError, unique_codes
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,46 @@ class PartialSums:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: Axes of every field: i items, u units, p PSUs, c cells, k sparse SSU keys.
+_AXES = {
+    "sw": "iup", "swy": "iup", "sws": "iup", "rows": "up", "unit_w": "u", "unit_w2": "u",
+    "n": "iu", "swy2": "iu", "sw2": "iu", "n_sat": "iu", "sy": "iu", "sy2": "iu",
+    "y_min": "iu", "y_max": "iu", "cell_rows": "c", "psu_cell_base": "pc", "cell_n": "iuc",
+    "cell_y": "iuc", "cell_sat": "iuc", "ssu_key": "k", "ssu_sw": "ik", "ssu_swy": "ik",
+    "ssu_sws": "ik", "ssu_cell_key": "k", "ssu_cell_base": "k",
+}  # fmt: skip
+_FILL = {"y_min": np.inf, "y_max": -np.inf}
+
+
+def relabel(
+    sums: PartialSums, unit_to: np.ndarray, n_units: int, psu_to: np.ndarray, n_psu: int
+) -> PartialSums:
+    """The same sums on wider codes: unit ``u`` becomes ``unit_to[u]``, PSU ``p`` ``psu_to[p]``.
+
+    Lets chunks be mapped on their own codes and merged on the codes of their union
+    (``unit_to``, ``psu_to`` are injective). Units and PSUs a chunk did not see get
+    zero sums (±inf extremes), as if mapped with no respondent there.
+
+    Raises
+    ------
+    DesignError
+        For stage-2 sums: their keys hold global SSU codes, which a chunk cannot know.
+    """
+    if sums.ssu_key.size or sums.ssu_cell_key.size:
+        raise DesignError("two-stage sums must be mapped on global codes")
+    out = {}
+    for f in fields(sums):
+        a = getattr(sums, f.name)
+        axes = _AXES[f.name]
+        size = {"u": n_units, "p": n_psu}
+        shape = tuple(size.get(ax, a.shape[k]) for k, ax in enumerate(axes))
+        b = np.full(shape, _FILL.get(f.name, 0.0), dtype=a.dtype)
+        to = {"u": unit_to, "p": psu_to}
+        b[np.ix_(*(to.get(ax, np.arange(a.shape[k])) for k, ax in enumerate(axes)))] = a
+        out[f.name] = b
+    return PartialSums(**out)
+
+
 def merge_sums(parts: Iterable[PartialSums]) -> PartialSums:
     """Merge any number of partial sums (the reduce's first step)."""
     it = iter(parts)
@@ -205,47 +245,50 @@ def map_chunk(layout: Layout, chunk: Chunk, cell_factor: np.ndarray | None = Non
     w = chunk.weight if cell_factor is None else chunk.weight * cell_factor[cell]
     up = chunk.unit * layout.n_psu + chunk.psu
     uc = chunk.unit * layout.n_cells + cell
-    per_item = [_item_sums(layout, chunk, up, uc, w, i) for i in range(layout.n_items)]
-    stacked = {k: np.stack([s[k] for s in per_item]) for k in per_item[0]}
     u, p, c = layout.n_units, layout.n_psu, layout.n_cells
+    stage2 = _ssu_keys(layout, chunk, cell)
+    out = _allocate(layout, stage2)
+    for i in range(layout.n_items):
+        _item_sums(layout, chunk, up, uc, w, i, out, stage2)
     return PartialSums(
         rows=np.bincount(up, minlength=u * p).reshape(u, p).astype(float),
         unit_w=np.bincount(chunk.unit, w, u),
         unit_w2=np.bincount(chunk.unit, w * w, u),
         cell_rows=np.bincount(cell, minlength=c).astype(float),
         psu_cell_base=np.bincount(chunk.psu * c + cell, chunk.weight, p * c).reshape(p, c),
-        **_ssu_sums(layout, chunk, cell, w),
-        **stacked,
+        **out,
     )
 
 
-def _ssu_sums(layout: Layout, chunk: Chunk, cell: np.ndarray, w: np.ndarray) -> dict:
-    """Sparse sums per (unit, SSU) and (SSU, cell) for the stage-2 variance."""
-    i = layout.n_items
-    if not layout.second_stage:
-        empty = np.zeros(0, np.int64)
-        return {"ssu_key": empty, "ssu_sw": np.zeros((i, 0)), "ssu_swy": np.zeros((i, 0)),
-                "ssu_sws": np.zeros((i, 0)), "ssu_cell_key": empty,
-                "ssu_cell_base": np.zeros(0)}  # fmt: skip
-    if chunk.ssu is None:
-        raise DesignError("a two-stage design needs the SSU of every respondent")
-    key, inv = np.unique(chunk.unit * layout.n_ssu + chunk.ssu, return_inverse=True)
-    y = chunk.answers
-    d = y == y
-    wd = np.where(d, w[:, None], 0.0)
-    y0 = np.where(d, y, 0.0)
-    k = key.shape[0]
-    out = {"ssu_key": key}
-    for name, v in (("ssu_sw", wd), ("ssu_swy", wd * y0),
-                    ("ssu_sws", wd * (y0 >= layout.satisfied_min))):  # fmt: skip
-        out[name] = np.stack([np.bincount(inv, v[:, j], k) for j in range(i)]).reshape(i, k)
-    cell_key, cinv = np.unique(chunk.ssu * layout.n_cells + cell, return_inverse=True)
-    out["ssu_cell_key"] = cell_key
-    out["ssu_cell_base"] = np.bincount(cinv, chunk.weight, cell_key.shape[0])
+def _allocate(layout: Layout, stage2) -> dict[str, np.ndarray]:
+    """The item-wise arrays of :class:`PartialSums`, filled one item at a time."""
+    i, u, p, c = layout.n_items, layout.n_units, layout.n_psu, layout.n_cells
+    out = {name: np.empty((i, u, p)) for name in ("sw", "swy", "sws")}
+    for name in ("n", "swy2", "sw2", "n_sat", "sy", "sy2", "y_min", "y_max"):
+        out[name] = np.empty((i, u))
+    for name in ("cell_n", "cell_y", "cell_sat"):
+        out[name] = np.empty((i, u, c))
+    key, _, cell_key, cell_base = stage2
+    out.update(ssu_key=key, ssu_cell_key=cell_key, ssu_cell_base=cell_base)
+    for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
+        out[name] = np.empty((i, key.shape[0]))
     return out
 
 
-def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int) -> dict[str, np.ndarray]:
+def _ssu_keys(layout: Layout, chunk: Chunk, cell: np.ndarray):
+    """``(key, inverse, cell_key, cell_base)`` of the sparse stage-2 sums (empty without)."""
+    empty = np.zeros(0, np.int64)
+    if not layout.second_stage:
+        return empty, None, empty, np.zeros(0)
+    if chunk.ssu is None:
+        raise DesignError("a two-stage design needs the SSU of every respondent")
+    key, inv = unique_codes(chunk.unit * layout.n_ssu + chunk.ssu)
+    cell_key, cinv = unique_codes(chunk.ssu * layout.n_cells + cell)
+    return key, inv, cell_key, np.bincount(cinv, chunk.weight, cell_key.shape[0])
+
+
+def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage2) -> None:
+    """Item ``i``'s sums, written into ``out[name][i]``."""
     u, p, c = layout.n_units, layout.n_psu, layout.n_cells
     y = np.ascontiguousarray(chunk.answers[:, i])  # one strided copy beats 20 strided passes
     d = (y == y).astype(float)  # 1 where answered (nan != nan)
@@ -253,29 +296,23 @@ def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int) -> dict[str, np.
     wd = w * d
     wy = wd * y0
     sat = d * (y0 >= layout.satisfied_min)
-    y_min, y_max = np.full(u, np.inf), np.full(u, -np.inf)
-    np.fmin.at(y_min, chunk.unit, y)  # fmin/fmax skip the nan of unanswered rows
-    np.fmax.at(y_max, chunk.unit, y)
+    wsat = wd * sat
+    out["y_min"][i], out["y_max"][i] = np.inf, -np.inf
+    np.fmin.at(out["y_min"][i], chunk.unit, y)  # fmin/fmax skip the nan of unanswered rows
+    np.fmax.at(out["y_max"][i], chunk.unit, y)
     # Per-unit sums come from per-(unit, cell) sums: one bincount serves both.
-    by_cell = {
-        "cell_n": d, "cell_y": y0, "cell_sat": sat, "swy2": wy * y0, "sw2": wd * wd,
-        "sy2": y0 * y0,
-    }  # fmt: skip
-    cells = {k: np.bincount(uc, v, u * c).reshape(u, c) for k, v in by_cell.items()}
-    return {
-        "sw": np.bincount(up, wd, u * p).reshape(u, p),
-        "swy": np.bincount(up, wy, u * p).reshape(u, p),
-        "sws": np.bincount(up, wd * sat, u * p).reshape(u, p),
-        "n": cells["cell_n"].sum(axis=1),
-        "n_sat": cells["cell_sat"].sum(axis=1),
-        "sy": cells["cell_y"].sum(axis=1),
-        "swy2": cells.pop("swy2").sum(axis=1),
-        "sw2": cells.pop("sw2").sum(axis=1),
-        "sy2": cells.pop("sy2").sum(axis=1),
-        "y_min": y_min,
-        "y_max": y_max,
-        **cells,
-    }
+    for name, v in (("cell_n", d), ("cell_y", y0), ("cell_sat", sat)):
+        out[name][i] = np.bincount(uc, v, u * c).reshape(u, c)
+    out["n"][i], out["sy"][i] = out["cell_n"][i].sum(axis=1), out["cell_y"][i].sum(axis=1)
+    out["n_sat"][i] = out["cell_sat"][i].sum(axis=1)
+    for name, v in (("swy2", wy * y0), ("sw2", wd * wd), ("sy2", y0 * y0)):
+        out[name][i] = np.bincount(chunk.unit, v, u)
+    for name, v in (("sw", wd), ("swy", wy), ("sws", wsat)):
+        out[name][i] = np.bincount(up, v, u * p).reshape(u, p)
+    key, inv = stage2[0], stage2[1]
+    if inv is not None:  # stage-2 sums per (unit, SSU) from the same products
+        for name, v in (("ssu_sw", wd), ("ssu_swy", wy), ("ssu_sws", wsat)):
+            out[name][i] = np.bincount(inv, v, key.shape[0])
 
 
 def _check_chunk(layout: Layout, chunk: Chunk) -> None:

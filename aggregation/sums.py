@@ -1,322 +1,244 @@
-"""Mergeable sufficient statistics of the survey part of the index (map → reduce).
+"""The index's survey part on the engine of ``parindex estimate``: map → merge → reduce.
 
 Every survey figure of the index is a design-weighted domain mean of respondent scores
-(DOMAIN.md), and its linearised scores only enter the variance through their PSU totals
-(docs/ESTIMATORS.md (a), (e)). Both follow from three sums per key
-(criteria set, sub-criterion, unit, group, stratum, PSU) over the respondents with a
-valid score: ``Σ w``, ``Σ w·y`` and their number:
-
-    ybar_D = Σ_hi S_wy / Σ_hi S_w,      z_hi = (S_wy,hi − ybar_D · S_w,hi) / Σ_hi S_w
-
-A chunk of responses maps to :class:`IndexSums`; sums of any split of the rows merge
-(:func:`merge`) to the sums of the whole, so a round can be fanned out over processes.
+(DOMAIN.md). In the terms of :mod:`aggregation.sufficient` the *items* are the survey
+sub-criteria (a respondent's value is the mean score fraction of the sub-criterion's
+items answered), the *units* are the (unit, respondent group) domains and the PSUs the
+(stratum, PSU) pairs of the responses. A chunk of responses maps to :class:`IndexSums`
+on codes of its own, labelled; :func:`merge` puts chunks on the codes of their union
+(:func:`aggregation.sufficient.relabel`) and adds them; :func:`aggregation.survey.reduce_survey`
+gives every group mean, its SE and the PSU totals of its scores through
+:func:`aggregation.reduce.domain_means`, the code the R references of ``parindex
+estimate`` check (docs/ESTIMATORS.md (a), (e)).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from aggregation.inputs import CriteriaSet, IndexInputError, Responses, Scale
+from aggregation.design import unique_codes
+from aggregation.element import map_moments
+from aggregation.inputs import CriteriaSet, IndexInputError, IndexInputs, Responses, Scale
 from aggregation.points import item_fractions, respondent_scores
+from aggregation.sufficient import Chunk, Layout, PartialSums, map_chunk, merge_sums, relabel
+from aggregation.validate import validate_responses
 
-KEYS = ("set", "sub", "unit", "group", "stratum", "psu")
+_SEP = "\x1f"
 
 
 @dataclass(frozen=True)
 class IndexSums:
-    """Sums per key (``keys[name]`` are str arrays of length k) and the PSUs seen.
+    """Sufficient statistics of some responses, with the labels of their codes.
 
-    ``psus`` (shape (p, 2): stratum, PSU) lists every PSU with a response, valid or not:
-    the design's df and the PSU formula count them all (docs/ESTIMATORS.md notation).
-    ``strata``/``stratum_n`` count the responses per stratum, from which frame weights
-    (population / responses in the stratum) follow once all chunks are merged.
+    Attributes
+    ----------
+    items : ndarray of str, shape (I, 2)
+        (criteria set, sub-criterion) of every survey sub-criterion, in criteria-set order.
+    domains : ndarray of str, shape (D, 2)
+        (unit, group) of the sums' unit codes.
+    psus : ndarray of str, shape (P, 2)
+        (stratum, PSU) of the sums' PSU codes: every PSU with a response, valid or not
+        (the design's df counts them all).
+    sums : PartialSums
+        On these codes, one raking cell.
+    strata, stratum_n : ndarray, shape (H,)
+        Responses per stratum (frame weights and the fpc follow from them).
+    n_responses : int
+    blocks : ndarray of str, shape (M, 3)
+        Element sampling only (``psus`` are then the strata, PSU label ""): the
+        (stratum, unit, group) blocks with respondents, and ``moments`` (M, 3, I, I)
+        their :func:`aggregation.element.map_moments`.
     """
 
-    keys: Mapping[str, np.ndarray]
-    sum_w: np.ndarray
-    sum_wy: np.ndarray
-    count: np.ndarray
+    items: np.ndarray
+    domains: np.ndarray
     psus: np.ndarray
+    sums: PartialSums
+    strata: np.ndarray
+    stratum_n: np.ndarray
     n_responses: int
-    strata: np.ndarray = field(default_factory=lambda: np.empty(0, str))
-    stratum_n: np.ndarray = field(default_factory=lambda: np.empty(0))
+    blocks: np.ndarray | None = None
+    moments: np.ndarray | None = None
+
+    @property
+    def element(self) -> bool:
+        """Mapped for element sampling within strata (each response its own PSU)."""
+        return self.blocks is not None
 
     def to_bytes(self) -> bytes:
-        """A compact, portable serialisation (``numpy.savez``), for storing partial sums."""
+        """Portable serialisation (``numpy.savez``) storing only the (domain, PSU) cells with
+        respondents: a chunk touches few of them."""
+        s = self.sums
+        cells = np.flatnonzero(s.rows.ravel() > 0)
+        arrays = {}
+        for f in fields(s):
+            a = getattr(s, f.name)
+            if f.name in ("sw", "swy", "sws", "rows"):
+                a = a.reshape(a.shape[:-2] + (-1,))[..., cells]
+            arrays[f"s_{f.name}"] = a
+        if self.element:
+            arrays.update(blocks=self.blocks.astype(str), moments=self.moments)
         buf = io.BytesIO()
-        arrays = {f"key_{k}": v.astype(str) for k, v in self.keys.items()}
         np.savez(
-            buf,
-            sum_w=self.sum_w,
-            sum_wy=self.sum_wy,
-            count=self.count,
-            psus=self.psus.astype(str),
-            n=np.array([self.n_responses]),
-            strata=self.strata.astype(str),
-            stratum_n=self.stratum_n,
-            **arrays,
-        )
+            buf, items=self.items.astype(str), domains=self.domains.astype(str),
+            psus=self.psus.astype(str), strata=self.strata.astype(str),
+            stratum_n=self.stratum_n, n=np.array([self.n_responses]), cells=cells, **arrays,
+        )  # fmt: skip
         return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> IndexSums:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            d, p = z["domains"].reshape(-1, 2), z["psus"].reshape(-1, 2)
+            arrays = {k[2:]: z[k] for k in z.files if k.startswith("s_")}
+            cells = z["cells"]
+            for name in ("sw", "swy", "sws", "rows"):
+                packed = arrays[name]
+                dense = np.zeros(packed.shape[:-1] + (d.shape[0] * p.shape[0],))
+                dense[..., cells] = packed
+                arrays[name] = dense.reshape(packed.shape[:-1] + (d.shape[0], p.shape[0]))
+            element = "blocks" in z.files
             return cls(
-                {k: z[f"key_{k}"] for k in KEYS},
-                z["sum_w"],
-                z["sum_wy"],
-                z["count"],
-                z["psus"].reshape(-1, 2),
-                int(z["n"][0]),
-                z["strata"],
-                z["stratum_n"],
-            )
+                z["items"].reshape(-1, 2), d, p, PartialSums(**arrays), z["strata"],
+                z["stratum_n"], int(z["n"][0]),
+                z["blocks"].reshape(-1, 3) if element else None,
+                z["moments"] if element else None,
+            )  # fmt: skip
 
 
-def map_responses(
-    criteria_sets: Iterable[CriteriaSet], scales: Mapping[str, Scale], responses: Responses
-) -> IndexSums:
+def survey_items(criteria_sets: Iterable[CriteriaSet]) -> list[tuple[CriteriaSet, object]]:
+    """(criteria set, survey sub-criterion) pairs: the items of the sums, in order."""
+    return [(cs, s) for cs in criteria_sets for s in cs.subcriteria if s.source == "survey"]
+
+
+def map_responses(inputs: IndexInputs, responses: Responses, *, element: bool = False) -> IndexSums:
     """Sums of one chunk of responses (any subset of rows, with their final weights).
+
+    ``element``: for element sampling within strata (a round with a frame): each stratum
+    is mapped as one PSU and the block moments of :mod:`aggregation.element` are added.
 
     Raises
     ------
     IndexInputError
-        If a weight is missing, zero or negative (the design needs positive weights).
+        For a response about an unknown unit or group, an answer outside its item's scale,
+        an item without a column, or a weight that is missing, zero or negative.
     """
+    validate_responses(inputs, responses)
     bad = ~np.isfinite(responses.weight) | (responses.weight <= 0)
     if bad.any():
         raise IndexInputError(
             f"{int(bad.sum())} weight(s) are missing, zero or negative "
             f"(first at row {int(np.flatnonzero(bad)[0])})"
         )
-    columns = {item: j for j, item in enumerate(responses.items)}
-    cells = _Cells.of(responses)
-    parts = [
-        _map_sub(cs, sub, responses, columns, scales, cells)
-        for cs in criteria_sets
-        for sub in cs.subcriteria
-        if sub.source == "survey"
-    ]
+    pairs = survey_items(inputs.criteria_sets)
+    scores = _scores(pairs, inputs.item_scales, responses)
+    domains, unit = _factorize_pairs(responses.unit, responses.group)
+    psu_label = np.full(responses.n, "") if element else responses.psu
+    psus, psu = _factorize_pairs(responses.stratum, psu_label)
+    layout = Layout(domains.shape[0], len(pairs), np.zeros(psus.shape[0], np.int64))
+    weight = responses.weight.astype(float)
+    sums = map_chunk(layout, Chunk(unit, psu, weight, scores))
     strata, stratum_n = np.unique(responses.stratum.astype(str), return_counts=True)
-    return replace(
-        _concat(parts, cells.psus, responses.n), strata=strata, stratum_n=stratum_n.astype(float)
+    items = np.array([(cs.code, s.code) for cs, s in pairs], dtype=str).reshape(-1, 2)
+    blocks = moments = None
+    if element:
+        n_d = domains.shape[0]
+        keys, block = np.unique(psu * n_d + unit, return_inverse=True)
+        blocks = np.column_stack([psus[keys // n_d, 0], domains[keys % n_d]]).reshape(-1, 3)
+        moments = map_moments(block.reshape(-1), keys.shape[0], weight, scores)
+    n = responses.n
+    return IndexSums(
+        items, domains, psus, sums, strata, stratum_n.astype(float), n, blocks, moments
     )
 
 
-@dataclass(frozen=True)
-class _Cells:
-    """Respondents coded by cell (unit, group, PSU) with integer codes, and the labels."""
-
-    code: np.ndarray  # (n,) cell of each respondent, 0 .. n_cells - 1
-    unit: np.ndarray  # (n_cells,) labels of each cell
-    group: np.ndarray
-    stratum: np.ndarray
-    psu: np.ndarray
-    psus: np.ndarray  # (p, 2) every (stratum, PSU) of the chunk
-
-    @classmethod
-    def of(cls, r: Responses) -> _Cells:
-        units, u = _factorize(r.unit.astype(str))
-        groups, g = _factorize(r.group.astype(str))
-        pairs, p = _factorize_pairs(r.stratum.astype(str), r.psu.astype(str))
-        combined = (u.astype(np.int64) * len(groups) + g) * max(len(pairs), 1) + p
-        cell_ids, code = np.unique(combined, return_inverse=True)
-        cu, rest = np.divmod(cell_ids, len(groups) * max(len(pairs), 1))
-        cg, cp = np.divmod(rest, max(len(pairs), 1))
-        return cls(code.reshape(-1), units[cu], groups[cg], pairs[cp, 0], pairs[cp, 1], pairs)
+def _scores(pairs, scales: Mapping[str, Scale], responses: Responses) -> np.ndarray:
+    """Each respondent's score on each survey sub-criterion, shape (n, I); nan: none."""
+    columns = {item: j for j, item in enumerate(responses.items)}
+    out = np.empty((responses.n, len(pairs)))
+    for k, (_, sub) in enumerate(pairs):
+        try:
+            idx = [columns[i] for i in sub.items]
+        except KeyError as exc:
+            raise IndexInputError(
+                f"item {exc.args[0]} of {sub.code} has no responses column"
+            ) from None
+        fractions = item_fractions(responses.answers[:, idx], [scales[i] for i in sub.items])
+        out[:, k] = respondent_scores(fractions)
+    return out
 
 
 def _factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique (a, b) pairs, shape (p, 2), and each row's pair index."""
-    if a.shape[0] == 0:
-        return np.empty((0, 2), dtype=str), np.empty(0, dtype=np.int64)
-    ua, ia = _factorize(a)
-    ub, ib = _factorize(b)
-    ids, code = np.unique(ia.astype(np.int64) * len(ub) + ib, return_inverse=True)
-    qa, qb = np.divmod(ids, len(ub))
-    return np.stack([ua[qa], ub[qb]], axis=1), code.reshape(-1)
+    """Unique (a, b) pairs, shape (k, 2), sorted, and each row's pair code."""
+    ua, ia = np.unique(a.astype(str), return_inverse=True)
+    ub, ib = np.unique(b.astype(str), return_inverse=True)
+    keys, code = unique_codes(ia.reshape(-1).astype(np.int64) * len(ub) + ib.reshape(-1))
+    if keys.shape[0] == 0:
+        return np.empty((0, 2), dtype=str), code.astype(np.int64)
+    labels = np.column_stack([ua[keys // len(ub)], ub[keys % len(ub)]])
+    return labels, code.astype(np.int64)
 
 
-def _map_sub(cs, sub, responses: Responses, columns, scales, cells: _Cells) -> IndexSums:
-    try:
-        idx = [columns[i] for i in sub.items]
-    except KeyError as exc:
-        raise IndexInputError(f"item {exc.args[0]} of {sub.code} has no responses column") from None
-    score = respondent_scores(
-        item_fractions(responses.answers[:, idx], [scales[i] for i in sub.items])
-    )
-    valid = ~np.isnan(score)
-    w = np.where(valid, responses.weight, 0.0)
-    k = cells.unit.shape[0]
-    sum_w = np.bincount(cells.code, weights=w, minlength=k)
-    sum_wy = np.bincount(cells.code, weights=np.where(valid, w * score, 0.0), minlength=k)
-    count = np.bincount(cells.code, weights=valid.astype(float), minlength=k)
-    keep = count > 0
-    keys = {
-        "set": np.full(keep.sum(), cs.code),
-        "sub": np.full(keep.sum(), sub.code),
-        "unit": cells.unit[keep],
-        "group": cells.group[keep],
-        "stratum": cells.stratum[keep],
-        "psu": cells.psu[keep],
-    }
-    return IndexSums(keys, sum_w[keep], sum_wy[keep], count[keep], np.empty((0, 2), str), 0)
+def _split(joined: np.ndarray) -> np.ndarray:
+    if joined.shape[0] == 0:
+        return np.empty((0, 2), dtype=str)
+    return np.array([s.split(_SEP, 1) for s in joined.tolist()], dtype=str)
 
 
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniq, inverse = np.unique(values, return_inverse=True)
-    return uniq, inverse.reshape(-1)
-
-
-def _row_codes(columns: list[np.ndarray]) -> np.ndarray:
-    """Dense codes of the rows of integer-coded ``columns``, in lexicographic row order.
-
-    The ``inverse`` of ``np.unique(np.stack(columns, axis=1), axis=0)``, without sorting
-    rows as records (ten times slower): two columns at a time are combined into one
-    integer and coded densely again, so the combination never overflows.
-    """
-    code = columns[0].astype(np.int64)
-    for column in columns[1:]:
-        code = _factorize(code * (int(column.max()) + 1) + column)[1]
-    return code
-
-
-def _concat(parts: list[IndexSums], psus: np.ndarray, n: int) -> IndexSums:
-    if not parts:
-        empty = np.empty(0)
-        return IndexSums({k: np.empty(0, str) for k in KEYS}, empty, empty, empty, psus, n)
-    keys = {k: np.concatenate([p.keys[k] for p in parts]) for k in KEYS}
-    return IndexSums(
-        keys,
-        np.concatenate([p.sum_w for p in parts]),
-        np.concatenate([p.sum_wy for p in parts]),
-        np.concatenate([p.count for p in parts]),
-        psus,
-        n,
-    )
+def _union(labels: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sorted union of (k, 2) label arrays and, for each, the codes of its rows in it."""
+    joined = [np.char.add(np.char.add(x[:, 0], _SEP), x[:, 1]) for x in labels]
+    whole, inverse = np.unique(np.concatenate(joined), return_inverse=True)
+    ends = np.cumsum([0] + [j.shape[0] for j in joined])
+    return _split(whole), [inverse[a:b] for a, b in zip(ends[:-1], ends[1:], strict=True)]
 
 
 def merge(parts: Iterable[IndexSums]) -> IndexSums:
-    """Add up sums of disjoint chunks: equal keys are summed, PSU lists united."""
+    """Sums of disjoint chunks added on the codes of their union."""
     parts = list(parts)
     if not parts:
         raise IndexInputError("no partial sums to merge")
-    psus = np.concatenate([p.psus.reshape(-1, 2) for p in parts])
-    psus = np.unique(psus, axis=0) if psus.size else psus.reshape(0, 2)
-    all_strata = np.concatenate([p.strata for p in parts])
-    strata, at = np.unique(all_strata, return_inverse=True)
+    items = parts[0].items
+    if any(not np.array_equal(p.items, items) for p in parts):
+        raise IndexInputError("the chunks were mapped with different sub-criteria")
+    domains, d_to = _union([p.domains for p in parts])
+    psus, p_to = _union([p.psus for p in parts])
+    sums = merge_sums(
+        p.sums
+        if _identity(d, domains.shape[0]) and _identity(q, psus.shape[0])
+        else relabel(p.sums, d, domains.shape[0], q, psus.shape[0])
+        for p, d, q in zip(parts, d_to, p_to, strict=True)
+    )
+    strata, at = np.unique(np.concatenate([p.strata for p in parts]), return_inverse=True)
     stratum_n = np.bincount(
-        at.reshape(-1),
-        weights=np.concatenate([p.stratum_n for p in parts]),
-        minlength=strata.shape[0],
+        at.reshape(-1), np.concatenate([p.stratum_n for p in parts]), strata.shape[0]
     )
-    joined = replace(
-        _concat(parts, psus, sum(p.n_responses for p in parts)), strata=strata, stratum_n=stratum_n
-    )
-    if joined.sum_w.size == 0:
-        return joined
-    inverse = _row_codes([_factorize(joined.keys[k])[1] for k in KEYS])
-    m = int(inverse.max()) + 1
-    first = np.zeros(m, dtype=int)
-    first[inverse[::-1]] = np.arange(inverse.shape[0])[::-1]
-    return IndexSums(
-        {k: v[first] for k, v in joined.keys.items()},
-        np.bincount(inverse, weights=joined.sum_w, minlength=m),
-        np.bincount(inverse, weights=joined.sum_wy, minlength=m),
-        np.bincount(inverse, weights=joined.count, minlength=m),
-        joined.psus,
-        joined.n_responses,
-        strata,
-        stratum_n,
-    )
+    n = sum(p.n_responses for p in parts)
+    if len({p.element for p in parts}) > 1:
+        raise IndexInputError("the chunks were mapped for different designs")
+    blocks = moments = None
+    if parts[0].element:
+        blocks, b_to = _union3([p.blocks for p in parts])
+        moments = np.zeros((blocks.shape[0],) + parts[0].moments.shape[1:])
+        for p, b in zip(parts, b_to, strict=True):
+            moments[b] += p.moments  # codes are distinct within a part
+    return IndexSums(items, domains, psus, sums, strata, stratum_n, n, blocks, moments)
 
 
-def reweight(sums: IndexSums, weight_of_stratum: Mapping[str, float]) -> IndexSums:
-    """Sums mapped with unit weights → sums with a weight per stratum.
-
-    Exact when every respondent of a stratum has the same weight, as frame weights
-    (population / responses in the stratum) do: ``Σ w = w_h n`` and ``Σ w·y = w_h Σ y``.
-
-    Raises
-    ------
-    IndexInputError
-        If a stratum has no weight (it is missing from the sampling frame) or a
-        weight is not positive.
-    """
-    missing = sorted(set(sums.strata.tolist()) - set(weight_of_stratum))
-    if missing:
-        raise IndexInputError(
-            f"stratum '{missing[0]}' has responses but no weight (is it in the sampling frame?)"
-        )
-    bad = [s for s in sums.strata.tolist() if not weight_of_stratum[s] > 0]
-    if bad:
-        raise IndexInputError(f"stratum '{bad[0]}' has a weight that is not positive")
-    w = np.array([weight_of_stratum[s] for s in sums.keys["stratum"].tolist()], dtype=float)
-    return replace(sums, sum_w=sums.sum_w * w, sum_wy=sums.sum_wy * w)
+def _identity(codes: np.ndarray, size: int) -> bool:
+    """The part already has the union's codes (it saw every label)."""
+    return codes.shape[0] == size and bool((codes == np.arange(size)).all())
 
 
-class SurveyEstimates:
-    """The reduce step: group means ``m(u,s,g)`` with SEs and PSU totals, from merged sums.
-
-    Estimates are built on demand (one dense ``z_hi`` of length n_psu at a time), so a
-    national round does not hold one array per unit × sub-criterion × group.
-    """
-
-    def __init__(self, sums: IndexSums) -> None:
-        from aggregation.design import make_design
-        from aggregation.points import PsuFrame
-
-        psus = sums.psus.reshape(-1, 2)
-        pair = np.char.add(np.char.add(psus[:, 0], "\x1f"), psus[:, 1])
-        self._psu_index = {p: i for i, p in enumerate(pair.tolist())}
-        psu_design = make_design(len(pair), strata=psus[:, 0])
-        #: one row per PSU, each its own PSU in its stratum: the PSU formula on totals
-        self.frame = PsuFrame(design=psu_design, psu_design=psu_design)
-        self.n_responses = sums.n_responses
-        self._sums = sums
-        self._rows = self._index_rows(sums)
-
-    @staticmethod
-    def _index_rows(sums: IndexSums) -> dict[tuple[str, str, str, str], np.ndarray]:
-        key = list(
-            zip(
-                sums.keys["set"].tolist(),
-                sums.keys["sub"].tolist(),
-                sums.keys["unit"].tolist(),
-                sums.keys["group"].tolist(),
-                strict=True,
-            )
-        )
-        rows: dict[tuple[str, str, str, str], list[int]] = {}
-        for i, k in enumerate(key):
-            rows.setdefault(k, []).append(i)
-        return {k: np.array(v) for k, v in rows.items()}
-
-    @property
-    def df(self) -> int:
-        return self.frame.design.df
-
-    @property
-    def n_psu(self) -> int:
-        return self.frame.design.n_psu
-
-    def group(self, set_code: str, sub: str, unit: str, group: str):
-        """``m(u,s,g)`` (docs/ESTIMATORS.md (a) from the sums); ``n == 0`` where no valid answer."""
-        from aggregation.points import GroupEstimate
-
-        rows = self._rows.get((set_code, sub, unit, group))
-        if rows is None:
-            return GroupEstimate(n=0, mean=None, se=None, z_hi=np.zeros(self.n_psu))
-        s = self._sums
-        n_w = s.sum_w[rows].sum()
-        mean = float(s.sum_wy[rows].sum() / n_w)
-        z_hi = np.zeros(self.n_psu)
-        pairs = np.char.add(np.char.add(s.keys["stratum"][rows], "\x1f"), s.keys["psu"][rows])
-        at = np.array([self._psu_index[p] for p in pairs.tolist()])
-        np.add.at(z_hi, at, (s.sum_wy[rows] - mean * s.sum_w[rows]) / n_w)
-        se = float(np.sqrt(self.frame.variance(z_hi)))
-        return GroupEstimate(n=int(round(s.count[rows].sum())), mean=mean, se=se, z_hi=z_hi)
+def _union3(labels: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`_union` of (k, 3) labels."""
+    joined = [np.column_stack([x[:, 0], np.char.add(np.char.add(x[:, 1], _SEP), x[:, 2])])
+              for x in labels]  # fmt: skip
+    two, codes = _union(joined)
+    if two.shape[0] == 0:
+        return np.empty((0, 3), dtype=str), codes
+    return np.column_stack([two[:, 0], _split(two[:, 1])]), codes

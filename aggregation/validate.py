@@ -8,7 +8,7 @@ from collections import Counter
 
 import numpy as np
 
-from aggregation.inputs import SOURCES, CriteriaSet, IndexInputError, IndexInputs
+from aggregation.inputs import SOURCES, CriteriaSet, IndexInputError, IndexInputs, Responses
 
 #: Tolerance for "the α_g sum to 1" (weights are typed as decimals in YAML).
 WEIGHT_SUM_TOL = 1e-9
@@ -19,7 +19,6 @@ def validate_inputs(inputs: IndexInputs) -> None:
     for cs in inputs.criteria_sets:
         _check_criteria_set(cs, inputs)
     _check_units(inputs)
-    _check_responses(inputs)
     _check_self_scores(inputs)
     _check_bonus_penalty(inputs)
     for unit, value in inputs.previous.items():
@@ -60,8 +59,6 @@ def _check_subcriterion(where, s, inputs: IndexInputs) -> None:
     for item in s.items:
         if item not in inputs.item_scales:
             raise IndexInputError(f"{where}: sub-criterion {s.code} names unknown item {item}")
-        if item not in inputs.responses.items:
-            raise IndexInputError(f"{where}: item {item} of {s.code} has no responses column")
 
 
 def _check_units(inputs: IndexInputs) -> None:
@@ -74,8 +71,9 @@ def _check_units(inputs: IndexInputs) -> None:
             raise IndexInputError(f"unit {unit} is of kind {kind}, which no criteria set scores")
 
 
-def _check_responses(inputs: IndexInputs) -> None:
-    r = inputs.responses
+def validate_responses(inputs: IndexInputs, r: Responses) -> None:
+    """Raise :class:`IndexInputError` naming the first problem of responses to ``inputs``."""
+    _check_units(inputs)  # the unit kinds below must have their criteria set
     n = r.n
     for name in ("unit", "group", "stratum", "psu"):
         if getattr(r, name).shape != (n,):
@@ -90,6 +88,13 @@ def _check_responses(inputs: IndexInputs) -> None:
     for j, item in enumerate(r.items):
         if item in inputs.item_scales:
             _check_answer_values(item, r.answers[:, j], inputs)
+    for cs in inputs.criteria_sets:
+        for s in cs.subcriteria:
+            missing = [i for i in s.items if i not in r.items]
+            if missing:
+                raise IndexInputError(
+                    f"criteria set {cs.code}: item {missing[0]} of {s.code} has no responses column"
+                )
 
 
 def _check_answer_values(item: str, values: np.ndarray, inputs: IndexInputs) -> None:

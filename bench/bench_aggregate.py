@@ -27,9 +27,11 @@ import psycopg
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB = "parindex_bench_aggregate"
+#: Override both when several people bench on one machine (the database is dropped and the
+#: Redis database flushed).
+DB = os.environ.get("PARINDEX_BENCH_DB", "parindex_bench_aggregate")
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
-REDIS = "redis://127.0.0.1:6379/15"
+REDIS = os.environ.get("PARINDEX_BENCH_REDIS", "redis://127.0.0.1:6379/15")
 N_UNITS, N_ITEMS, PSUS_PER_UNIT = 40, 12, 25
 GROUPS = ("leader", "official", "citizen")
 ITEMS = [f"Q{i:02d}" for i in range(1, N_ITEMS + 1)]
@@ -108,7 +110,10 @@ def setup(instance: Path, n: int) -> None:
     )
     (files / "frame.csv").write_text(
         "stratum,population\n"
-        + "".join(f"U{u:02d}-{g},{2000 + 37 * u}\n" for u in range(1, N_UNITS + 1) for g in GROUPS)
+        # more people than the 8,000-odd responses of a stratum: the fpc is a fraction < 1
+        + "".join(
+            f"U{u:02d}-{g},{20000 + 370 * u}\n" for u in range(1, N_UNITS + 1) for g in GROUPS
+        )
     )
     parindex(instance, "import", "questionnaire", str(files / "q.yaml"), capture_output=True)
     parindex(instance, "import", "criteria-set", str(files / "cs.yaml"), capture_output=True)
@@ -259,7 +264,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="skip loading (after --keep)")
     args = parser.parse_args()
-    instance = Path("/tmp/parindex-bench")
+    instance = Path(f"/tmp/{DB}")
     instance.mkdir(exist_ok=True)
     if not args.reuse:
         setup(instance, args.responses)

@@ -4,9 +4,14 @@ Usage: ``PYTHONPATH=. python bench/bench_estimate.py [--rows N] [--no-r] [--r-ti
 [--keep DIR]``
 
 Prints wall time, the command's own read/compute timings, and peak memory (ru_maxrss of
-each child). Where ``Rscript`` with the ``survey`` package is installed, times R on the
+each child), for the base design, the raked one, and the base design as two stages with
+an fpc at both (``--ssu --fpc --fpc2``). Each is compared with the pandas + numpy floor
+run in the same way (a whole process: read the CSV with pandas, weighted mean and
+linearised SE per unit and item with numpy, raked weights by IPF for the raked design,
+write JSON). Where ``Rscript`` with the ``survey`` package is installed, times R on the
 same file (svyby of every item's mean with deff, and of the satisfied share) and prints
-the ratio. Goal: < 1.5 s compute and < 5 s whole command per design, < 1.5 GB peak.
+the ratio. Goals: within 2.0x the floor per design; two stages with fpc within 10% of
+the base design; < 1.5 GB peak.
 """
 
 from __future__ import annotations
@@ -68,6 +73,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> Path:
     sex, age = rng.choice(2, rows, p=[0.6, 0.4]), rng.choice(4, rows, p=[0.12, 0.25, 0.34, 0.29])
     weight = np.round(rng.lognormal(3.4, 0.35, rows) * (1 + stratum / 5), 6)
     level = rng.normal(0, 0.6, 40)[unit] + rng.normal(0, 0.4, n_psu)[psu]
+    team = rng.integers(0, 4, rows)  # stage 2: a team within the PSU
+    psus_in_stratum = np.array(PSUS_PER_STRATUM)[stratum]
     cols = {
         "response_id": pa.array(np.arange(rows)),
         "unit": pa.array(np.char.add("U", np.char.zfill((unit + 1).astype(str), 2))),
@@ -77,6 +84,9 @@ def generate(path: Path, rows: int, seed: int = 7) -> Path:
         "sex": pa.array(np.array(SEXES)[sex]),
         "age_band": pa.array(np.array(AGES)[age]),
         "weight": pa.array(weight),
+        "team": pa.array(np.char.add("T", team.astype(str))),
+        "psu_pop": pa.array(2 * psus_in_stratum),  # PSUs in the stratum's population
+        "team_pop": pa.array(np.full(rows, 6)),  # teams in the PSU's population
     }
     for q in ITEMS:
         y = np.clip(np.round(3 + level + rng.normal(0, 1.1, rows)), 1, 5).astype(np.int64)
@@ -124,21 +134,67 @@ def run_child(cmd: list[str], timeout: float | None = None) -> tuple[float, floa
         return wall, usage.ru_maxrss / 1024, out.read()
 
 
+FLOOR = r"""
+import json, sys
+import numpy as np, pandas as pd
+path, design, margins, out = sys.argv[1:5]
+items = [f"q{i}" for i in range(1, 9)]
+df = pd.read_csv(path, engine="pyarrow")
+unit, units = pd.factorize(df["unit"], sort=True)
+h = pd.factorize(df["stratum"])[0]
+psu, psus = pd.factorize(df["psu"])
+w = df["weight"].to_numpy(float)
+if design == "raked":  # IPF of the weights on the sex x age_band margins
+    m = pd.read_csv(margins)
+    codes = [pd.factorize(df[v]) for v in ("sex", "age_band")]
+    targets = [m[m.variable == v].set_index("level")["count"].reindex(labels).to_numpy()
+               for (_, labels), v in zip(codes, ("sex", "age_band"))]
+    for _ in range(100):  # to R rake()'s epsilon, as parindex
+        change = 0.0
+        for (c, _), t in zip(codes, targets):
+            g = t / np.bincount(c, w)
+            w = w * g[c]
+            change = max(change, np.abs(g - 1).max())
+        if change < 1e-12:
+            break
+n_psu, n_u = len(psus), len(units)
+psu_h = np.zeros(n_psu, int); psu_h[psu] = h
+n_h = np.bincount(psu_h)
+res = []
+for q in items:
+    y = df[q].to_numpy(float); d = ~np.isnan(y); y0 = np.where(d, y, 0.0); wd = w * d
+    sw = np.bincount(unit, wd, n_u); mean = np.bincount(unit, wd * y0, n_u) / sw
+    z = wd * (y0 - mean[unit]) / sw[unit]
+    zt = np.bincount(unit * n_psu + psu, z, n_u * n_psu).reshape(n_u, n_psu)
+    zbar = np.stack([np.bincount(psu_h, r, len(n_h)) for r in zt]) / n_h
+    dev = np.stack([np.bincount(psu_h, r, len(n_h)) for r in (zt - zbar[:, psu_h]) ** 2])
+    se = np.sqrt((dev * n_h / (n_h - 1)).sum(axis=1))
+    res += [{"item": q, "unit": u, "mean": a, "se": b} for u, a, b in zip(units, mean, se)]
+json.dump(res, open(out, "w"))
+"""
+
+
 def bench_python(csv_path: Path, margins: Path, out_dir: Path) -> dict[str, float]:
     base = [sys.executable, "-m", "survey_app.cli", "estimate", str(csv_path), "--items",
             ",".join(ITEMS), "--by", "unit", "--weight", "weight", "--strata", "stratum",
             "--psu", "psu", "--timings"]  # fmt: skip
     walls = {}
-    for design, extra in (("base", []), ("raked", ["--rake", "sex,age_band", "--margins",
-                                                   str(margins)])):  # fmt: skip
+    rake = ["--rake", "sex,age_band", "--margins", str(margins)]
+    stages = ["--ssu", "team", "--fpc", "psu_pop", "--fpc2", "team_pop"]
+    for design, extra in (("base", []), ("raked", rake), ("ssu+fpc", stages)):
         out = out_dir / f"{design}.json"
         wall, peak, _ = run_child(base + extra + ["--json", str(out)])
         meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
         t = meta["timings"]
-        print(f"parindex {design:5s}: wall {wall:6.2f} s | read {t['read_s']:.2f} s | "
+        floor_design = "raked" if design == "raked" else "base"
+        floor, _, _ = run_child([sys.executable, "-c", FLOOR, str(csv_path), floor_design,
+                                 str(margins), str(out_dir / "floor.json")])  # fmt: skip
+        print(f"parindex {design:7s}: wall {wall:6.2f} s | read {t['read_s']:.2f} s | "
               f"compute {t['compute_s']:.2f} s | peak RSS {peak:,.0f} MB | "
-              f"raking {meta['raking'] and meta['raking']['iterations']} it")  # fmt: skip
+              f"raking {meta['raking'] and meta['raking']['iterations']} it | "
+              f"floor {floor:.2f} s, ratio {wall / floor:.2f}x")  # fmt: skip
         walls[design] = wall
+    print(f"two stages with fpc / base: {walls['ssu+fpc'] / walls['base']:.2f}x")
     return walls
 
 

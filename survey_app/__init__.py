@@ -1,29 +1,39 @@
-"""ParIndex web application (Flask): the app factory."""
+"""ParIndex web application (Flask): the app factory.
+
+Flask, SQLAlchemy and the extensions are imported by :func:`create_app`, not with the
+package, so that ``parindex estimate`` and ``parindex index`` (which import
+``survey_app.cli``) start without them.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.routing import IntegerConverter
-
-from survey_app.config import load_config
-from survey_app.extensions import csrf, db, migrate
+if TYPE_CHECKING:
+    from flask import Flask
 
 
-class DatabaseId(IntegerConverter):
+def _database_id():
     """``<int:…>`` in our routes: an id that cannot be in an INTEGER column (above
     2³¹ − 1) matches no route (404) instead of failing in the database (500)."""
+    from werkzeug.routing import IntegerConverter
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    class DatabaseId(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    return DatabaseId
 
 
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app from ``PARINDEX_*`` variables, then ``config_overrides`` (tests)."""
+    from flask import Flask
+
+    from survey_app.config import load_config
+
     app = Flask(__name__, instance_relative_config=True)
-    app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["int"] = _database_id()
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
@@ -53,6 +63,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
     from survey_app.core import ratelimits, redaction, security, sqlite, storable
+    from survey_app.extensions import csrf, db, migrate
 
     redaction.init_app(app)
     storable.install()

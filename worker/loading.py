@@ -7,10 +7,11 @@ chunks, so a national round does not need a big box.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pacsv
 from sqlalchemy import func, select, text
 
 from aggregation import inputs as agg
@@ -99,14 +100,15 @@ def read_chunk(
     next_id: str | None,
     items: tuple[str, ...],
     raking: tuple[RakingSource, ...] = (),
-) -> pd.DataFrame:
-    """Responses with ``first_id <= id < next_id``, one row per response, answers as columns.
-
-    With ``raking``, a column ``rake:VARIABLE`` per source holds each response's level
-    (None when it has none). Plain SQL rows into a DataFrame: no ORM object per response.
+) -> pa.Table:
+    """Responses with ``first_id <= id < next_id`` as an Arrow table: the design columns
+    (strings), one float column per item (null: not answered), and with ``raking`` a
+    column ``rake:VARIABLE`` per source with each response's level (null when it has none).
+    No ORM object and, on PostgreSQL, no Python object per response.
     """
+    schema = _schema(items, raking)
     if db.engine.dialect.name == "postgresql":
-        return _read_chunk_copy(round_id, first_id, next_id, items, raking)
+        return _read_chunk_copy(round_id, first_id, next_id, items, raking, schema)
     stmt = (
         select(
             Response.id,
@@ -124,28 +126,27 @@ def read_chunk(
     if next_id is not None:
         stmt = stmt.where(Response.id < next_id)
     rows = db.session.execute(stmt).all()
-    design = pd.DataFrame([row[:5] for row in rows], columns=list(DESIGN), dtype=object)
-    answers = pd.DataFrame([row[5] for row in rows], columns=list(items), dtype=float)
-    for source in raking:
-        design[RAKE + source.variable] = [source.level(row[5], row[6]) for row in rows]
-    return pd.concat([design, answers], axis=1)
+    columns = [[row[k] for row in rows] for k in range(len(DESIGN))]
+    columns += [[row[5].get(item) for row in rows] for item in items]
+    columns += [[source.level(row[5], row[6]) for row in rows] for source in raking]
+    return pa.table(columns, schema=schema)
 
 
-def _read_chunk_copy(
-    round_id: int,
-    first_id: str,
-    next_id: str | None,
-    items: tuple[str, ...],
-    raking: tuple[RakingSource, ...] = (),
-) -> pd.DataFrame:
+def _schema(items: tuple[str, ...], raking: tuple[RakingSource, ...]) -> pa.Schema:
+    return pa.schema(
+        [(n, pa.string()) for n in DESIGN]
+        + [(n, pa.float64()) for n in items]
+        + [(RAKE + s.variable, pa.string()) for s in raking]
+    )
+
+
+def _read_chunk_copy(round_id, first_id, next_id, items, raking, schema) -> pa.Table:
     """PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
-    streams CSV (``COPY``), which pyarrow parses: no ORM or Python object per answer.
+    streams CSV (``COPY``), which pyarrow parses.
 
     ``random_page_cost`` tells the planner that the primary key serves the id range in
     order (no sort); otherwise it may scan the whole table for every chunk.
     """
-    from pyarrow import csv as pacsv
-
     columns = ["r.id", "u.code", "r.group_code", "r.stratum", "r.psu"]
     columns += ["r.answers ->> %s"] * len(items)
     columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
@@ -166,56 +167,44 @@ def _read_chunk_copy(
     with raw.cursor() as cur, cur.copy(sql, params) as copy:
         for block in copy:
             buf += block
-    import pyarrow as pa
-
-    schema = pa.schema(
-        [(n, pa.string()) for n in DESIGN]
-        + [(n, pa.float64()) for n in items]
-        + [(RAKE + s.variable, pa.string()) for s in raking]
-    )
     if not buf:  # a range holding no response (pyarrow refuses an empty file)
-        return schema.empty_table().to_pandas()
+        return schema.empty_table()
     table = pacsv.read_csv(
-        pa_buffer(buf),
+        pa.BufferReader(pa.py_buffer(buf)),
         read_options=pacsv.ReadOptions(column_names=schema.names),
         convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=False),
     )
-    frame = table.to_pandas()
-    for s in raking:  # the answer's value as text, or the attribute; "" when absent
-        frame[RAKE + s.variable] = [s.level_of(v) for v in frame[RAKE + s.variable]]
-    return frame
+    for s in raking:  # the answer's value as text, or the attribute; null when absent
+        name = RAKE + s.variable
+        levels = [s.level_of(v) for v in table.column(name).to_pylist()]
+        table = table.set_column(table.schema.get_field_index(name), name,
+                                 pa.array(levels, pa.string()))  # fmt: skip
+    return table
 
 
-def pa_buffer(data: bytearray):
-    import pyarrow as pa
-
-    return pa.BufferReader(pa.py_buffer(bytes(data)))
-
-
-def response_chunks(
-    round_id: int, items: tuple[str, ...], chunk_size: int = CHUNK_SIZE
-) -> Iterator[pd.DataFrame]:
-    """Every response of the round, ``chunk_size`` at a time."""
-    bounds = chunk_bounds(round_id, chunk_size)
-    for first, nxt in zip(bounds, [*bounds[1:], None], strict=True):
-        yield read_chunk(round_id, first, nxt, items)
-
-
-def chunk_responses(
-    wide: pd.DataFrame, items: tuple[str, ...], weight: np.ndarray | None = None
-) -> agg.Responses:
-    """A chunk as the arrays of :class:`aggregation.inputs.Responses`, with unit weights
-    (frame weights are applied to the merged sums, see :func:`stratum_weights`) or, in a
-    raked round, each response's raked weight (:func:`raked_weights`)."""
+def chunk_responses(table: pa.Table, items: tuple[str, ...], weight: np.ndarray) -> agg.Responses:
+    """A chunk as the arrays of :class:`aggregation.inputs.Responses`, straight from Arrow,
+    with each response's planned weight (:func:`planned_weights`)."""
+    answers = np.empty((table.num_rows, len(items)))
+    for j, item in enumerate(items):  # nulls become nan: not answered
+        answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
     return agg.Responses(
-        unit=wide["unit"].to_numpy(dtype=str),
-        group=wide["group"].to_numpy(dtype=str),
-        stratum=wide["stratum"].to_numpy(dtype=str),
-        psu=wide["psu"].to_numpy(dtype=str),
-        weight=np.ones(len(wide)) if weight is None else weight,
+        unit=_strings(table.column("unit")),
+        group=_strings(table.column("group")),
+        stratum=_strings(table.column("stratum")),
+        psu=_strings(table.column("psu")),
+        weight=weight,
         items=items,
-        answers=wide[list(items)].to_numpy(dtype=float),
+        answers=answers,
     )
+
+
+def _strings(column: pa.ChunkedArray) -> np.ndarray:
+    """A string column as a numpy str array, through its dictionary: each distinct value
+    becomes a Python string once, not once per row."""
+    encoded = column.combine_chunks().dictionary_encode()
+    labels = np.array(encoded.dictionary.to_pylist(), dtype=str)
+    return labels[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]:
@@ -224,6 +213,56 @@ def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]
         return dict.fromkeys(stratum_n, 1.0)
     population = {f.stratum: f.population for f in rnd.frame}
     return {s: population[s] / n for s, n in stratum_n.items() if s in population}
+
+
+def strata_plan(rnd: Round) -> list[list]:
+    """``[stratum, responses, frame weight]`` of every stratum with responses (GROUP BY).
+
+    Weights are planned before any chunk is mapped, so each chunk's sums carry final
+    weights; the reduce checks that the chunks read exactly these responses.
+
+    Raises
+    ------
+    IndexInputError
+        A stratum with responses is not in the frame.
+    """
+    stmt = (
+        select(Response.stratum, func.count())
+        .where(Response.round_id == rnd.id)
+        .group_by(Response.stratum)
+        .order_by(Response.stratum)
+    )
+    counts = {stratum: float(n) for stratum, n in db.session.execute(stmt)}
+    weights = stratum_weights(rnd, counts)
+    unknown = sorted(set(counts) - set(weights))
+    if unknown:
+        raise agg.IndexInputError(
+            f"stratum '{unknown[0]}' has responses but no weight (is it in the sampling frame?)"
+        )
+    return [[s, int(n), weights[s]] for s, n in counts.items()]
+
+
+def planned_weights(table: pa.Table, plan: dict, sources: tuple[RakingSource, ...]):
+    """Each response's weight from the run's plan (raked cells or frame weights per
+    stratum); None if a response is in no cell of the plan (it arrived after the run
+    started)."""
+    if plan.get("raking"):
+        return _raked_from_plan(table, plan["raking"], sources)
+    strata = pa.array([s for s, _n, _w in plan["strata"]], pa.string())
+    weight = np.array([w for _s, _n, w in plan["strata"]] + [np.nan])
+    at = pc.index_in(table.column("stratum"), value_set=strata).to_numpy(zero_copy_only=False)
+    out = weight[np.where(np.isnan(at), -1, at).astype(np.int64)]
+    return None if np.isnan(out).any() else out
+
+
+def planned_counts(plan: dict) -> dict[str, float]:
+    """Responses per stratum the plan weighted."""
+    if not plan.get("raking"):
+        return {s: float(n) for s, n, _w in plan["strata"]}
+    out: dict[str, float] = defaultdict(float)
+    for stratum, _levels, n, _w in plan["raking"]["cells"]:
+        out[stratum] += n
+    return dict(out)
 
 
 def raking_plan(rnd: Round) -> dict | None:
@@ -290,34 +329,42 @@ def raking_plan(rnd: Round) -> dict | None:
     }
 
 
-def raked_weights(wide: pd.DataFrame, plan: dict, sources: tuple[RakingSource, ...]):
+def _raked_from_plan(table: pa.Table, plan: dict, sources: tuple[RakingSource, ...]):
     """Each response's raked weight from the plan; None if a response is in no cell of
     the plan (it arrived after the run started)."""
     weight = {(c[0], tuple(c[1])): c[3] for c in plan["cells"]}
-    keys = zip(wide["stratum"], *(wide[RAKE + s.variable] for s in sources), strict=True)
+    columns = ["stratum", *(RAKE + s.variable for s in sources)]
+    keys = zip(*(table.column(c).to_pylist() for c in columns), strict=True)
     out = [weight.get((k[0], tuple(k[1:]))) for k in keys]
     return None if any(w is None for w in out) else np.array(out, dtype=float)
 
 
-def load_context(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
-    """Everything the index of ``rnd`` needs except the responses (read in chunks)."""
-    scales = item_scales(rnd)
-    items = tuple(scales)
-    empty = chunk_responses(_empty(items), items)
+def empty_chunk(items: tuple[str, ...]) -> pa.Table:
+    """A chunk without responses (a round nobody answered)."""
+    return _schema(items, ()).empty_table()
+
+
+def survey_context(rnd: Round) -> agg.IndexInputs:
+    """What mapping a chunk needs: criteria sets, units and scales (no assessments)."""
     return agg.IndexInputs(
         criteria_sets=tuple(criteria_set(cs) for cs in rnd.criteria_sets),
         units={u.code: u.kind.code for u in rnd.units},
-        item_scales=scales,
-        responses=empty,
+        item_scales=item_scales(rnd),
+        self_scores=(),
+    )
+
+
+def load_context(rnd: Round, ministry_index: float | None = None) -> agg.IndexInputs:
+    """Everything the index of ``rnd`` needs except the responses (read in chunks)."""
+    return agg.IndexInputs(
+        criteria_sets=tuple(criteria_set(cs) for cs in rnd.criteria_sets),
+        units={u.code: u.kind.code for u in rnd.units},
+        item_scales=item_scales(rnd),
         self_scores=_self_scores(rnd),
         bonus_penalty=_bonus_penalty(rnd),
         previous=_previous(rnd),
         ministry_index=ministry_index if ministry_index is not None else rnd.ministry_index,
     )
-
-
-def _empty(items: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*DESIGN, *items])
 
 
 def _self_scores(rnd: Round) -> tuple[agg.SelfScore, ...]:

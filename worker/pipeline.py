@@ -15,16 +15,18 @@ import time
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from aggregation.index import compute_index
-from aggregation.inputs import IndexInputs
+from aggregation.inputs import IndexInputError, IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
-from aggregation.report import index_payload
-from aggregation.sums import IndexSums, map_responses, merge, reweight
+from aggregation.report import FPC_DESIGN, PSU_DESIGN, index_payload
+from aggregation.sums import IndexSums, map_responses, merge
+from aggregation.survey import reduce_survey
 from survey_app.core import jobs
 from survey_app.core.db import utcnow
 from survey_app.core.models import Job
@@ -38,14 +40,15 @@ from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     DESIGN,
     chunk_bounds,
     chunk_responses,
-    criteria_set,
-    item_scales,
+    empty_chunk,
     load_context,
-    raked_weights,
+    planned_counts,
+    planned_weights,
     raking_plan,
     raking_sources,
     read_chunk,
-    stratum_weights,
+    strata_plan,
+    survey_context,
 )
 from worker.store import run_payload  # noqa: F401  (re-exported for callers)
 
@@ -58,7 +61,11 @@ def code_version() -> str:
 
 
 def methodology(
-    seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS, raking: dict | None = None
+    seed: int = DEFAULT_SEED,
+    draws: int = DEFAULT_DRAWS,
+    raking: dict | None = None,
+    strata: list | None = None,
+    fpc: bool = False,
 ) -> dict:
     out = {
         "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
@@ -67,6 +74,8 @@ def methodology(
         "seed": seed,
         "draws": draws,
         "weights": "frame population / responses per stratum",
+        "design": FPC_DESIGN if fpc else PSU_DESIGN,
+        "fpc": fpc,
     }
     if raking is not None:
         out["weights"] += (
@@ -74,6 +83,8 @@ def methodology(
             "standard errors treat the raked weights as fixed"
         )
         out["raking"] = raking  # the raked weight of every (stratum, levels) cell
+    else:
+        out["strata"] = strata or []  # [stratum, responses, weight] planned before the map
     return out
 
 
@@ -90,14 +101,17 @@ def start_run(
     draws: int = DEFAULT_DRAWS,
 ) -> AggregationRun:
     """Create a run and its chunks; returns the round's active run if there is one."""
-    if db.session.get(Round, round_id) is None:
+    rnd = db.session.get(Round, round_id)
+    if rnd is None:
         raise LookupError(f"no round {round_id}")
     active = _active_run(round_id)
     if active is not None:
         return active
-    problem = None
+    problem, strata = None, None
     try:
-        plan = raking_plan(db.session.get(Round, round_id))
+        plan = raking_plan(rnd)
+        if plan is None:
+            strata = strata_plan(rnd)
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
     bounds = [] if problem else chunk_bounds(round_id, chunk_size)
@@ -113,7 +127,7 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(seed, draws, plan),
+        methodology=methodology(seed, draws, plan, strata, fpc=bool(rnd.frame)),
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
@@ -164,28 +178,30 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
     if chunk.sums is None:
         t0 = time.perf_counter()
         rnd = db.session.get(Round, run.round_id)
-        scales = item_scales(rnd)
-        items = tuple(scales)
-        plan = run.methodology.get("raking")
-        sources = raking_sources(rnd.questionnaire, plan["variables"]) if plan else ()
+        context = survey_context(rnd)
+        items = tuple(context.item_scales)
+        raking = run.methodology.get("raking")
+        sources = raking_sources(rnd.questionnaire, raking["variables"]) if raking else ()
         wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources)
-        weight = None
-        if plan:
-            weight = raked_weights(wide, plan, sources)
-            if weight is None:
-                _fail(run_id, ValueError(_CHANGED))
-                return False
-            wide = wide.drop(columns=[c for c in wide.columns if c.startswith("rake:")])
+        weight = planned_weights(wide, run.methodology, sources)
+        if weight is None:
+            _fail(run_id, ValueError(_CHANGED))
+            return False
+        wide = wide.drop_columns([c for c in wide.column_names if c.startswith("rake:")])
         loaded = time.perf_counter()
-        sets = tuple(criteria_set(cs) for cs in rnd.criteria_sets)
-        sums = map_responses(sets, scales, chunk_responses(wide, items, weight))
+        try:
+            responses = chunk_responses(wide, items, weight)
+            sums = map_responses(context, responses, element=run.methodology.get("fpc", False))
+        except IndexInputError as exc:
+            _fail(run_id, exc)
+            return False
         db.session.execute(
             update(AggregationChunk)
             .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
             .values(
                 sums=sums.to_bytes(),
                 digest=_digest(wide),
-                n_responses=len(wide),
+                n_responses=wide.num_rows,
                 mapped_at=utcnow(),
             )
         )
@@ -212,23 +228,20 @@ def _count_done(run_id: int) -> bool:
     return complete
 
 
-def _digest(wide) -> str:
-    """SHA-256 of the chunk as read: ids and design columns, then the answers' bytes."""
+def _digest(table: pa.Table) -> str:
+    """SHA-256 of the chunk as read: ids and design columns joined by "\\x1f" in UTF-8,
+    then the answers' bytes (float64, row-major, nan where not answered)."""
     h = hashlib.sha256()
     for column in DESIGN:
-        h.update(_joined(wide[column]))
-    h.update(wide.drop(columns=list(DESIGN)).to_numpy(dtype=float).tobytes())
+        values = table.column(column).combine_chunks().cast(pa.string())
+        whole = pa.ListArray.from_arrays([0, len(values)], values)
+        h.update(pc.binary_join(whole, "\x1f")[0].as_py().encode())
+    items = [c for c in table.column_names if c not in DESIGN]
+    answers = np.empty((table.num_rows, len(items)))
+    for j, item in enumerate(items):
+        answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
+    h.update(answers.tobytes())
     return h.hexdigest()
-
-
-def _joined(column) -> bytes:
-    """The column's values joined by "\\x1f", in UTF-8; joined by Arrow, so that a chunk
-    costs no Python string per value."""
-    values = pa.array(column, type=pa.string())  # a ChunkedArray if Arrow holds the column
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    whole = pa.ListArray.from_arrays([0, len(values)], values)
-    return pc.binary_join(whole, "\x1f")[0].as_py().encode()
 
 
 def _add_timing(run_id: int, **seconds: float) -> None:
@@ -255,7 +268,11 @@ def reduce_run(run_id: int) -> AggregationRun:
         .order_by(AggregationChunk.chunk_no)
     ).all()
     try:
-        sums = _merged(chunks, rnd, run.methodology.get("raking"))
+        population = {f.stratum: f.population for f in rnd.frame}
+        fpc = run.methodology.get("fpc", False)
+        survey = reduce_survey(
+            _merged(chunks, context, run.methodology), population if fpc else None
+        )
     except ValueError as exc:
         _fail(run_id, exc)
         return run
@@ -274,10 +291,9 @@ def reduce_run(run_id: int) -> AggregationRun:
         return same
     try:
         result = compute_index(
-            context, sums=sums, seed=run.methodology["seed"], draws=run.methodology["draws"]
+            context, survey, seed=run.methodology["seed"], draws=run.methodology["draws"]
         )
         payload = index_payload(result, context)
-        payload["meta"]["n_responses"] = sums.n_responses  # read in chunks, not in context
         store.store_payload(run, payload)
     except Exception as exc:
         db.session.rollback()
@@ -292,25 +308,18 @@ def reduce_run(run_id: int) -> AggregationRun:
     return run
 
 
-_CHANGED = (
-    "responses arrived while the run was computed (raked weights are planned first): run again"
-)
+_CHANGED = "responses arrived while the run was computed (weights are planned first): run again"
 
 
-def _merged(chunks, rnd: Round, raking: dict | None = None) -> IndexSums:
-    """The chunks' sums with frame weights; a raked run's chunks carry their weights
-    already, and must have read exactly the responses its plan weighted."""
+def _merged(chunks, context: IndexInputs, plan: dict) -> IndexSums:
+    """The chunks' sums, which must have read exactly the responses the plan weighted."""
     if not chunks:  # a round without responses: empty sums
-        ctx = load_context(rnd)
-        return map_responses(ctx.criteria_sets, ctx.item_scales, ctx.responses)
+        items = tuple(context.item_scales)
+        empty = chunk_responses(empty_chunk(items), items, np.ones(0))
+        return map_responses(context, empty, element=plan.get("fpc", False))
     merged = merge(IndexSums.from_bytes(c.sums) for c in chunks)
     counts = dict(zip(merged.strata.tolist(), merged.stratum_n.tolist(), strict=True))
-    if raking is None:
-        return reweight(merged, stratum_weights(rnd, counts))
-    planned: dict[str, float] = {}
-    for stratum, _levels, n, _w in raking["cells"]:
-        planned[stratum] = planned.get(stratum, 0) + n
-    if planned != counts:
+    if planned_counts(plan) != counts:
         raise ValueError(_CHANGED)
     return merged
 

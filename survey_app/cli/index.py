@@ -8,6 +8,7 @@ from aggregation.index import compute_index
 from aggregation.inputs import IndexInputs
 from aggregation.ranking import DEFAULT_DRAWS, DEFAULT_SEED
 from aggregation.report import index_payload
+from aggregation.survey import survey_estimates
 from survey_app.cli import index_inputs as load
 from survey_app.cli.common import write_json
 
@@ -27,6 +28,13 @@ _FILE = click.Path(exists=True, dir_okay=False)
 @click.option("--units", type=_FILE, required=True, help="units.csv (code,kind,…).")
 @click.option("--self", "self_file", type=_FILE, required=True, help="Self-assessment CSV.")
 @click.option("--responses", type=_FILE, required=True, help="Responses CSV.")
+@click.option(
+    "--frame",
+    type=_FILE,
+    help="Sampling frame CSV (stratum,population): its populations enter as finite "
+    "population corrections, sampling people within each stratum (R: ids = ~1, "
+    "fpc = ~population). Without it: the responses' PSUs, with replacement.",
+)
 @click.option("--bonus-penalty", type=_FILE, help="bonus_penalty.csv (unit,bonus,penalty).")
 @click.option("--previous", type=_FILE, help="previous.csv (unit,year,index).")
 @click.option("--ministry-index", type=float, help="The ministry's own index (%).")
@@ -51,6 +59,7 @@ def index_command(
     units,
     self_file,
     responses,
+    frame,
     bonus_penalty,
     previous,
     ministry_index,
@@ -63,18 +72,20 @@ def index_command(
     Output as in FORMATS.md: meta, units[], subcriteria[], summary[].
     """
     scales = load.load_questionnaire(questionnaire)
+    answers = load.load_responses(responses, scales)
+    population = load.load_frame(frame) if frame else None
     inputs = IndexInputs(
         criteria_sets=tuple(load.load_criteria_set(p) for p in criteria_sets),
         units=load.load_units(units),
         item_scales=scales,
-        responses=load.load_responses(responses, scales),
         self_scores=load.load_self_scores(self_file),
         bonus_penalty=load.load_bonus_penalty(bonus_penalty) if bonus_penalty else (),
         previous=load.load_previous(previous) if previous else {},
         ministry_index=ministry_index,
     )
     try:
-        result = compute_index(inputs, seed=seed, draws=draws)
+        survey = survey_estimates(inputs, answers, population)
+        result = compute_index(inputs, survey, seed=seed, draws=draws)
     except ValueError as exc:  # IndexInputError, DesignError: bad input, one line
         raise click.ClickException(str(exc)) from exc
     write_json(index_payload(result, inputs), json_out)

@@ -175,6 +175,13 @@ def load_responses(path, items) -> Responses:
     )
 
 
+def load_frame(path) -> dict[str, float]:
+    """The sampling frame CSV (``stratum,population``, FORMATS.md) → stratum → population."""
+    from survey_app.formats.frame_csv import parse_frame
+
+    return _parsed(path, parse_frame)
+
+
 def load_self_scores(path) -> tuple[SelfScore, ...]:
     """``self_assessment.csv`` → rows; an empty ``appraised_points`` → ``None``."""
     df = _csv(path, ("unit", "subcriterion", "self_points", "appraised_points"))

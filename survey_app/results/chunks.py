@@ -38,7 +38,8 @@ class AggregationChunk(db.Model):
     first_id: Mapped[str] = mapped_column(String(32))
     #: first response id of the next slice (exclusive); null for the last slice
     next_id: Mapped[str | None] = mapped_column(String(32))
-    #: serialised sums (``aggregation.sums.IndexSums`` + stratum counts); null until mapped
+    #: serialised sums (``aggregation.sums.IndexSums``: the engine's sufficient statistics with
+    #: their labels and stratum counts); null until mapped
     sums: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: SHA-256 of the responses read, for the run's inputs hash
     digest: Mapped[str | None] = mapped_column(String(64))

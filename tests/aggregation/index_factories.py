@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from aggregation import index
 from aggregation.inputs import (
     Area,
     CriteriaSet,
@@ -14,6 +17,20 @@ from aggregation.inputs import (
     SelfScore,
     Subcriterion,
 )
+from aggregation.survey import survey_estimates
+
+
+@dataclass(frozen=True)
+class Case(IndexInputs):
+    """Index inputs with the responses they are computed from (tests vary either)."""
+
+    responses: Responses | None = None
+
+
+def compute_index(case: Case, **kw):
+    """:func:`aggregation.index.compute_index` of ``case.responses`` mapped in one chunk."""
+    return index.compute_index(case, survey_estimates(case, case.responses), **kw)
+
 
 #: The 4-level scale of the examples, with 9 = "don't know".
 SCALE = Scale({4.0: 1.0, 3.0: 0.75, 2.0: 0.5, 1.0: 0.25, 9.0: None})
@@ -78,10 +95,10 @@ def inputs(
     self_points: dict[str, float],
     sets: tuple[CriteriaSet, ...] | None = None,
     **extra,
-) -> IndexInputs:
-    """IndexInputs with appraised self points ``self_points[unit]`` on 1.1.1."""
+) -> Case:
+    """Inputs with appraised self points ``self_points[unit]`` on 1.1.1."""
     kinds = sorted(set(units.values()))
-    return IndexInputs(
+    return Case(
         criteria_sets=sets or tuple(criteria_set(k) for k in kinds),
         units=units,
         item_scales={item: SCALE for item in ITEMS},

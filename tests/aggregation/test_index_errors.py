@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from aggregation.index import compute_index
 from aggregation.inputs import BonusPenalty, IndexInputError, SelfScore, Subcriterion
 from tests.aggregation import index_factories as f
+from tests.aggregation.index_factories import compute_index
 
 UNITS = {"A": "cuc", "B": "cuc"}
 OWN = {"A": 70.0, "B": 60.0}

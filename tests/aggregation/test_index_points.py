@@ -9,9 +9,9 @@ import pytest
 
 from aggregation import flags
 from aggregation.design import make_design, psu_variance
-from aggregation.index import compute_index
 from aggregation.points import item_fractions, respondent_scores
 from tests.aggregation import index_factories as f
+from tests.aggregation.index_factories import compute_index
 
 NAN = float("nan")
 LEADERS_A = [(4, 3), (3, 3), (2, NAN), (4, 4), (1, 2), (3, 9)]

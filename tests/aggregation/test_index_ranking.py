@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from aggregation import flags
-from aggregation.design import make_design
-from aggregation.index import compute_index
-from aggregation.points import PsuFrame
+from aggregation.design import make_design, psu_totals, psu_variance_from_totals
 from aggregation.ranking import (
     competition_ranks,
     index_covariance,
@@ -15,6 +13,7 @@ from aggregation.ranking import (
     rank_intervals,
 )
 from tests.aggregation import index_factories as f
+from tests.aggregation.index_factories import compute_index
 
 NAN = float("nan")
 
@@ -72,11 +71,14 @@ def _noisy_inputs():
 
 def test_covariance_of_units_sharing_psus_is_the_variance_of_their_sum():
     design = make_design(6, strata=np.zeros(6), psu=[0, 0, 1, 1, 2, 2])
-    frame = PsuFrame.of(design)
     z = np.column_stack([[0.3, 0.0, -0.1, 0.0, -0.2, 0.0], [0.0, 0.2, 0.0, 0.1, 0.0, -0.3]])
-    z_hi = np.column_stack([frame.totals(z[:, 0]), frame.totals(z[:, 1])])
-    cov = index_covariance(frame, z_hi)
-    np.testing.assert_allclose(np.ones(2) @ cov @ np.ones(2), frame.variance(z_hi.sum(axis=1)))
+    z_hi = psu_totals(design, z)
+
+    def variance(t):
+        return psu_variance_from_totals(t, design.psu_stratum)
+
+    cov = index_covariance(variance, z_hi)
+    np.testing.assert_allclose(np.ones(2) @ cov @ np.ones(2), variance(z_hi.sum(axis=1)))
     assert cov[0, 1] != 0.0
 
 

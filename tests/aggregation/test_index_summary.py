@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aggregation.index import compute_index
 from aggregation.summary import Fall, summarise_kind
 from tests.aggregation import index_factories as f
+from tests.aggregation.index_factories import compute_index
 
 # A case built to reproduce the published announcement of DOMAIN.md: "10 Cục, gap 30.32
 # points, mean 79.55, up 2.78 on the previous year; 11 apparatus units, mean up 2.93, 100%

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
-from aggregation.index import compute_index
+from aggregation import index
 from aggregation.inputs import Responses
-from aggregation.sums import IndexSums, _row_codes, map_responses, merge
+from aggregation.sums import IndexSums, map_responses, merge
+from aggregation.survey import reduce_survey
 from survey_app.cli import index_inputs as load
+from tests.aggregation.index_factories import compute_index
 from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    from aggregation.inputs import IndexInputs
+    from tests.aggregation.index_factories import Case
 
     scales = load.load_questionnaire(EXAMPLES / "questionnaire.yaml")
-    return IndexInputs(
+    return Case(
         criteria_sets=tuple(
             load.load_criteria_set(EXAMPLES / f"criteria_set_{k}.yaml") for k in ("cuc", "vu")
         ),
@@ -49,10 +49,7 @@ def _chunks(inputs, n_chunks: int, seed: int) -> IndexSums:
     cuts = np.sort(
         np.random.default_rng(seed + 1).choice(np.arange(1, r.n), n_chunks - 1, replace=False)
     )
-    return merge(
-        map_responses(inputs.criteria_sets, inputs.item_scales, _take(r, part))
-        for part in np.split(order, cuts)
-    )
+    return merge(map_responses(inputs, _take(r, part)) for part in np.split(order, cuts))
 
 
 def _close(a, b):
@@ -62,8 +59,7 @@ def _close(a, b):
 @pytest.mark.parametrize(("n_chunks", "seed"), [(2, 1), (7, 2), (60, 3)])
 def test_any_split_into_chunks_gives_the_one_pass_figures(inputs, n_chunks, seed):
     one = compute_index(inputs, draws=200)
-    empty = dataclasses.replace(inputs, responses=_take(inputs.responses, np.array([], int)))
-    split = compute_index(empty, sums=_chunks(inputs, n_chunks, seed), draws=200)
+    split = index.compute_index(inputs, reduce_survey(_chunks(inputs, n_chunks, seed)), draws=200)
     assert split.df == one.df
     for a, b in zip(one.units, split.units, strict=True):
         assert a.unit == b.unit and a.rank == b.rank
@@ -75,17 +71,23 @@ def test_any_split_into_chunks_gives_the_one_pass_figures(inputs, n_chunks, seed
 
 
 def test_partial_sums_survive_serialisation(inputs):
-    sums = map_responses(inputs.criteria_sets, inputs.item_scales, inputs.responses)
+    sums = map_responses(inputs, inputs.responses)
     back = IndexSums.from_bytes(sums.to_bytes())
     assert back.n_responses == sums.n_responses
-    np.testing.assert_array_equal(back.sum_wy, sums.sum_wy)
-    np.testing.assert_array_equal(back.keys["psu"], sums.keys["psu"])
-    np.testing.assert_array_equal(back.psus, sums.psus)
+    for name in ("items", "domains", "psus", "strata", "stratum_n"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(sums, name))
+    for name, value in sums.sums.as_arrays().items():
+        np.testing.assert_array_equal(getattr(back.sums, name), value, err_msg=name)
 
 
-@pytest.mark.parametrize(("n_rows", "seed"), [(1, 1), (40, 2), (5000, 3)])
-def test_merge_codes_key_rows_as_a_sort_of_whole_rows_would(n_rows, seed):
-    rng = np.random.default_rng(seed)
-    columns = [rng.integers(0, k, n_rows) for k in (1, 3, 40, 2, 7, 900)]
-    rows = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)[1]
-    np.testing.assert_array_equal(_row_codes(columns), rows.reshape(-1))
+def test_chunks_that_see_different_units_and_psus_merge_on_their_union(inputs):
+    r = inputs.responses
+    first, second = np.flatnonzero(r.unit < "V"), np.flatnonzero(r.unit >= "V")
+    parts = [map_responses(inputs, _take(r, rows)) for rows in (second, first)]
+    assert not set(map(tuple, parts[0].psus.tolist())) & set(map(tuple, parts[1].psus.tolist()))
+    merged = merge(parts)
+    whole = map_responses(inputs, r)
+    np.testing.assert_array_equal(merged.domains, whole.domains)
+    np.testing.assert_array_equal(merged.psus, whole.psus)
+    for name, value in whole.sums.as_arrays().items():
+        np.testing.assert_allclose(getattr(merged.sums, name), value, rtol=1e-13, err_msg=name)

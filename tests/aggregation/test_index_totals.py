@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 
 from aggregation import flags
-from aggregation.index import compute_index
 from aggregation.inputs import BonusPenalty, SelfScore
 from tests.aggregation import index_factories as f
+from tests.aggregation.index_factories import compute_index
 
 UNITS = {"A": "cuc", "B": "cuc"}
 

@@ -73,6 +73,32 @@ def test_every_subcriterion_reproduces_expected(output):
     _assert_same(EXPECTED["subcriteria"], output["subcriteria"], "subcriteria")
 
 
+def test_without_a_frame_the_design_is_the_psus_with_replacement(output):
+    assert output["meta"]["fpc"] is False and "with replacement" in output["meta"]["design"]
+
+
+def test_a_frame_gives_fpc_standard_errors_and_keeps_every_point(output, tmp_path):
+    result = _run(EXAMPLES, "--frame", str(EXAMPLES / "frame.csv"))
+    assert result.exit_code == 0, result.output
+    fpc = json.loads(result.output)
+    assert fpc["meta"]["fpc"] is True and "ids = ~1" in fpc["meta"]["design"]
+    assert fpc["meta"]["df"] == 520 - 42  # every response its own PSU, 42 strata
+    for a, b in zip(output["units"], fpc["units"], strict=True):
+        assert a["unit"] == b["unit"] and a["rank"] == b["rank"]
+        assert math.isclose(a["index"], b["index"], rel_tol=1e-12)
+    pairs = zip(output["units"], fpc["units"], strict=True)
+    assert all(a["index_se"] != b["index_se"] for a, b in pairs)
+
+
+def test_a_frame_without_a_stratum_of_the_responses_is_refused(copy):
+    lines = (copy / "frame.csv").read_text(encoding="utf-8").splitlines()
+    (copy / "frame.csv").write_text("\n".join(lines[:1] + lines[2:]) + "\n", encoding="utf-8")
+    gone = lines[1].split(",")[0]
+    result = _run(copy, "--frame", str(copy / "frame.csv"))
+    assert result.exit_code == 1
+    assert f"stratum '{gone}' has responses but is not in the frame" in result.output
+
+
 def test_summary_reproduces_expected(output):
     _assert_same(EXPECTED["summary"], output["summary"], "summary")
     assert all(s["ministry_index"] is None for s in output["summary"])

@@ -73,7 +73,8 @@ def test_ranking_csv_has_the_field_names_of_parindex_index_and_full_precision(de
                                  "name_en", "index"]  # fmt: skip
     first = rows[0]
     assert (first["unit"], first["rank"], first["name_vi"]) == ("C02", "1", "Cục Báo chí")
-    assert float(first["index_ci_low"]) == pytest.approx(90.7347704184219, abs=1e-12)
+    # the demo round's frame gives the fpc design (docs/ESTIMATORS.md (h))
+    assert float(first["index_ci_low"]) == pytest.approx(90.69573245815388, abs=1e-12)
     fell = next(r for r in rows if r["unit"] == "V04")
     assert fell["change"].startswith("-2.2"), "negative numbers stay numbers"
 

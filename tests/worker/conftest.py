@@ -152,8 +152,9 @@ def wait_for(condition, timeout: float, what: str, logs=()) -> None:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{tails}")
 
 
-def parindex_index(responses: Path, out: Path):
-    """``parindex index`` on the example files with ``responses``; returns click's Result."""
+def parindex_index(responses: Path, out: Path, frame: bool = True):
+    """``parindex index`` on the example files with ``responses`` and, as the demo round
+    has it, the example frame (``--frame``); returns click's Result."""
     from click.testing import CliRunner
 
     from survey_app.cli import main
@@ -164,4 +165,6 @@ def parindex_index(responses: Path, out: Path):
             "--questionnaire", EXAMPLES / "questionnaire.yaml", "--units", EXAMPLES / "units.csv",
             "--self", EXAMPLES / "self_assessment.csv", "--responses", responses,
             "--previous", EXAMPLES / "previous.csv", "--json", out]  # fmt: skip
+    if frame:
+        args += ["--frame", EXAMPLES / "frame.csv"]
     return CliRunner().invoke(main, [str(a) for a in args])

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import delete, func, insert, select
 
@@ -35,17 +36,54 @@ def _demo_run(app):
         return run.id, run_payload(run)
 
 
-def test_demo_round_reproduces_the_independent_expected_index(any_app):
+def test_demo_round_reproduces_the_independent_expected_index(any_app, tmp_path):
+    """The demo round has a frame: the index and ranks are those of expected_index.json
+    (made without one); the SEs are the frame's fpc design, as ``parindex index --frame``
+    gives them, and smaller than the PSU design's without a frame for most units."""
     _, payload = _demo_run(any_app)
     expected = {
         u["unit"]: u for u in json.loads((EXAMPLES / "expected_index.json").read_text())["units"]
     }
+    out = tmp_path / "index.json"
+    assert parindex_index(EXAMPLES / "responses.csv", out).exit_code == 0
+    cli = {u["unit"]: u for u in json.loads(out.read_text())["units"]}
     assert len(payload["units"]) == 21
+    narrower = 0
+    for row in payload["units"]:
+        exp = expected[row["unit"]]
+        assert _close(row["index"], exp["index"], 1e-9)
+        assert row["rank"] == exp["rank"]
+        assert _close(row["index_se"], cli[row["unit"]]["index_se"], 1e-6)  # CSV: 6 decimals
+        narrower += row["index_se"] < exp["index_se"]
+    assert narrower > 14
+
+
+def test_the_psu_design_of_a_round_without_frame_still_gives_the_expected_index(any_app):
+    with any_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        payload = _run_without_fpc(1)
+    expected = {
+        u["unit"]: u for u in json.loads((EXAMPLES / "expected_index.json").read_text())["units"]
+    }
     for row in payload["units"]:
         exp = expected[row["unit"]]
         assert _close(row["index"], exp["index"], 1e-9)
         assert _close(row["index_se"], exp["index_se"], 1e-6)  # CSV weights carry 6 decimals
         assert row["rank"] == exp["rank"]
+
+
+def _run_without_fpc(round_id):
+    """The demo round's run with the frame's weights but the design of a round without a
+    frame (the PSUs, with replacement): expected_index.json was made so."""
+    from worker import pipeline
+
+    run = pipeline.start_run(round_id)
+    run.methodology = {**run.methodology, "fpc": False, "design": pipeline.PSU_DESIGN}
+    db.session.commit()
+    for no in range(run.chunks_total):
+        pipeline.map_chunk(run.id, no)
+    return run_payload(pipeline.reduce_run(run.id))
 
 
 def test_rerun_on_same_inputs_returns_the_same_run_without_new_rows(sqlite_app):
@@ -64,7 +102,10 @@ def test_pipeline_equals_parindex_index_on_the_same_inputs(sqlite_app, tmp_path)
     assert result.exit_code == 0, result.output
     cli = {(s["unit"], s["subcriterion"]): s for s in json.loads(out.read_text())["subcriteria"]}
     for row in payload["subcriteria"]:
-        assert _close(row["points"], cli[(row["unit"], row["subcriterion"])]["points"], 1e-9)
+        other = cli[(row["unit"], row["subcriterion"])]
+        assert _close(row["points"], other["points"], 1e-9)
+        if row["se"] is not None:
+            assert _close(row["se"], other["se"], 1e-6)  # CSV weights carry 6 decimals
 
 
 def test_many_small_chunks_give_the_same_figures_as_one(sqlite_app):
@@ -119,10 +160,11 @@ def test_postgres_and_sqlite_read_the_same_responses_into_the_same_chunks(sqlite
     pg_bounds, pg = _chunks_read(pg_app, rows)
     assert lite_bounds == pg_bounds and len(lite) == 6
     for a, b in zip(lite, pg, strict=True):
-        pd.testing.assert_frame_equal(a.astype(str), b.astype(str))
+        assert a.schema == b.schema
+        pd.testing.assert_frame_equal(a.to_pandas().astype(str), b.to_pandas().astype(str))
         assert _digest(a) == _digest(b)
     by_id = {r["id"]: r["answers"] for r in rows}
-    for _, row in lite[0].iterrows():
+    for _, row in lite[0].to_pandas().iterrows():
         given = {k: v for k, v in row.drop(list(DESIGN)).items() if not np.isnan(v)}
         assert given == by_id[row["response_id"]]
 
@@ -142,7 +184,9 @@ def test_a_chunk_digest_is_the_hash_of_its_columns_joined_as_text():
     for column in DESIGN:
         h.update("\x1f".join(frame[column]).encode())
     h.update(np.array([4.0, np.nan]).tobytes())
-    assert _digest(frame) == _digest(frame.astype(dict.fromkeys(DESIGN, object))) == h.hexdigest()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    chunked = pa.concat_tables([table.slice(0, 1), table.slice(1)])  # columns of two chunks
+    assert _digest(table) == _digest(chunked) == h.hexdigest()
 
 
 def test_a_range_without_responses_reads_as_an_empty_chunk_on_both_databases(any_app):
@@ -152,11 +196,11 @@ def test_a_range_without_responses_reads_as_an_empty_chunk_on_both_databases(any
         db.session.commit()
         items = tuple(item_scales(db.session.get(Round, 1)))
         empty = read_chunk(1, "g", None, items)  # every id is hex, below "g"
-        assert len(empty) == 0 and list(empty.columns) == [*DESIGN, *items]
-        assert chunk_responses(empty, items).answers.shape == (0, len(items))
+        assert empty.num_rows == 0 and empty.column_names == [*DESIGN, *items]
+        assert chunk_responses(empty, items, np.ones(0)).answers.shape == (0, len(items))
         full = read_chunk(1, "", None, items)
-        assert len(full) == 520
-        assert empty.dtypes.to_dict() == full.dtypes.to_dict()
+        assert full.num_rows == 520
+        assert empty.schema == full.schema
 
 
 def _raked_demo(app):
