@@ -324,10 +324,38 @@ def _merged(chunks, context: IndexInputs, plan: dict) -> IndexSums:
     return merged
 
 
+#: A run that lost the race with new responses is started again by itself, up to this many
+#: times in a row (an open round receiving answers every second would otherwise never
+#: finish a run; past this the admin sees the failure and its reason).
+RERUNS = 3
+
+
 def _fail(run_id: int, exc: Exception) -> None:
     run = db.session.get(AggregationRun, run_id)
     run.state, run.error, run.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+    if str(exc) == _CHANGED and _changed_in_a_row(run.round_id) <= RERUNS:
+        jobs.enqueue(
+            jobs.AGGREGATE_ROUND,
+            {"round_id": run.round_id, "is_final": run.is_final},
+            dedupe_key=f"rerun:{run.id}",
+        )
     db.session.commit()
+
+
+def _changed_in_a_row(round_id: int) -> int:
+    """How many of the round's latest runs (this one included) failed on new responses."""
+    errors = db.session.scalars(
+        select(AggregationRun.error)
+        .where(AggregationRun.round_id == round_id)
+        .order_by(AggregationRun.version.desc())
+        .limit(RERUNS + 1)
+    )
+    count = 0
+    for error in errors:
+        if not (error or "").endswith(_CHANGED):
+            break
+        count += 1
+    return count
 
 
 def inputs_hash(context: IndexInputs, chunk_digests: list, method: dict) -> str:

@@ -260,3 +260,28 @@ def test_a_raked_run_weights_each_sex_of_the_respondent_list_to_its_margin(sqlit
         assert a["unit"] == b["unit"] and _close(a["index"], b["index"], 1e-9)
         moved += not _close(a["index"], expected[a["unit"]], 1e-6)
     assert moved > 0  # raking changed the figures of the frame-weighted index
+
+
+def test_a_run_that_loses_the_race_with_new_responses_is_started_again(sqlite_app):
+    """Weights are planned when a run starts: a response arriving before the chunks are
+    read fails the run with its reason, and a new run is asked for by itself (up to
+    RERUNS times in a row), so an open round busy with answers still gets its figures."""
+    from survey_app.core.models import Job
+    from worker.pipeline import RERUNS, map_chunk, reduce_run, start_run
+
+    with sqlite_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        some = db.session.scalars(select(Response).limit(1)).one()
+        for attempt in range(RERUNS + 1):
+            run = start_run(1)
+            copy = {c.name: getattr(some, c.name) for c in Response.__table__.columns}
+            db.session.execute(insert(Response), [{**copy, "id": f"ff{attempt:06d}"}])
+            db.session.commit()
+            for chunk_no in range(run.chunks_total):
+                map_chunk(run.id, chunk_no)
+            reduce_run(run.id)  # the reduce finds the counts changed
+            db.session.refresh(run)
+            assert run.state == "failed" and "run again" in run.error
+            asked = db.session.scalar(select(Job).where(Job.dedupe_key == f"rerun:{run.id}"))
+            assert (asked is not None) == (attempt < RERUNS), attempt
