@@ -63,6 +63,9 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     ``Q_i = Σ_j a_ij² − 2 Σ_j a_ij (B_j·Φ) + Φᵀ (Σ_j B_j B_jᵀ) Φ``; the last term runs over
     every SSU of the PSU, since raking moves scores onto rows outside the domain.
 
+    Item by item over vectors of the (unit, SSU) keys: no (items × keys) temporary, whose
+    fresh pages cost more than the arithmetic.
+
     Parameters
     ----------
     layout : Layout
@@ -79,60 +82,62 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     fixed : ndarray of bool, shape (I, U+1)
         Domains whose scores are exactly zero (no spread).
     """
-    n_ssu, n_psu, n_units = layout.n_ssu, layout.n_psu, layout.n_units
-    unit, ssu, sw, top = pairs["unit"], pairs["ssu"], pairs["ssu_sw"], pairs[num]
-    group = pairs["group"]
+    n_psu, n_units = layout.n_psu, layout.n_units
+    unit, group = pairs["unit"], pairs["group"]
+    all_group = n_units * n_psu + layout.ssu_psu  # the _ALL_ row of every SSU
     total = s["sw"].sum(axis=-1)
     scale = 1.0 / np.where(total > 0, total, 1.0)
     mean = np.nan_to_num(est)
     size = (n_units + 1) * n_psu
-    a = np.empty(top.shape)
-    q = np.empty((top.shape[0], size))
-    for i in range(top.shape[0]):  # item by item: rows stay in cache
-        a[i] = (top[i] - mean[i][unit] * sw[i]) * scale[i][unit]
-        q[i] = np.bincount(group, a[i] * a[i], size)
+    n_items = s[num].shape[0]
+    q = np.empty((n_items, size))
     if phi is not None:
-        base = _cell_base(s, n_ssu, layout.n_cells)
-        pair_base = base[ssu]
-        for i in range(a.shape[0]):
+        base = _cell_base(s, layout.n_ssu, layout.n_cells)
+        pair_base = base[pairs["ssu"]]
+    for i in range(n_items):  # item by item: rows stay in cache
+        a = (s[num][i] - mean[i][unit] * s["ssu_sw"][i]) * scale[i][unit]
+        a_all = (pairs[num][i] - mean[i, n_units] * pairs["ssu_sw"][i]) * scale[i, n_units]
+        q[i] = np.bincount(group, a * a, size) + np.bincount(all_group, a_all * a_all, size)
+        if phi is not None:
             shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
-            q[i] -= 2 * np.bincount(group, a[i] * shift, size)
+            shift_all = base @ phi[i, n_units]
+            q[i] -= 2 * (np.bincount(group, a * shift, size)
+                         + np.bincount(all_group, a_all * shift_all, size))  # fmt: skip
+    if phi is not None:
         gram = _gram(base, layout.ssu_psu, n_psu)
         q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
-    q = q.reshape(a.shape[0], n_units + 1, n_psu)
+    q = q.reshape(n_items, n_units + 1, n_psu)
     return np.where(fixed[..., None], 0.0, q)
 
 
 def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarray]:
-    """Sums per distinct (unit, SSU) key, with one ``_ALL_`` row per SSU appended.
+    """The sparse SSU sums on distinct (unit, SSU) keys, in ``s``, and their SSU totals.
 
-    Returns ``unit``, ``ssu``, ``group`` (domain · P + PSU) (K',) and ``ssu_sw``,
-    ``ssu_swy``, ``ssu_sws`` (I, K'): equal keys of different chunks are added here, before
-    anything is squared.
+    Equal keys of different chunks are added (in ``s``: ``ssu_key``, ``ssu_sw``,
+    ``ssu_swy``, ``ssu_sws`` replaced by their sums per distinct key) before anything is
+    squared. Returns ``unit``, ``ssu``, ``group`` (unit · P + PSU) of the keys, shape (K',),
+    and ``ssu_sw``, ``ssu_swy``, ``ssu_sws`` of the ``_ALL_`` domain per SSU, shape (I, S).
+    One chunk's keys are already distinct: its arrays are used as they are (no copy).
     """
     raw = s["ssu_key"]
-    if raw.size < 2 or (raw[1:] > raw[:-1]).all():  # one chunk: keys already distinct
-        key, inv = raw, np.arange(raw.size)
-    else:
+    if raw.size >= 2 and not (raw[1:] > raw[:-1]).all():  # several chunks: add equal keys
         key, inv = np.unique(raw, return_inverse=True)
-    k = key.shape[0]
+        s["ssu_key"] = key
+        for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
+            s[name] = _rows(np.bincount(inv, v, key.shape[0]) for v in s[name])
+    key = s["ssu_key"]
     unit, ssu = key // n_ssu, key % n_ssu
-    n_units = s["rows"].shape[0]
-    out = {
-        "unit": np.concatenate([unit, np.full(n_ssu, n_units)]),
-        "ssu": np.concatenate([ssu, np.arange(n_ssu)]),
-    }
-    n_psu = s["rows"].shape[1]
-    out["group"] = out["unit"] * n_psu + ssu_psu[out["ssu"]]  # (domain, PSU) of every pair
-    distinct = inv.shape[0] == k
+    n_units, n_psu = s["rows"].shape
+    out = {"unit": unit, "ssu": ssu, "group": unit * n_psu + ssu_psu[ssu]}
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
-        items = s[name].shape[0]
-        both = np.empty((items, k + n_ssu))  # the keys, then the _ALL_ row of every SSU
-        for i in range(items):
-            both[i, :k] = s[name][i] if distinct else np.bincount(inv, s[name][i], k)
-            both[i, k:] = np.bincount(ssu, both[i, :k], n_ssu)
-        out[name] = both
+        out[name] = _rows(np.bincount(ssu, v, n_ssu) for v in s[name])
     return out
+
+
+def _rows(vectors) -> np.ndarray:
+    """Equal-length vectors as the rows of a matrix (zero rows: shape (0, 0))."""
+    out = list(vectors)
+    return np.stack(out) if out else np.zeros((0, 0))
 
 
 def _cell_base(s: dict, n_ssu: int, n_cells: int) -> np.ndarray:
