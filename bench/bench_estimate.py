@@ -108,8 +108,10 @@ def _write_margins(path: Path, weight, sex, age, rng) -> Path:
     return path
 
 
-def run_child(cmd: list[str], timeout: float | None = None) -> tuple[float, float, str]:
-    """Run ``cmd``; return wall seconds, this child's peak RSS in MB (wait4), and stdout.
+def run_child(cmd: list[str], timeout: float | None = None) -> tuple[float, float, str, float]:
+    """Run ``cmd``; return wall seconds, this child's peak RSS in MB (wait4), stdout, and
+    its CPU seconds (user + system, wait4): on a shared machine the wall time follows the
+    others' load, the CPU time much less.
 
     Raises TimeoutError after ``timeout`` seconds (the child is killed), RuntimeError if
     the child fails.
@@ -131,7 +133,7 @@ def run_child(cmd: list[str], timeout: float | None = None) -> tuple[float, floa
             raise TimeoutError(f"stopped after {timeout:.0f} s")
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd[:4])} failed: {err.read().strip()[-500:]}")
-        return wall, usage.ru_maxrss / 1024, out.read()
+        return wall, usage.ru_maxrss / 1024, out.read(), usage.ru_utime + usage.ru_stime
 
 
 FLOOR = r"""
@@ -178,23 +180,26 @@ def bench_python(csv_path: Path, margins: Path, out_dir: Path) -> dict[str, floa
     base = [sys.executable, "-m", "survey_app.cli", "estimate", str(csv_path), "--items",
             ",".join(ITEMS), "--by", "unit", "--weight", "weight", "--strata", "stratum",
             "--psu", "psu", "--timings"]  # fmt: skip
-    walls = {}
+    walls, cpus = {}, {}
     rake = ["--rake", "sex,age_band", "--margins", str(margins)]
     stages = ["--ssu", "team", "--fpc", "psu_pop", "--fpc2", "team_pop"]
     for design, extra in (("base", []), ("raked", rake), ("ssu+fpc", stages)):
         out = out_dir / f"{design}.json"
-        wall, peak, _ = run_child(base + extra + ["--json", str(out)])
+        wall, peak, _, cpu = run_child(base + extra + ["--json", str(out)])
         meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
         t = meta["timings"]
         floor_design = "raked" if design == "raked" else "base"
-        floor, _, _ = run_child([sys.executable, "-c", FLOOR, str(csv_path), floor_design,
-                                 str(margins), str(out_dir / "floor.json")])  # fmt: skip
+        floor, _, _, floor_cpu = run_child([sys.executable, "-c", FLOOR, str(csv_path),
+                                            floor_design, str(margins),
+                                            str(out_dir / "floor.json")])  # fmt: skip
         print(f"parindex {design:7s}: wall {wall:6.2f} s | read {t['read_s']:.2f} s | "
               f"compute {t['compute_s']:.2f} s | peak RSS {peak:,.0f} MB | "
               f"raking {meta['raking'] and meta['raking']['iterations']} it | "
-              f"floor {floor:.2f} s, ratio {wall / floor:.2f}x")  # fmt: skip
-        walls[design] = wall
-    print(f"two stages with fpc / base: {walls['ssu+fpc'] / walls['base']:.2f}x")
+              f"floor {floor:.2f} s, ratio {wall / floor:.2f}x | CPU {cpu:.2f} s, floor "
+              f"{floor_cpu:.2f} s, ratio {cpu / floor_cpu:.2f}x")  # fmt: skip
+        walls[design], cpus[design] = wall, cpu
+    print(f"two stages with fpc / base: {walls['ssu+fpc'] / walls['base']:.2f}x wall, "
+          f"{cpus['ssu+fpc'] / cpus['base']:.2f}x CPU")  # fmt: skip
     return walls
 
 
@@ -208,7 +213,7 @@ def bench_r(csv_path: Path, margins: Path, walls: dict[str, float], out_dir: Pat
     for design in ("base", "raked"):
         cmd = ["Rscript", str(script), str(csv_path), design, str(margins)]
         try:
-            wall, peak, out = run_child(cmd, timeout)
+            wall, peak, out, _ = run_child(cmd, timeout)
         except TimeoutError as exc:
             print(f"R survey {design:5s}: {exc} (ratio > {timeout / walls[design]:.0f}x)")
             continue
