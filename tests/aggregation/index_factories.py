@@ -106,3 +106,21 @@ def inputs(
         self_scores=tuple(SelfScore(u, "1.1.1", p, p) for u, p in self_points.items()),
         **extra,
     )
+
+
+def example_case(previous: bool = False) -> Case:
+    """The inputs of ``tests/data/examples`` (the files ``expected_index.json`` was made from)."""
+    from survey_app.cli import index_inputs as load
+    from tests.conftest import EXAMPLES
+
+    scales = load.load_questionnaire(EXAMPLES / "questionnaire.yaml")
+    return Case(
+        criteria_sets=tuple(
+            load.load_criteria_set(EXAMPLES / f"criteria_set_{k}.yaml") for k in ("cuc", "vu")
+        ),
+        units=load.load_units(EXAMPLES / "units.csv"),
+        item_scales=scales,
+        responses=load.load_responses(EXAMPLES / "responses.csv", scales),
+        self_scores=load.load_self_scores(EXAMPLES / "self_assessment.csv"),
+        previous=load.load_previous(EXAMPLES / "previous.csv") if previous else {},
+    )

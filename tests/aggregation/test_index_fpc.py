@@ -23,22 +23,13 @@ from aggregation.points import item_fractions, respondent_scores
 from aggregation.sums import map_responses, merge, survey_items
 from aggregation.survey import reduce_survey, survey_estimates
 from survey_app.cli import index_inputs as load
-from tests.aggregation.index_factories import Case
+from tests.aggregation.index_factories import Case, example_case
 from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")
 def case() -> Case:
-    scales = load.load_questionnaire(EXAMPLES / "questionnaire.yaml")
-    return Case(
-        criteria_sets=tuple(
-            load.load_criteria_set(EXAMPLES / f"criteria_set_{k}.yaml") for k in ("cuc", "vu")
-        ),
-        units=load.load_units(EXAMPLES / "units.csv"),
-        item_scales=scales,
-        responses=load.load_responses(EXAMPLES / "responses.csv", scales),
-        self_scores=load.load_self_scores(EXAMPLES / "self_assessment.csv"),
-    )
+    return example_case(previous=False)
 
 
 @pytest.fixture(scope="module")

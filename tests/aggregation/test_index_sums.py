@@ -9,26 +9,12 @@ from aggregation import index
 from aggregation.inputs import Responses
 from aggregation.sums import IndexSums, map_responses, merge
 from aggregation.survey import reduce_survey
-from survey_app.cli import index_inputs as load
-from tests.aggregation.index_factories import compute_index
-from tests.conftest import EXAMPLES
+from tests.aggregation.index_factories import compute_index, example_case
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    from tests.aggregation.index_factories import Case
-
-    scales = load.load_questionnaire(EXAMPLES / "questionnaire.yaml")
-    return Case(
-        criteria_sets=tuple(
-            load.load_criteria_set(EXAMPLES / f"criteria_set_{k}.yaml") for k in ("cuc", "vu")
-        ),
-        units=load.load_units(EXAMPLES / "units.csv"),
-        item_scales=scales,
-        responses=load.load_responses(EXAMPLES / "responses.csv", scales),
-        self_scores=load.load_self_scores(EXAMPLES / "self_assessment.csv"),
-        previous=load.load_previous(EXAMPLES / "previous.csv"),
-    )
+    return example_case(previous=True)
 
 
 def _take(r: Responses, rows: np.ndarray) -> Responses:

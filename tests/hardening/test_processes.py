@@ -4,7 +4,6 @@ no version banner from gunicorn or ``parindex serve``."""
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import secrets
@@ -14,12 +13,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from survey_app.core.limitstore import RECHECK_SECONDS
+from tests.rounds.httpserver import Browser
 from tests.services import require_or_skip
 from tests.worker.conftest import RedisServer
 
@@ -47,35 +46,12 @@ def _env(app, **extra) -> dict:
     return env
 
 
-class Client:
-    """A new connection per request (so gunicorn's workers share the requests), one
-    session cookie."""
-
-    def __init__(self, port: int) -> None:
-        self.port, self.cookie = port, None
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
-        if response.getheader("Set-Cookie"):
-            self.cookie = response.getheader("Set-Cookie").split(";", 1)[0]
-        conn.close()
-        return response.status, response.headers, text
-
-
 def _wait_until_up(port: int, proc: subprocess.Popen, log: Path) -> None:
     for _ in range(300):
         if proc.poll() is not None:
             break
         try:
-            Client(port).request("GET", "/healthz")
+            Browser(port).request("GET", "/healthz")
             return
         except OSError:
             time.sleep(0.1)
@@ -104,7 +80,7 @@ def private_redis(tmp_path):
 
 
 def _wrong_sign_ins(port: int, n: int) -> list[int]:
-    client = Client(port)
+    client = Browser(port)
     token = CSRF.search(client.request("GET", "/login")[2]).group(1)
     form = {"csrf_token": token, "password": "not the password"}
     return [
@@ -121,9 +97,23 @@ def test_four_gunicorn_workers_share_the_limits_while_redis_is_down_and_after(
     env = _env(sqlite_app, PARINDEX_BROKER_URL=private_redis.url)
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "-w", "4", "-k", "gthread", "--threads", "2",
-            "-b", f"127.0.0.1:{port}", "--access-logfile", str(access),
-            "--access-logformat", '%(p)s %(h)s "%(r)s" %(s)s', "--error-logfile", str(errors),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "4",
+            "-k",
+            "gthread",
+            "--threads",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access),
+            "--access-logformat",
+            '%(p)s %(h)s "%(r)s" %(s)s',
+            "--error-logfile",
+            str(errors),
             "survey_app.wsgi:app",
         ],  # fmt: skip
         env=env,
@@ -140,13 +130,14 @@ def test_four_gunicorn_workers_share_the_limits_while_redis_is_down_and_after(
         encoded = "".join(f"%{b:02X}" for b in guess.encode())
         paths = [f"/r/{secrets.token_urlsafe(24)}" for _ in range(LINK_LIMIT - 1)]
         paths += [f"/r/{encoded}", f"/o/{secrets.token_urlsafe(24)}"]
-        answers = [Client(port).request("GET", p) for p in paths]
+        browsers = [Browser(port) for _ in paths]
+        answers = [b.request("GET", p) for b, p in zip(browsers, paths, strict=True)]
         assert [a[0] for a in answers] == [404] * LINK_LIMIT + [429]
-        assert {a[1]["Server"] for a in answers} == {"gunicorn"}  # no version
+        assert {b.headers["Server"] for b in browsers} == {"gunicorn"}  # no version
         private_redis.start()  # back, empty: counting must move there within a second
         time.sleep(RECHECK_SECONDS + 0.5)
         assert _wrong_sign_ins(port, 1) == [401]  # a fresh count in Redis, not the 429 of the file
-        assert Client(port).request("GET", f"/r/{secrets.token_urlsafe(24)}")[0] == 404
+        assert Browser(port).request("GET", f"/r/{secrets.token_urlsafe(24)}")[0] == 404
         keys = [k.decode() for k in redis.Redis(port=private_redis.port).scan_iter("*")]
         assert any("login" in k for k in keys) and any("link" in k for k in keys), keys
     finally:
@@ -170,7 +161,9 @@ def test_the_development_server_announces_no_version(sqlite_app, tmp_path):
     )
     try:
         _wait_until_up(port, proc, log)
-        status, headers, _ = Client(port).request("GET", "/login")
+        browser = Browser(port)
+        status, _location, _ = browser.request("GET", "/login")
+        headers = browser.headers
         assert status == 200 and headers.get_all("Server") == ["ParIndex"]
         with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
             crowded = b"".join(b"X-%d: 1\r\n" % i for i in range(120))

@@ -27,7 +27,7 @@ class Browser:
     """One visitor: keeps the session cookie, follows nothing by itself."""
 
     def __init__(self, port: int) -> None:
-        self.port, self.cookie = port, None
+        self.port, self.cookie, self.headers = port, None, None
 
     def request(self, method: str, path: str, form: dict | None = None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -43,4 +43,5 @@ class Browser:
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
         conn.close()
+        self.headers = response.headers  # of the last answer
         return response.status, response.getheader("Location"), text
