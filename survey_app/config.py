@@ -35,6 +35,12 @@ KNOWN_VARIABLES = {
     "PARINDEX_MINISTRY": "the ministry's name, printed at the head of results and scorecards "
     "(default: none)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "PARINDEX_DB_CONNECT_TIMEOUT": "seconds to wait for a new PostgreSQL connection before the "
+    "request answers 503 (default 5; PostgreSQL's driver waits at least 2)",
+    "PARINDEX_DB_STATEMENT_TIMEOUT": "seconds one PostgreSQL statement of the web app or worker "
+    "may run, also while the server does not answer at all (default 15; the CLI has none)",
+    "PARINDEX_DB_BUSY_TIMEOUT": "seconds an SQLite writer waits for another's write lock "
+    "(default 10)",
     "PARINDEX_MIN_CELL_SIZE": "anonymity: fewest invited people behind each combination of "
     "the design variables a response carries, and fewest respondents behind a published "
     "group figure (default 5)",
@@ -84,6 +90,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "BASE_URL": _base_url(env),
         "JOB_REDISPATCH_SECONDS": _positive_int(env, "PARINDEX_JOB_REDISPATCH_SECONDS", 120),
         "JOB_LEASE_SECONDS": _positive_int(env, "PARINDEX_JOB_LEASE_SECONDS", 30),
+        **_database_timeouts(env),
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
@@ -116,6 +123,15 @@ def _database_url(env: dict, instance: Path) -> str:
             "PARINDEX_DATABASE_URL: PostgreSQL needs the psycopg driver (postgresql+psycopg://…)"
         )
     return raw
+
+
+def _database_timeouts(env: dict) -> dict:
+    """Bounds on waiting for the database (survey_app/core/dbtimeouts.py)."""
+    return {
+        "DB_CONNECT_TIMEOUT": _whole(env, "PARINDEX_DB_CONNECT_TIMEOUT", 5),
+        "DB_STATEMENT_TIMEOUT": _whole(env, "PARINDEX_DB_STATEMENT_TIMEOUT", 15),
+        "DB_BUSY_TIMEOUT": _whole(env, "PARINDEX_DB_BUSY_TIMEOUT", 10),
+    }
 
 
 def _broker_url(env: dict) -> str:

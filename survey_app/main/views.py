@@ -34,6 +34,19 @@ def favicon():
 
 @bp.get("/healthz")
 def health():
+    """Ready: the database answers ``SELECT 1`` within a few seconds (503 otherwise, so a
+    load balancer stops sending traffic here)."""
+    from survey_app.core.outages import retry_headers
+    from survey_app.main.queries import database_answers
+
+    if not database_answers():
+        return {"status": "database unavailable"}, 503, retry_headers()
+    return {"status": "ok"}
+
+
+@bp.get("/livez")
+def live():
+    """Alive: the process answers requests (the database is not asked)."""
     return {"status": "ok"}
 
 
@@ -66,5 +79,8 @@ def server_error(_error):
     return render_template(
         "main/error.html",
         title=N_("Something went wrong"),
-        message=N_("The error was logged. Nothing you entered was lost; please try again."),
+        message=N_(
+            "The error was logged. Please try again; if you were sending a form, check "
+            "afterwards that it was stored."
+        ),
     ), 500

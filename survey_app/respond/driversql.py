@@ -23,6 +23,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from survey_app.core.dbtimeouts import arm_driver, deadlines
 from survey_app.extensions import db
 
 #: Where the engine logs its SQL (``echo``, or an admin's logging setup): these statements
@@ -78,6 +79,7 @@ class DriverStatement:
     def run(self, cursor, dialect, params: dict) -> None:
         """Execute on a driver cursor (see :func:`driver_transaction`)."""
         compiled, values = self._bind(dialect, params)
+        arm_driver(db.engine, cursor.connection)
         if sql_log.isEnabledFor(logging.INFO):
             sql_log.info("%s\n[driver SQL] [SQL parameters hidden]", compiled.string)
         cursor.execute(compiled.string, values)
@@ -149,7 +151,7 @@ class _Autocommit(threading.local):
                 finally:
                     cursor.close()
             except engine.dialect.dbapi.OperationalError:
-                if not driver.closed or attempt == 2:
+                if not driver.closed or attempt == 2 or deadlines.was_cut(driver):
                     raise
         raise AssertionError("unreachable")
 
@@ -228,6 +230,7 @@ def driver_transaction() -> Iterator[DriverTransaction]:
 
 
 def _end(pooled, how: str, logged: bool) -> None:
+    arm_driver(db.engine, pooled.dbapi_connection)
     if logged:
         sql_log.info("%s (driver SQL)", how)
     pooled.commit() if how == "COMMIT" else pooled.rollback()

@@ -18,6 +18,8 @@ from flask import (
 )
 from markupsafe import Markup, escape
 
+from survey_app.core.dbtimeouts import deadlines
+from survey_app.core.outages import OUTAGE_ERRORS, forget_session_state, retry_headers
 from survey_app.core.ratelimits import link_limit
 from survey_app.core.signing import csrf_token
 from survey_app.i18n import get_language
@@ -163,9 +165,31 @@ def page_post():
         if not form.validate():
             saved, _index = drafts.load(entry)
             return _render(entry, spec, index, form, drafts.merge(saved, posted))
-    if action in ("submit", SUBMIT_ANYWAY):
-        return _submit(entry, spec, index, posted, confirmed=action == SUBMIT_ANYWAY)
-    return _move(entry, index, posted, action)
+    try:
+        if action in ("submit", SUBMIT_ANYWAY):
+            return _submit(entry, spec, index, posted, confirmed=action == SUBMIT_ANYWAY)
+        return _move(entry, index, posted, action)
+    except OUTAGE_ERRORS:
+        return _not_stored(entry, spec, index, items, posted, action)
+
+
+def _not_stored(entry: Entry, spec, index: int, items, posted: dict, action: str):
+    """The database did not answer: nothing was stored (a submit's transaction never
+    committed). The same page again, with the answers as posted, says so (503)."""
+    forget_session_state()
+    if action in ("submit", SUBMIT_ANYWAY) and deadlines.cut_here():
+        # sent, then the database stopped answering: it may yet store them when it wakes
+        message = _(
+            "We could not confirm that your answers were stored; press submit again "
+            "(they are never stored twice)."
+        )
+    elif action in ("submit", SUBMIT_ANYWAY):
+        message = _("Your answers were not stored; press submit again.")
+    else:
+        message = _("Your answers on this page were not saved; press the button again.")
+    flash(message, "error")
+    form = make_section_form(items, get_language(), formdata=request.form)
+    return _render(entry, spec, index, form, posted), 503, retry_headers()
 
 
 def _move(entry: Entry, index: int, posted: dict, action: str):
