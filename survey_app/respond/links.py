@@ -17,13 +17,15 @@ from survey_app.respond.driversql import DriverStatement
 from survey_app.rounds.models import Round
 
 #: Link states, each with its own page; ``ok`` starts (or resumes) the questionnaire.
-OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN = (
+#: ``busy``: another request holds the link (a burst of submits) beyond a second.
+OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN, BUSY = (
     "ok",
     "unknown",
     "used",
     "revoked",
     "closed",
     "not_open",
+    "busy",
 )
 
 
@@ -149,6 +151,7 @@ def resolve_open_link(token: str) -> tuple[str, Entry | None]:
 def invitation_status(entry: Entry) -> str:
     """Why an invitation can no longer be answered (after a refused save or submit)."""
     row = db.session.execute(_BY_ID, {"invitation_id": entry.id}).one_or_none()
+    db.session.rollback()  # the connection back to the pool now, not after the page
     if row is None or row.token_hash.hex() != entry.h:
         return UNKNOWN
     if row.is_used:

@@ -37,7 +37,8 @@ from survey_app.respond.driversql import (
     driver_transaction,
     loaded,
 )
-from survey_app.respond.links import CLOSED, OK, Entry, invitation_status
+from survey_app.respond.links import BUSY, CLOSED, OK, Entry, invitation_status
+from survey_app.respond.locks import LOCK_REFUSED, with_lock_retries
 from survey_app.respond.structure import FormSpec
 from survey_app.responses.models import Response, new_response_id
 from survey_app.rounds.models import Round
@@ -76,14 +77,26 @@ _USABLE = and_(
 #: coarsened to the minimum cell size when it was created (``formats/cells.py``).
 _DESIGN = ("round_id", "unit_id", "group_code", "stratum", "psu", "attributes")
 #: The statements of the submit, built once (SQLAlchemy then reuses their compiled form).
+
+
+def _locked(*conditions):
+    """The invitation's id if it is usable (and ``conditions`` hold), its row locked
+    with NOWAIT on PostgreSQL: a request never waits, holding its pool connection, while
+    another holds the row (a burst of submits of one link); it is refused at once
+    (:func:`with_lock_retries`). SQLite has no row locks: BEGIN IMMEDIATE serialises."""
+    return select(_inv.c.id).where(_USABLE, *conditions).with_for_update(nowait=True)
+
+
 _USE_INVITATION = DriverStatement(
     update(_inv)
-    .where(_USABLE)
+    .where(_inv.c.id.in_(_locked()))
     .values(is_used=True)
     .returning(*(_inv.c[name] for name in _DESIGN), _inv.c.has_draft)
 )
 #: Saving a draft: lock the invitation (while usable) and say that it has one.
-_MARK_DRAFT = update(_inv).where(_USABLE).values(has_draft=True).returning(_inv.c.id)
+_MARK_DRAFT = (
+    update(_inv).where(_inv.c.id.in_(_locked())).values(has_draft=True).returning(_inv.c.id)
+)
 _TAKE_DRAFT = DriverStatement(
     delete(_drafts)
     .where(_drafts.c.invitation_id == bindparam("b_invitation_id"))
@@ -101,7 +114,7 @@ def _submit_statement():
     takes the design variables from what it returns, so both happen or neither does."""
     used = (
         update(_inv)
-        .where(_USABLE, ~_inv.c.has_draft)
+        .where(_inv.c.id.in_(_locked(~_inv.c.has_draft)))
         .values(is_used=True)
         .returning(*(_inv.c[name] for name in _DESIGN))
         .cte("used")
@@ -142,12 +155,15 @@ def load_draft(entry: Entry) -> tuple[dict[str, int], int]:
 def save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
     """Store answers so far; refused (with the link state) once the link is unusable, so
     no draft can outlive the submit that deletes it."""
+    return with_lock_retries(lambda: _save_draft(entry, answers, section), BUSY)
+
+
+def _save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
     try:
         locked = db.session.execute(_MARK_DRAFT, _usable(entry)).first()
         if locked is None:
-            status = invitation_status(entry)
             db.session.rollback()
-            return status
+            return invitation_status(entry)
         db.session.execute(_upsert_draft(entry.id, answers, section))
         db.session.commit()
         return OK
@@ -176,10 +192,19 @@ def submit_invitation(
         checked = check_answers(spec, posted)
         complete = confirmed or not checked.unanswered
         if checked.incomplete_section is None and checked.answers and complete:
-            stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
+            try:
+                stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
+            except LOCK_REFUSED:
+                stored = None
             if stored is not None:
                 return Outcome("stored")
-            # used, revoked, closed, or a draft to merge: the transaction below says which
+            # used, revoked, closed, locked, or a draft to merge: the transaction says which
+    return with_lock_retries(
+        lambda: _submit_invitation(entry, spec, posted, confirmed), Outcome(BUSY)
+    )
+
+
+def _submit_invitation(entry: Entry, spec: FormSpec, posted: dict, confirmed: bool) -> Outcome:
     with driver_transaction() as tx:
         design = tx.first(_USE_INVITATION, _usable(entry))
         if design is not None:
