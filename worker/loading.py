@@ -99,14 +99,16 @@ def read_chunk(
     next_id: str | None,
     items: tuple[str, ...],
     raking: tuple[RakingSource, ...] = (),
+    exclude_bursts: bool = False,
 ) -> pd.DataFrame:
     """Responses with ``first_id <= id < next_id``, one row per response, answers as columns.
 
     With ``raking``, a column ``rake:VARIABLE`` per source holds each response's level
-    (None when it has none). Plain SQL rows into a DataFrame: no ORM object per response.
+    (None when it has none); with ``exclude_bursts``, responses marked as from a burst on
+    an open link are left out. Plain SQL rows into a DataFrame: no ORM object per response.
     """
     if db.engine.dialect.name == "postgresql":
-        return _read_chunk_copy(round_id, first_id, next_id, items, raking)
+        return _read_chunk_copy(round_id, first_id, next_id, items, raking, exclude_bursts)
     stmt = (
         select(
             Response.id,
@@ -123,6 +125,8 @@ def read_chunk(
     )
     if next_id is not None:
         stmt = stmt.where(Response.id < next_id)
+    if exclude_bursts:
+        stmt = stmt.where(~Response.is_burst)
     rows = db.session.execute(stmt).all()
     design = pd.DataFrame([row[:5] for row in rows], columns=list(DESIGN), dtype=object)
     answers = pd.DataFrame([row[5] for row in rows], columns=list(items), dtype=float)
@@ -137,6 +141,7 @@ def _read_chunk_copy(
     next_id: str | None,
     items: tuple[str, ...],
     raking: tuple[RakingSource, ...] = (),
+    exclude_bursts: bool = False,
 ) -> pd.DataFrame:
     """PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
     streams CSV (``COPY``), which pyarrow parses: no ORM or Python object per answer.
@@ -150,10 +155,11 @@ def _read_chunk_copy(
     columns += ["r.answers ->> %s"] * len(items)
     columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
     upper = "AND r.id < %s" if next_id else ""
+    bursts = "AND NOT r.is_burst" if exclude_bursts else ""
     sql = (
         f"COPY (SELECT {', '.join(columns)} "
         "FROM responses r JOIN units u ON u.id = r.unit_id "
-        f"WHERE r.round_id = %s AND r.id >= %s {upper} ORDER BY r.id"
+        f"WHERE r.round_id = %s AND r.id >= %s {upper} {bursts} ORDER BY r.id"
         ") TO STDOUT WITH (FORMAT csv)"
     )
     extra = [s.item or s.variable for s in raking]
@@ -226,7 +232,7 @@ def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]
     return {s: population[s] / n for s, n in stratum_n.items() if s in population}
 
 
-def raking_plan(rnd: Round) -> dict | None:
+def raking_plan(rnd: Round, exclude_bursts: bool = False) -> dict | None:
     """The raked weight of every (stratum, levels) cell of the round's responses, or None
     when the round has no margins.
 
@@ -256,6 +262,8 @@ def raking_plan(rnd: Round) -> dict | None:
         .where(Response.round_id == rnd.id)
         .group_by(Response.stratum, *exprs)
     )
+    if exclude_bursts:  # the same responses as the chunks read (read_chunk)
+        stmt = stmt.where(~Response.is_burst)
     cells: dict[tuple, int] = defaultdict(int)
     for stratum, *raw, n in db.session.execute(stmt):
         levels = tuple(s.level_of(v) for s, v in zip(sources, raw, strict=True))

@@ -58,7 +58,10 @@ def code_version() -> str:
 
 
 def methodology(
-    seed: int = DEFAULT_SEED, draws: int = DEFAULT_DRAWS, raking: dict | None = None
+    seed: int = DEFAULT_SEED,
+    draws: int = DEFAULT_DRAWS,
+    raking: dict | None = None,
+    exclude_bursts: bool = False,
 ) -> dict:
     out = {
         "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
@@ -74,6 +77,9 @@ def methodology(
             "standard errors treat the raked weights as fixed"
         )
         out["raking"] = raking  # the raked weight of every (stratum, levels) cell
+    if exclude_bursts:  # absent otherwise: earlier runs' inputs hashes stay as they were
+        out["exclude_bursts"] = True
+        out["responses"] = "responses marked as from a burst on an open link left out"
     return out
 
 
@@ -88,8 +94,12 @@ def start_run(
     chunk_size: int = CHUNK_SIZE,
     seed: int = DEFAULT_SEED,
     draws: int = DEFAULT_DRAWS,
+    exclude_bursts: bool = False,
 ) -> AggregationRun:
-    """Create a run and its chunks; returns the round's active run if there is one."""
+    """Create a run and its chunks; returns the round's active run if there is one.
+
+    ``exclude_bursts``: leave out the responses marked as from a burst on an open link
+    (``Response.is_burst``); recorded in the run's methodology, which every chunk reads."""
     if db.session.get(Round, round_id) is None:
         raise LookupError(f"no round {round_id}")
     active = _active_run(round_id)
@@ -97,7 +107,7 @@ def start_run(
         return active
     problem = None
     try:
-        plan = raking_plan(db.session.get(Round, round_id))
+        plan = raking_plan(db.session.get(Round, round_id), exclude_bursts)
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
     bounds = [] if problem else chunk_bounds(round_id, chunk_size)
@@ -113,7 +123,7 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(seed, draws, plan),
+        methodology=methodology(seed, draws, plan, exclude_bursts),
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
@@ -168,7 +178,8 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         items = tuple(scales)
         plan = run.methodology.get("raking")
         sources = raking_sources(rnd.questionnaire, plan["variables"]) if plan else ()
-        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources)
+        excluded = run.methodology.get("exclude_bursts", False)
+        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources, excluded)
         weight = None
         if plan:
             weight = raked_weights(wide, plan, sources)
@@ -349,9 +360,17 @@ def aggregate_round(
     chunk_size: int = CHUNK_SIZE,
     seed: int = DEFAULT_SEED,
     draws: int = DEFAULT_DRAWS,
+    exclude_bursts: bool = False,
 ) -> AggregationRun:
     """The whole pipeline in this process (tests, the embedded worker, small rounds)."""
-    run = start_run(round_id, is_final=is_final, chunk_size=chunk_size, seed=seed, draws=draws)
+    run = start_run(
+        round_id,
+        is_final=is_final,
+        chunk_size=chunk_size,
+        seed=seed,
+        draws=draws,
+        exclude_bursts=exclude_bursts,
+    )
     run_id = run.id
     for chunk_no in range(run.chunks_total):
         map_chunk(run_id, chunk_no)

@@ -21,7 +21,19 @@ from survey_app.config import EMBEDDED_BROKER
 @click.option("--final", is_flag=True, help="the final run of a closed round")
 @click.option("--timeout", default=3600, show_default=True, help="seconds to wait at most")
 @click.option("--json", "json_out", help="write the figures (as `parindex index`); - = stdout")
-def aggregate(round_id: int, wait: bool, final: bool, timeout: int, json_out: str | None) -> None:
+@click.option(
+    "--exclude-bursts",
+    is_flag=True,
+    help="leave out responses that came through an open link in a burst",
+)
+def aggregate(
+    round_id: int,
+    wait: bool,
+    final: bool,
+    timeout: int,
+    json_out: str | None,
+    exclude_bursts: bool,
+) -> None:
     """Aggregate a round on the worker; the same output as `parindex index`."""
     from survey_app.core.jobs import AGGREGATE_ROUND, enqueue
     from survey_app.extensions import db
@@ -32,7 +44,10 @@ def aggregate(round_id: int, wait: bool, final: bool, timeout: int, json_out: st
     with app.app_context():
         if db.session.get(Round, round_id) is None:
             raise click.ClickException(f"no round {round_id}")
-        job_id = enqueue(AGGREGATE_ROUND, {"round_id": round_id, "is_final": final}).id
+        payload = {"round_id": round_id, "is_final": final}
+        if exclude_bursts:
+            payload["exclude_bursts"] = True
+        job_id = enqueue(AGGREGATE_ROUND, payload).id
         db.session.commit()
         click.echo(f"aggregation of round {round_id} queued (job {job_id})", err=True)
         celery = celery_init_app(app)

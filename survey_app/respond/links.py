@@ -17,8 +17,9 @@ from survey_app.respond.driversql import DriverStatement
 from survey_app.rounds.models import Round
 
 #: Link states, each with its own page; ``ok`` starts (or resumes) the questionnaire.
-#: ``busy``: another request holds the link (a burst of submits) beyond a second.
-OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN, BUSY = (
+#: ``busy``: another request holds the link (a burst of submits) beyond a second;
+#: ``answered_here``: this opening of an open link has submitted already.
+OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN, BUSY, ANSWERED_HERE = (
     "ok",
     "unknown",
     "used",
@@ -26,6 +27,7 @@ OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN, BUSY = (
     "closed",
     "not_open",
     "busy",
+    "answered_here",
 )
 
 
@@ -49,6 +51,8 @@ class Entry:
     questionnaire_id: int
     group: str
     blank_at: int = 0
+    #: an open link's nonce of this opening (``openlinks/nonces.py``), used up by a submit
+    nonce: str = ""
 
     def as_session(self) -> dict:
         return asdict(self)

@@ -29,6 +29,7 @@ from survey_app.core.db import utcnow
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
+from survey_app.openlinks.nonces import CONSUME_NONCE, nonce_hash
 from survey_app.respond.answers import check_answers, merge
 from survey_app.respond.driversql import (
     DriverStatement,
@@ -37,7 +38,7 @@ from survey_app.respond.driversql import (
     driver_transaction,
     loaded,
 )
-from survey_app.respond.links import BUSY, CLOSED, OK, Entry, invitation_status
+from survey_app.respond.links import ANSWERED_HERE, BUSY, CLOSED, OK, Entry, invitation_status
 from survey_app.respond.locks import LOCK_REFUSED, with_lock_retries
 from survey_app.respond.structure import FormSpec
 from survey_app.responses.models import Response, new_response_id
@@ -130,6 +131,7 @@ def _submit_statement():
 
 
 _SUBMIT_STATEMENT = DriverStatement(_submit_statement())
+_CONSUME_NONCE = DriverStatement(CONSUME_NONCE)
 _OPEN_LINK_DESIGN = DriverStatement(
     select(_links.c.round_id, _links.c.unit_id, _links.c.group_code, _links.c.stratum, _links.c.psu)
     .join(_rounds, _rounds.c.id == _links.c.round_id)
@@ -224,29 +226,47 @@ def _response_values(entry: Entry, answers: dict[str, int]) -> dict:
     return {**_usable(entry), **_new_response(answers, "online")}
 
 
-def _new_response(answers: dict[str, int], channel: str) -> dict:
+def _new_response(answers: dict[str, int], channel: str, is_burst: bool = False) -> dict:
     """The values of a new response that do not come from its invitation or link."""
     return {
         "b_id": new_response_id(),
         "b_submitted_on": utcnow().date(),
         "b_channel": channel,
         "b_answers": compact_json(answers),
+        "b_is_burst": is_burst,
     }
 
 
 def submit_open_link(
-    entry: Entry, spec: FormSpec, given: dict[str, int], *, confirmed: bool = False
+    entry: Entry,
+    spec: FormSpec,
+    given: dict[str, int],
+    *,
+    confirmed: bool = False,
+    is_burst: bool = False,
 ) -> Outcome:
-    """Store a response that came through an open link (no invitation to use up)."""
+    """Store a response that came through an open link (no invitation to use up), once
+    per opening: the submit uses up the opening's nonce (``answered_here`` when it was
+    used already: a replayed cookie stores nothing)."""
+    return with_lock_retries(
+        lambda: _submit_open_link(entry, spec, given, confirmed, is_burst), Outcome(BUSY)
+    )
+
+
+def _submit_open_link(entry, spec, given, confirmed: bool, is_burst: bool) -> Outcome:
     with driver_transaction() as tx:
         design = tx.first(_OPEN_LINK_DESIGN, {"b_open_link_id": entry.id, "now": utcnow()})
         if design is None:
             tx.rollback()
             return Outcome(CLOSED)
-        design_values = {**design._asdict(), "attributes": {}}
-        outcome = _store(tx, spec, given, design_values, "open_link", confirmed)
-        if outcome.status != "stored":
+        used = {"b_nonce_hash": nonce_hash(entry.nonce), "b_open_link_id": entry.id}
+        if not entry.nonce or tx.first(_CONSUME_NONCE, used) is None:
             tx.rollback()
+            return Outcome(ANSWERED_HERE)
+        design_values = {**design._asdict(), "attributes": {}}
+        outcome = _store(tx, spec, given, design_values, "open_link", confirmed, is_burst)
+        if outcome.status != "stored":
+            tx.rollback()  # the nonce too: the respondent completes the form and submits
         return outcome
 
 
@@ -257,6 +277,7 @@ def _store(
     design: dict,
     channel: str,
     confirmed: bool = False,
+    is_burst: bool = False,
 ):
     checked = check_answers(spec, given)
     if checked.incomplete_section is not None:
@@ -269,5 +290,5 @@ def _store(
     if channel == "open_link":  # the respondent says who they are; an invitation's group wins
         copied["b_group_code"] = spec.answered_group(checked.answers) or copied["b_group_code"]
     copied["b_attributes"] = loaded(copied["b_attributes"])
-    tx.run(_INSERT_RESPONSE, {**copied, **_new_response(checked.answers, channel)})
+    tx.run(_INSERT_RESPONSE, {**copied, **_new_response(checked.answers, channel, is_burst)})
     return Outcome("stored")

@@ -24,6 +24,7 @@ from survey_app.core.ratelimits import link_limit
 from survey_app.core.signing import csrf_token
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
+from survey_app.openlinks.nonces import issue_nonce
 from survey_app.openlinks.operations import flag_burst
 from survey_app.openlinks.ratelimit import OpenLinkLimiter
 from survey_app.respond import drafts
@@ -68,6 +69,8 @@ def open_link(token: str):
     status, entry = resolve_open_link(token)
     if entry is not None and entry.id in session.get(ANSWERED, []):
         return state_page("answered_here")
+    if entry is not None:
+        entry = replace(entry, nonce=issue_nonce(entry.id))
     return _enter(status, entry)
 
 
@@ -209,15 +212,17 @@ def _move(entry: Entry, index: int, posted: dict, action: str):
 
 
 def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
+    is_burst = False
     if entry.kind == "o":
         if not limiter.allow(entry.id, request.remote_addr or ""):
             return state_page("limited")
+        is_burst = limiter.in_burst(entry.id)
         given = drafts.merge(session.get("open_answers"), posted)
-        outcome = submit_open_link(entry, spec, given, confirmed=confirmed)
+        outcome = submit_open_link(entry, spec, given, confirmed=confirmed, is_burst=is_burst)
     else:
         outcome = submit_invitation(entry, spec, posted, confirmed=confirmed)
     if outcome.status == "stored":
-        return _stored(entry)
+        return _stored(entry, is_burst)
     if outcome.status == "unanswered":  # nothing stored: keep this page, list what is left
         status = drafts.save(entry, posted, index)
         if status != OK:
@@ -235,13 +240,13 @@ def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
     return _leave(outcome.status)
 
 
-def _stored(entry: Entry):
+def _stored(entry: Entry, is_burst: bool = False):
     session.pop(ENTRY, None)
     session.pop("open_answers", None)
     session[SUBMITTED] = True
     if entry.kind == "o":
         session[ANSWERED] = [*session.get(ANSWERED, []), entry.id]
-        if limiter.record(entry.id):
+        if is_burst and limiter.report_burst(entry.id):
             flag_burst(entry.id)
     return redirect(url_for(".done"), 303)
 

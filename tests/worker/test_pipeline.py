@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
@@ -216,3 +216,30 @@ def test_a_raked_run_weights_each_sex_of_the_respondent_list_to_its_margin(sqlit
         assert a["unit"] == b["unit"] and _close(a["index"], b["index"], 1e-9)
         moved += not _close(a["index"], expected[a["unit"]], 1e-6)
     assert moved > 0  # raking changed the figures of the frame-weighted index
+
+
+def test_a_run_that_excludes_bursts_equals_a_run_without_those_responses(any_app):
+    """Responses marked as from a burst on an open link are left out of a run when it is
+    asked (``exclude_bursts``), in the chunks and the raking plan alike: the figures are
+    those of the same round with the marked responses deleted."""
+    with any_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.execute(update(Response).where(Response.id < "3").values(is_burst=True))
+        db.session.commit()
+        marked = db.session.scalar(select(func.count()).where(Response.is_burst))
+        assert 0 < marked < db.session.scalar(select(func.count()).select_from(Response))
+        kept = aggregate_round(1, exclude_bursts=True)
+        assert kept.methodology["exclude_bursts"] is True
+        excluded = run_payload(kept)
+        whole = aggregate_round(1)
+        assert "exclude_bursts" not in whole.methodology
+        everything = run_payload(whole)
+        db.session.execute(delete(Response).where(Response.is_burst))
+        db.session.commit()
+        deleted = run_payload(aggregate_round(1))
+    excluded, deleted, everything = (
+        {u["unit"]: u["index"] for u in p["units"]} for p in (excluded, deleted, everything)
+    )
+    assert excluded.keys() == deleted.keys() == everything.keys()
+    assert all(_close(excluded[u], deleted[u], 1e-9) for u in excluded)
+    assert any(not _close(excluded[u], everything[u], 1e-9) for u in excluded)
