@@ -54,6 +54,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_MAX_UPLOAD_ROWS": "most rows in one sheet or CSV file (default 100000)",
     "PARINDEX_MAX_UPLOAD_COLUMNS": "most columns in one sheet or CSV file (default 300)",
     "PARINDEX_MAX_CELL_CHARS": "most characters in one cell of a sheet or CSV file (default 10000)",
+    "PARINDEX_BENCH_WITHOUT": "benchmarks only: respondent fast paths to turn off, comma-"
+    "separated (survey_app/core/fastpaths.py)",
     "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
     "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
     "PARINDEX_TEST_REDIS_URL": "tests: Redis server for the broker tests",

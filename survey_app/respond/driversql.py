@@ -21,6 +21,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from survey_app.core import fastpaths
 from survey_app.core.dbtimeouts import arm_driver, deadlines
 from survey_app.extensions import db
 
@@ -63,6 +64,9 @@ class DriverStatement:
         """
         _end_session_transaction()
         engine = db.engine
+        if not fastpaths.on("driversql"):
+            with engine.begin() as conn:
+                return conn.execute(self.statement, _as_core(params)).first()
         for attempt in (1, 2):
             pooled = engine.raw_connection()
             try:
@@ -158,6 +162,12 @@ def driver_transaction() -> Iterator[DriverTransaction]:
     """
     _end_session_transaction()
     engine = db.engine
+    if not fastpaths.on("driversql"):
+        with engine.connect() as conn:
+            tx = _CoreTransaction(conn)
+            yield tx
+            conn.rollback() if tx.rolled_back else conn.commit()
+        return
     dialect = engine.dialect
     logged = sql_log.isEnabledFor(logging.INFO)
     pooled = engine.raw_connection()
@@ -178,6 +188,30 @@ def driver_transaction() -> Iterator[DriverTransaction]:
         _end(pooled, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
     finally:
         pooled.close()  # back to the pool (which rolls back whatever is left open)
+
+
+class _CoreTransaction:
+    """:class:`DriverTransaction` on a Core connection (the fast path switched off)."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.rolled_back = conn, False
+
+    def run(self, statement: DriverStatement, params: dict) -> None:
+        self.conn.execute(statement.statement, _as_core(params))
+
+    def first(self, statement: DriverStatement, params: dict):
+        return self.conn.execute(statement.statement, _as_core(params)).first()
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+def _as_core(params: dict) -> dict:
+    """Values as Core binds them: JSON given as text (``compact_json``) back to objects."""
+    return {
+        k: json.loads(v) if k in ("b_answers", "b_attributes") and isinstance(v, str) else v
+        for k, v in params.items()
+    }
 
 
 def _end(pooled, how: str, logged: bool) -> None:

@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from survey_app.accounts.forms import I18nForm
+from survey_app.core import fastpaths
 from survey_app.i18n import gettext as _
 from survey_app.respond.structure import TEXT_LIMIT, FormItem
 
@@ -40,7 +41,8 @@ def make_section_form(
     data: dict[str, int] | None = None,
 ) -> I18nForm:
     """The form of one page: ``formdata`` (a POST) or saved ``data`` (a GET)."""
-    cls = _form_class(tuple(items), lang, frozenset(required))
+    make = _form_class if fastpaths.on("form_classes") else _form_class.__wrapped__
+    cls = make(tuple(items), lang, frozenset(required))
     return cls(formdata=formdata, data=data or {})
 
 

@@ -16,8 +16,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from survey_app.core import fastpaths
 from survey_app.core.dbtimeouts import deadlines
 from survey_app.core.outages import OUTAGE_ERRORS, forget_session_state, retry_headers
 from survey_app.core.ratelimits import link_limit
@@ -79,8 +81,12 @@ def _enter(status: str, entry: Entry | None):
         return state_page(status)
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
-    csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
+    _csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
     return redirect(url_for(".page", **_lang_arg()), 303)
+
+
+def _csrf_token() -> str:
+    return csrf_token() if fastpaths.on("signing") else generate_csrf()
 
 
 def _lang_arg() -> dict:
@@ -110,7 +116,8 @@ def page():
     spec = get_form_spec(entry.questionnaire_id, entry.group)
     index = _clamp(request.args.get("s", index), spec)
     review = _review(spec, saved) if "review" in request.args else ()
-    if not saved and not review and g.user is None and "_flashes" not in session:
+    first = not saved and not review and g.user is None and "_flashes" not in session
+    if first and fastpaths.on("page_cache"):
         return _first_visit(entry, spec, index)
     form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
     return _render(entry, spec, index, form, saved, review=review)
@@ -143,7 +150,7 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
         form = make_section_form(page_items(spec, index, {}), lang, data={})
         page = _render(entry, spec, index, form, {}, csrf_token=lambda: _TOKEN_SLOT)
         parts = cache[key] = tuple(page.split(_TOKEN_SLOT))
-    return str(escape(csrf_token())).join(parts)
+    return str(escape(_csrf_token())).join(parts)
 
 
 @bp.post("/respond")
@@ -163,7 +170,8 @@ def page_post():
     posted = raw_answers(request.form, items)
     checks = action in ("next", "submit", SUBMIT_ANYWAY)
     required = required_codes(spec, items, posted) if checks else set()
-    if not plainly_valid(request.form, items, required, posted):
+    vouched = fastpaths.on("plainly_valid") and plainly_valid(request.form, items, required, posted)
+    if not vouched:
         form = make_section_form(items, get_language(), required=required, formdata=request.form)
         if not form.validate():
             saved, _index = drafts.load(entry)
@@ -291,7 +299,7 @@ def _items_html(entry: Entry, spec, index: int, items, form) -> Markup:
     sees this page of this questionnaire in this language, so they are rendered once
     (questionnaires never change once imported)."""
     answered = (form[i.code].data not in (None, "", []) for i in items if i.kind != "note")
-    if form.errors or any(answered):
+    if form.errors or any(answered) or not fastpaths.on("items_cache"):
         return _render_items(spec, items, form)
     cache = current_app.extensions.setdefault("parindex_form_html", {})
     key = (entry.questionnaire_id, entry.group, index, get_language(), tuple(i.code for i in items))
