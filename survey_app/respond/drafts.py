@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import session
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
@@ -17,34 +17,24 @@ from survey_app.respond.driversql import DriverStatement
 from survey_app.respond.links import (
     CLOSED,
     OK,
-    REVOKED,
-    UNKNOWN,
-    USED,
     Entry,
+    invitation_state,
+    invitation_state_query,
     invitation_status,
-    round_status,
 )
 from survey_app.respond.operations import load_draft, save_draft
 from survey_app.rounds.models import Round
 
 __all__ = ["link_state", "load", "merge", "open_page", "save"]
 
-_inv, _drafts, _rounds = Invitation.__table__, ResponseDraft.__table__, Round.__table__
+_drafts = ResponseDraft.__table__
 #: An invitation's state and its draft, in one query (the form page's only one).
 _PAGE = DriverStatement(
-    select(
-        _inv.c.is_used,
-        _inv.c.is_revoked,
-        _inv.c.token_hash,
-        _rounds.c.state,
-        _rounds.c.opens_at,
-        _rounds.c.closes_at,
+    invitation_state_query(
+        Invitation.__table__.c.id == bindparam("invitation_id"),
         _drafts.c.answers,
         _drafts.c.section,
-    )
-    .join(_rounds, _rounds.c.id == _inv.c.round_id)
-    .outerjoin(_drafts, _drafts.c.invitation_id == _inv.c.id)
-    .where(_inv.c.id == bindparam("invitation_id"))
+    ).outerjoin(_drafts, _drafts.c.invitation_id == Invitation.__table__.c.id)
 )
 
 
@@ -65,12 +55,10 @@ def open_page(entry: Entry) -> tuple[str, dict[str, int], int]:
     if entry.kind != "i":
         status = link_state(entry)
         return (status, *load(entry)) if status == OK else (status, {}, 0)
-    row = _PAGE.run_alone({"invitation_id": entry.id})
-    if row is None or row.token_hash.hex() != entry.h:
-        return UNKNOWN, {}, 0
-    if row.is_used or row.is_revoked:
-        return (USED if row.is_used else REVOKED), {}, 0
-    status = round_status(row.state, row.opens_at, row.closes_at)
+    row = _PAGE.run_alone({"invitation_id": entry.id, "now": utcnow()})
+    status = invitation_state(row, entry.h)
+    if status != OK:
+        return status, {}, 0
     return status, merge(row.answers, {}), row.section or 0
 
 
@@ -85,8 +73,7 @@ def link_state(entry: Entry) -> str:
         .where(
             OpenLink.id == entry.id,
             OpenLink.is_active,
-            Round.state == "open",
-            or_(Round.closes_at.is_(None), Round.closes_at > utcnow()),
+            Round.accepts_answers(utcnow()),
         )
     )
     return OK if usable else CLOSED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import asdict, dataclass
 
@@ -65,45 +64,53 @@ class Entry:
             return None
 
 
-def round_status(state: str, opens_at, closes_at, now: dt.datetime | None = None) -> str:
-    now = now or utcnow()
-    if state == "draft":
-        return NOT_OPEN
-    if state != "open" or (closes_at is not None and closes_at <= now):
-        return CLOSED
-    return OK
-
-
 _inv, _rounds = Invitation.__table__, Round.__table__
+#: Whether the round accepts answers at ``now`` (the one definition: ``Round``).
+ACCEPTING = Round.accepts_answers(bindparam("now")).label("accepting")
+
+
+def invitation_state_query(where, *columns):
+    """The one link-state query of an invitation: its row's state and its round's,
+    with ``columns`` more, for the invitation ``where`` picks (bind ``now``)."""
+    return (
+        select(_inv.c.token_hash, _inv.c.is_used, _inv.c.is_revoked, _rounds.c.state, ACCEPTING)
+        .add_columns(*columns)
+        .join(_rounds, _rounds.c.id == _inv.c.round_id)
+        .where(where)
+    )
+
+
+def invitation_state(row, h: str | None = None) -> str:
+    """The state of a row of :func:`invitation_state_query` (``h``: the hash the session
+    holds, which a re-issued link no longer matches)."""
+    if row is None or (h is not None and row.token_hash.hex() != h):
+        return UNKNOWN
+    if row.is_used:
+        return USED
+    if row.is_revoked:
+        return REVOKED
+    return round_state(row)
+
+
+def round_state(row) -> str:
+    """OK while the round accepts answers; else not open yet (a draft) or closed."""
+    if row.accepting:
+        return OK
+    return NOT_OPEN if row.state == "draft" else CLOSED
+
+
 #: Built once (Core, on the tables): the one query of ``GET /r/<token>``.
 _BY_TOKEN = DriverStatement(
-    select(
+    invitation_state_query(
+        _inv.c.token_hash == bindparam("digest"),
         _inv.c.id,
         _inv.c.round_id,
         _inv.c.group_code,
-        _inv.c.is_used,
-        _inv.c.is_revoked,
-        _rounds.c.state,
-        _rounds.c.opens_at,
-        _rounds.c.closes_at,
         _rounds.c.questionnaire_id,
         _inv.c.has_draft,
     )
-    .join(_rounds, _rounds.c.id == _inv.c.round_id)
-    .where(_inv.c.token_hash == bindparam("digest"))
 )
-_BY_ID = (
-    select(
-        _inv.c.is_used,
-        _inv.c.is_revoked,
-        _inv.c.token_hash,
-        _rounds.c.state,
-        _rounds.c.opens_at,
-        _rounds.c.closes_at,
-    )
-    .join(_rounds, _rounds.c.id == _inv.c.round_id)
-    .where(_inv.c.id == bindparam("invitation_id"))
-)
+_BY_ID = invitation_state_query(_inv.c.id == bindparam("invitation_id"))
 
 
 def resolve_invitation(token: str) -> tuple[str, Entry | None]:
@@ -111,12 +118,8 @@ def resolve_invitation(token: str) -> tuple[str, Entry | None]:
     if not looks_like_token(token):
         return UNKNOWN, None
     digest = token_hash(token)
-    row = _BY_TOKEN.run_alone({"digest": digest})
-    if row is None:
-        return UNKNOWN, None
-    status = USED if row.is_used else REVOKED if row.is_revoked else OK
-    if status == OK:
-        status = round_status(row.state, row.opens_at, row.closes_at)
+    row = _BY_TOKEN.run_alone({"digest": digest, "now": utcnow()})
+    status = invitation_state(row)
     if status != OK:
         return status, None
     blank_at = 0 if row.has_draft else int(time.time())
@@ -137,16 +140,16 @@ def resolve_open_link(token: str) -> tuple[str, Entry | None]:
             OpenLink.group_code,
             OpenLink.is_active,
             Round.state,
-            Round.opens_at,
-            Round.closes_at,
+            ACCEPTING,
             Round.questionnaire_id,
         )
         .join(Round, Round.id == OpenLink.round_id)
-        .where(OpenLink.token_hash == digest)
+        .where(OpenLink.token_hash == digest),
+        {"now": utcnow()},
     ).one_or_none()
     if row is None:
         return UNKNOWN, None
-    status = round_status(row.state, row.opens_at, row.closes_at) if row.is_active else CLOSED
+    status = round_state(row) if row.is_active else CLOSED
     if status != OK:
         return status, None
     return OK, Entry("o", row.id, digest.hex(), row.round_id, row.questionnaire_id, row.group_code)
@@ -154,12 +157,6 @@ def resolve_open_link(token: str) -> tuple[str, Entry | None]:
 
 def invitation_status(entry: Entry) -> str:
     """Why an invitation can no longer be answered (after a refused save or submit)."""
-    row = db.session.execute(_BY_ID, {"invitation_id": entry.id}).one_or_none()
+    row = db.session.execute(_BY_ID, {"invitation_id": entry.id, "now": utcnow()}).one_or_none()
     db.session.rollback()  # the connection back to the pool now, not after the page
-    if row is None or row.token_hash.hex() != entry.h:
-        return UNKNOWN
-    if row.is_used:
-        return USED
-    if row.is_revoked:
-        return REVOKED
-    return round_status(row.state, row.opens_at, row.closes_at)
+    return invitation_state(row, entry.h)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
 
 from survey_app.core.db import utcnow
 from survey_app.extensions import db
@@ -67,11 +67,7 @@ _USABLE = and_(
     _inv.c.token_hash == bindparam("b_token_hash"),
     ~_inv.c.is_used,
     ~_inv.c.is_revoked,
-    exists().where(
-        _rounds.c.id == _inv.c.round_id,
-        _rounds.c.state == "open",
-        or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
-    ),
+    exists().where(_rounds.c.id == _inv.c.round_id, Round.accepts_answers(bindparam("now"))),
 )
 #: What a response copies from its invitation (the design variables). Both submit paths
 #: copy these columns as stored: the invitation holds only the round's weighting variables,
@@ -138,8 +134,7 @@ _OPEN_LINK_DESIGN = DriverStatement(
     .where(
         _links.c.id == bindparam("b_open_link_id"),
         _links.c.is_active,
-        _rounds.c.state == "open",
-        or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
+        Round.accepts_answers(bindparam("now")),
     )
 )
 
