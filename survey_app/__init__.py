@@ -79,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.main import navigation
     from survey_app.main.views import bp as main_bp
     from survey_app.questionnaires.views import bp as questionnaires_bp
-    from survey_app.respond.views import bp as respond_bp
+    from survey_app.responses.views import bp as respond_bp
     from survey_app.results.blueprints import register as register_results
     from survey_app.rounds.views import bp as rounds_bp
     from survey_app.units.views import bp as units_bp

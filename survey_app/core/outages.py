@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 #: Errors that mean "the database is not answering now", not "this request is wrong":
 #: connection refused or lost, statement or lock timeout, no pool connection in time,
 #: SQLite busy past its timeout. The driver's own classes come from the respondent's
-#: statements that run on driver connections (``respond/driversql.py``).
+#: statements that run on driver connections (``responses/driversql.py``).
 OUTAGE_ERRORS = (
     exc.OperationalError,
     exc.TimeoutError,

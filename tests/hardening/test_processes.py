@@ -121,9 +121,23 @@ def test_four_gunicorn_workers_share_the_limits_while_redis_is_down_and_after(
     env = _env(sqlite_app, PARINDEX_BROKER_URL=private_redis.url)
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "-w", "4", "-k", "gthread", "--threads", "2",
-            "-b", f"127.0.0.1:{port}", "--access-logfile", str(access),
-            "--access-logformat", '%(p)s %(h)s "%(r)s" %(s)s', "--error-logfile", str(errors),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "4",
+            "-k",
+            "gthread",
+            "--threads",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access),
+            "--access-logformat",
+            '%(p)s %(h)s "%(r)s" %(s)s',
+            "--error-logfile",
+            str(errors),
             "survey_app.wsgi:app",
         ],  # fmt: skip
         env=env,

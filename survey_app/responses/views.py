@@ -29,13 +29,13 @@ from survey_app.i18n import gettext as _
 from survey_app.openlinks.nonces import issue_nonce
 from survey_app.openlinks.operations import flag_burst
 from survey_app.openlinks.ratelimit import OpenLinkLimiter
-from survey_app.respond import drafts
-from survey_app.respond.answers import check_answers
-from survey_app.respond.forms import make_section_form, plainly_valid, range_hint, raw_answers
-from survey_app.respond.links import OK, USED, Entry, resolve_invitation, resolve_open_link
-from survey_app.respond.operations import submit_invitation, submit_open_link
-from survey_app.respond.pages import state_page
-from survey_app.respond.structure import get_form_spec, page_items, required_codes
+from survey_app.responses import drafts
+from survey_app.responses.answers import check_answers
+from survey_app.responses.forms import make_section_form, plainly_valid, range_hint, raw_answers
+from survey_app.responses.links import OK, USED, Entry, resolve_invitation, resolve_open_link
+from survey_app.responses.pages import state_page
+from survey_app.responses.structure import get_form_spec, page_items, required_codes
+from survey_app.responses.submit import submit_invitation, submit_open_link
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 #: respond/_items.html writes ranges with it, here and in the questionnaire preview

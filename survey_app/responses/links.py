@@ -12,7 +12,7 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation
 from survey_app.invitations.tokens import looks_like_token, token_hash
 from survey_app.openlinks.models import OpenLink
-from survey_app.respond.driversql import DriverStatement
+from survey_app.responses.driversql import DriverStatement
 from survey_app.rounds.models import Round
 
 #: Link states, each with its own page; ``ok`` starts (or resumes) the questionnaire.
@@ -40,7 +40,7 @@ class Entry:
     ``blank_at`` is when an invitation link was opened with nothing saved for it (Unix
     seconds; 0 otherwise, and once this browser has posted anything): the form page that
     the link redirects to, an instant later, can then be shown without reading again
-    what the link has just read (see :func:`survey_app.respond.drafts.open_page`).
+    what the link has just read (see :func:`survey_app.responses.drafts.open_page`).
     """
 
     kind: str  # "i" invitation, "o" open link

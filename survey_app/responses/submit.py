@@ -30,18 +30,18 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
 from survey_app.openlinks.nonces import CONSUME_NONCE, nonce_hash
-from survey_app.respond.answers import check_answers, merge
-from survey_app.respond.driversql import (
+from survey_app.responses.answers import check_answers, merge
+from survey_app.responses.driversql import (
     DriverStatement,
     DriverTransaction,
     compact_json,
     driver_transaction,
     loaded,
 )
-from survey_app.respond.links import ANSWERED_HERE, BUSY, CLOSED, OK, Entry, invitation_status
-from survey_app.respond.locks import LOCK_REFUSED, with_lock_retries
-from survey_app.respond.structure import FormSpec
+from survey_app.responses.links import ANSWERED_HERE, BUSY, CLOSED, OK, Entry, invitation_status
+from survey_app.responses.locks import LOCK_REFUSED, with_lock_retries
 from survey_app.responses.models import Response, new_response_id
+from survey_app.responses.structure import FormSpec
 from survey_app.rounds.models import Round
 
 _inv = Invitation.__table__

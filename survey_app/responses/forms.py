@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Optional
 from survey_app.accounts.forms import I18nForm
 from survey_app.core import fastpaths
 from survey_app.i18n import gettext as _
-from survey_app.respond.structure import TEXT_LIMIT, FormItem
+from survey_app.responses.structure import TEXT_LIMIT, FormItem
 
 #: Shown when a required item is left empty (Vietnamese in ``i18n/vi/respond.json``).
 REQUIRED_MESSAGE = "Please choose an answer."

@@ -12,9 +12,9 @@ from survey_app.core.db import utcnow
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
-from survey_app.respond.answers import merge
-from survey_app.respond.driversql import DriverStatement
-from survey_app.respond.links import (
+from survey_app.responses.answers import merge
+from survey_app.responses.driversql import DriverStatement
+from survey_app.responses.links import (
     CLOSED,
     OK,
     Entry,
@@ -22,7 +22,7 @@ from survey_app.respond.links import (
     invitation_state_query,
     invitation_status,
 )
-from survey_app.respond.operations import load_draft, save_draft
+from survey_app.responses.submit import load_draft, save_draft
 from survey_app.rounds.models import Round
 
 __all__ = ["link_state", "load", "merge", "open_page", "save"]
