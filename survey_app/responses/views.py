@@ -27,20 +27,17 @@ from survey_app.core.signing import csrf_token
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.openlinks.nonces import issue_nonce
-from survey_app.openlinks.operations import flag_burst
-from survey_app.openlinks.ratelimit import OpenLinkLimiter
-from survey_app.responses import drafts
-from survey_app.responses.answers import check_answers
+from survey_app.responses.answers import check_answers, merge
+from survey_app.responses.entries import ANSWERED, way_of
 from survey_app.responses.forms import make_section_form, plainly_valid, range_hint, raw_answers
 from survey_app.responses.links import OK, USED, Entry, resolve_invitation, resolve_open_link
 from survey_app.responses.pages import state_page
 from survey_app.responses.structure import get_form_spec, page_items, required_codes
-from survey_app.responses.submit import submit_invitation, submit_open_link
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 #: respond/_items.html writes ranges with it, here and in the questionnaire preview
 bp.add_app_template_global(range_hint, "range_hint")
-ENTRY, ANSWERED, SUBMITTED = "respond", "respond_answered", "respond_submitted"
+ENTRY, SUBMITTED = "respond", "respond_submitted"
 #: The second, explicit action that submits with unanswered questions after the review.
 SUBMIT_ANYWAY = "submit_anyway"
 #: The action of the form's first, hidden button, which Enter in a field or on a choice
@@ -48,7 +45,6 @@ SUBMIT_ANYWAY = "submit_anyway"
 #: the page as it is, and nothing is read or stored. (A disabled first button is not
 #: enough: Chromium then clicks the next enabled one when Enter is pressed on a radio.)
 STAY = "stay"
-limiter = OpenLinkLimiter()
 
 
 @bp.after_request
@@ -110,7 +106,7 @@ def page():
     entry = _entry()
     if entry is None:
         return _no_entry()
-    status, saved, index = drafts.open_page(entry)
+    status, saved, index = way_of(entry).open_page(entry)
     if status != OK:
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
@@ -174,8 +170,8 @@ def page_post():
     if not vouched:
         form = make_section_form(items, get_language(), required=required, formdata=request.form)
         if not form.validate():
-            saved, _index = drafts.load(entry)
-            return _render(entry, spec, index, form, drafts.merge(saved, posted))
+            saved, _index = way_of(entry).load(entry)
+            return _render(entry, spec, index, form, merge(saved, posted))
     try:
         if action in ("submit", SUBMIT_ANYWAY):
             return _submit(entry, spec, index, posted, confirmed=action == SUBMIT_ANYWAY)
@@ -205,7 +201,7 @@ def _not_stored(entry: Entry, spec, index: int, items, posted: dict, action: str
 
 def _move(entry: Entry, index: int, posted: dict, action: str):
     target = index + {"next": 1, "back": -1}.get(action, 0)
-    status = drafts.save(entry, posted, target)
+    status = way_of(entry).save(entry, posted, target)
     if status != OK:
         return _leave(status)
     if action == "save":
@@ -220,24 +216,18 @@ def _move(entry: Entry, index: int, posted: dict, action: str):
 
 
 def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
-    is_burst = False
-    if entry.kind == "o":
-        if not limiter.allow(entry.id, request.remote_addr or ""):
-            return state_page("limited")
-        is_burst = limiter.in_burst(entry.id)
-        given = drafts.merge(session.get("open_answers"), posted)
-        outcome = submit_open_link(entry, spec, given, confirmed=confirmed, is_burst=is_burst)
-    else:
-        outcome = submit_invitation(entry, spec, posted, confirmed=confirmed)
+    outcome = way_of(entry).submit(entry, spec, posted, confirmed)
     if outcome.status == "stored":
-        return _stored(entry, is_burst)
+        return _stored()
+    if outcome.status == "limited":
+        return state_page("limited")
     if outcome.status == "unanswered":  # nothing stored: keep this page, list what is left
-        status = drafts.save(entry, posted, index)
+        status = way_of(entry).save(entry, posted, index)
         if status != OK:
             return _leave(status)
         return redirect(url_for(".page", s=index, review=1), 303)
     if outcome.status in ("incomplete", "empty"):
-        drafts.save(entry, posted, outcome.section)
+        way_of(entry).save(entry, posted, outcome.section)
         flash(
             _("Please answer the required questions on this page.")
             if outcome.status == "incomplete"
@@ -248,14 +238,9 @@ def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
     return _leave(outcome.status)
 
 
-def _stored(entry: Entry, is_burst: bool = False):
+def _stored():
     session.pop(ENTRY, None)
-    session.pop("open_answers", None)
     session[SUBMITTED] = True
-    if entry.kind == "o":
-        session[ANSWERED] = [*session.get(ANSWERED, []), entry.id]
-        if is_burst and limiter.report_burst(entry.id):
-            flag_burst(entry.id)
     return redirect(url_for(".done"), 303)
 
 
@@ -288,7 +273,7 @@ def _render(entry: Entry, spec, index: int, form, saved: dict, **context):
         items=items,
         items_html=_items_html(entry, spec, index, items, form),
         form=form,
-        can_save=entry.kind == "i",
+        can_save=way_of(entry).can_save,
         respondent=True,
         **context,
     )

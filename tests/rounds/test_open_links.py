@@ -57,9 +57,9 @@ def test_open_link_responses_carry_the_link_design_and_no_save(round_app):
 
 
 def test_one_address_is_limited_and_others_are_not(sqlite_round, monkeypatch):
-    from survey_app.responses import views
+    from survey_app.responses import entries
 
-    monkeypatch.setattr(views, "limiter", OpenLinkLimiter(per_address=2, burst=100))
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=2, burst=100))
     app, round_id = sqlite_round
     token = _open_link(app, round_id)
     assert [_answer(app, token)[0] for _ in range(3)] == [303, 303, 429]
@@ -69,9 +69,9 @@ def test_one_address_is_limited_and_others_are_not(sqlite_round, monkeypatch):
 
 
 def test_responses_of_a_burst_are_marked_and_the_admin_told_once(sqlite_round, monkeypatch):
-    from survey_app.responses import views
+    from survey_app.responses import entries
 
-    monkeypatch.setattr(views, "limiter", OpenLinkLimiter(per_address=100, burst=4))
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=100, burst=4))
     app, round_id = sqlite_round
     token = _open_link(app, round_id)
     for i in range(9):
@@ -85,9 +85,9 @@ def test_responses_of_a_burst_are_marked_and_the_admin_told_once(sqlite_round, m
 def test_a_replayed_pre_submit_cookie_stores_nothing(round_app, monkeypatch):
     """The session cookie taken before a submit, sent again four times (one after the
     other, then four at once): the opening's nonce was used up by the first submit."""
-    from survey_app.responses import views
+    from survey_app.responses import entries
 
-    monkeypatch.setattr(views, "limiter", OpenLinkLimiter(per_address=100, burst=100))
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=100, burst=100))
     app, round_id = round_app
     token = _open_link(app, round_id)
     client = app.test_client()
@@ -125,9 +125,9 @@ def test_the_per_address_cap_holds_across_processes(sqlite_round, monkeypatch):
     four are stored in all (the counters are in the instance's shared store), not 3 × 3."""
     import multiprocessing
 
-    from survey_app.responses import views
+    from survey_app.responses import entries
 
-    monkeypatch.setattr(views, "limiter", OpenLinkLimiter(per_address=4, burst=100))
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=4, burst=100))
     app, round_id = sqlite_round
     token = _open_link(app, round_id)
     config = {
