@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
 
 from survey_app.core.db import utcnow
+from survey_app.core.storable import check_values
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
@@ -175,6 +176,7 @@ def _upsert_draft(invitation_id: int, answers: dict[str, int], section: int):
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     values = {"answers": answers, "section": section, "updated_at": utcnow()}
+    check_values(_drafts, values)  # the ORM writes' guard (core/storable.py)
     stmt = dialect_insert(_drafts).values(invitation_id=invitation_id, **values)
     return stmt.on_conflict_do_update(index_elements=[_drafts.c.invitation_id], set_=values)
 
@@ -189,6 +191,7 @@ def submit_invitation(
         checked = check_answers(spec, posted)
         complete = confirmed or not checked.unanswered
         if checked.incomplete_section is None and checked.answers and complete:
+            check_values(_responses, {"answers": checked.answers})  # the ORM writes' guard
             try:
                 stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
             except LOCK_REFUSED:
@@ -285,5 +288,7 @@ def _store(
     if channel == "open_link":  # the respondent says who they are; an invitation's group wins
         copied["b_group_code"] = spec.answered_group(checked.answers) or copied["b_group_code"]
     copied["b_attributes"] = loaded(copied["b_attributes"])
-    tx.run(_INSERT_RESPONSE, {**copied, **_new_response(checked.answers, channel, is_burst)})
+    values = {**copied, **_new_response(checked.answers, channel, is_burst)}
+    check_values(_responses, {"answers": checked.answers, "group_code": values["b_group_code"]})
+    tx.run(_INSERT_RESPONSE, values)
     return Outcome("stored")

@@ -124,3 +124,24 @@ def test_a_link_still_opens_after_the_server_closed_the_pooled_connections(round
     assert (
         client.post("/respond", data={"s": "0", "action": "submit", **answers()}).status_code == 303
     )
+
+
+def test_the_submits_own_statements_pass_the_guard_of_orm_writes(sqlite_round, monkeypatch):
+    """The driver-SQL submit and the draft upsert check their values as ``before_flush``
+    checks ORM objects (core/storable.py): a NUL in an answer is refused, not stored."""
+    from survey_app.core import storable
+    from survey_app.responses import submit
+
+    with pytest.raises(storable.UnstorableText):
+        storable.check_values(Response.__table__, {"answers": {"Q01": "a\x00b"}})
+    storable.check_values(Response.__table__, {"answers": {"Q01": 3}, "group_code": "leader"})
+    seen = []
+    monkeypatch.setattr(submit, "check_values", lambda table, values: seen.append(table.name))
+    app, round_id = sqlite_round
+    with app.app_context():
+        [token] = invite(round_id, RESPONDENTS_HEADER + PEOPLE.splitlines(True)[0])
+    client = app.test_client()
+    client.get(f"/r/{token}")
+    client.post("/respond", data={"s": "0", "action": "save", "Q01": "2"})
+    client.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    assert seen == ["response_drafts", "responses"]
