@@ -40,7 +40,7 @@ class Entry:
     ``blank_at`` is when an invitation link was opened with nothing saved for it (Unix
     seconds; 0 otherwise, and once this browser has posted anything): the form page that
     the link redirects to, an instant later, can then be shown without reading again
-    what the link has just read (see :func:`survey_app.responses.entries.InvitationEntry.open_page`).
+    what the link has just read (see :meth:`.entries.InvitationEntry.open_page`).
     """
 
     kind: str  # "i" invitation, "o" open link

@@ -271,26 +271,12 @@ def _render(entry: Entry, spec, index: int, form, saved: dict, **context):
         index=index,
         section=spec.sections[index],
         items=items,
-        items_html=_items_html(entry, spec, index, items, form),
+        items_html=_render_items(spec, items, form),
         form=form,
         can_save=way_of(entry).can_save,
         respondent=True,
         **context,
     )
-
-
-def _items_html(entry: Entry, spec, index: int, items, form) -> Markup:
-    """The page's radio groups. Empty ones (a first visit) are the same for everyone who
-    sees this page of this questionnaire in this language, so they are rendered once
-    (questionnaires never change once imported)."""
-    answered = (form[i.code].data not in (None, "", []) for i in items if i.kind != "note")
-    if form.errors or any(answered) or not fastpaths.on("items_cache"):
-        return _render_items(spec, items, form)
-    cache = current_app.extensions.setdefault("parindex_form_html", {})
-    key = (entry.questionnaire_id, entry.group, index, get_language(), tuple(i.code for i in items))
-    if key not in cache:
-        cache[key] = _render_items(spec, items, form)
-    return cache[key]
 
 
 def _render_items(spec, items, form) -> Markup:
