@@ -59,6 +59,8 @@ def configure(engine: Engine, statement_seconds: float) -> None:
     seconds = statement_seconds + GRACE_SECONDS
 
     def arm(conn, *_args):
+        if conn.invalidated:  # lost (cut): the rollback that follows sends nothing
+            return
         deadlines.arm(conn.connection.dbapi_connection, seconds)
 
     def arm_pooled(dbapi_connection, *_args):

@@ -59,7 +59,7 @@ def forget_session_state() -> None:
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 (the connection is gone; the pool replaces it)
-        db.session.invalidate()
+        db.session().invalidate()
 
 
 def init_app(app: Flask) -> None:
