@@ -152,7 +152,7 @@ async def drive(port: int, tokens: list[str], concurrency: int, n_phases: int, s
     starts = [start + i * seconds for i in range(n_phases)]
     deadline = start + n_phases * seconds
     phases = [Tally() for _ in range(n_phases)]
-    shared = iter(tokens)
+    shared = iter(tokens) if isinstance(tokens, list) else tokens
     await asyncio.gather(
         *(respondent(port, shared, deadline, phases, starts, 7919 * i) for i in range(concurrency))
     )
@@ -242,9 +242,10 @@ def seed(db: str, folder: str, n: int) -> list[str]:
     if db == "pg":
         import psycopg
 
+        name = PG_BENCH.rsplit("/", 1)[1]
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute('DROP DATABASE IF EXISTS "parindex_bench" WITH (FORCE)')
-            conn.execute('CREATE DATABASE "parindex_bench"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     from bench.respond_seed import seed_round
 
     env = environment(db, folder)
@@ -283,23 +284,38 @@ def db_counts(db: str, folder: str) -> dict[str, int]:
     return out
 
 
-def run_parindex(db: str, args) -> dict:
+def run_parindex(db: str, args) -> list[dict]:
+    """One seeded store; one gunicorn run per configuration (``--without``: the fast
+    paths each one turns off, ``survey_app/core/fastpaths.py``), one after the other on
+    the same store, each with fresh invitations. Counts are checked per configuration."""
     folder = tempfile.mkdtemp(prefix=f"parindex-bench-{db}-")
     try:
         n = args.invitations
         print(f"[{db}] seeding {n} invitations …", flush=True)
-        tokens = seed(db, folder, n)
-        proc = start_gunicorn(environment(db, folder), folder)
-        try:
-            s0 = cpu_snapshot(proc.pid)
-            phases, elapsed = asyncio.run(
-                drive(PORT, tokens, args.concurrency, args.phases, args.phase_seconds)
-            )
-            s1 = cpu_snapshot(proc.pid)
-        finally:
-            stop(proc)
-        counts = db_counts(db, folder)
-        return report(db, phases, elapsed, counts, s0, s1)
+        tokens = iter(seed(db, folder, n))
+        out = []
+        for without in args.without:
+            env = environment(db, folder)
+            if without:
+                env["PARINDEX_BENCH_WITHOUT"] = without
+            before = db_counts(db, folder)
+            proc = start_gunicorn(env, folder)
+            try:
+                s0 = cpu_snapshot(proc.pid)
+                phases, elapsed = asyncio.run(
+                    drive(PORT, tokens, args.concurrency, args.phases, args.phase_seconds)
+                )
+                s1 = cpu_snapshot(proc.pid)
+            finally:
+                stop(proc)
+            after = db_counts(db, folder)
+            counts = {k: after[k] - before[k] for k in after if k != "duplicate_hashes"}
+            counts["duplicate_hashes"] = after["duplicate_hashes"]
+            rec = report(db, phases, elapsed, counts, s0, s1)
+            rec["without"] = without or "-"
+            print(json.dumps(rec), flush=True)
+            out.append(rec)
+        return out
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -395,17 +411,29 @@ def main() -> None:
     ap.add_argument("--floor-seconds", type=int, default=30)
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--json", help="append the results to this file")
+    ap.add_argument(
+        "--without",
+        nargs="*",
+        default=[""],
+        help="configurations to run one after the other on the same store: '' (all fast "
+        "paths), or parts to turn off, comma-separated (driversql, signing, page_cache, "
+        "plainly_valid); 'each' = all fast paths, then each off",
+    )
+    ap.add_argument("--port", type=int, default=PORT, help="gunicorn's port")
+    ap.add_argument("--pg-db", default="parindex_bench", help="PostgreSQL database (dropped)")
+    ap.add_argument("--redis", default=REDIS, help="Redis for the broker and rate limits")
     args = ap.parse_args()
+    _configure(args)
     stores = ("pg", "sqlite") if args.db == "both" else (args.db,)
     results = []
     for db in stores:
-        ours = run_parindex(db, args)
-        print(json.dumps(ours), flush=True)
         floor = None if args.no_floor else run_floor(db, args.floor_seconds)
         if floor:
             print(json.dumps({"floor": floor}), flush=True)
-            ours["floor_ratio"] = round(ours["flows_per_s"] / floor["flows_per_s"], 3)
-        results.append((ours, floor))
+        for ours in run_parindex(db, args):
+            if floor:
+                ours["floor_ratio"] = round(ours["flows_per_s"] / floor["flows_per_s"], 3)
+            results.append((ours, floor))
     print_table(results, args)
     if args.json:
         with open(args.json, "a") as f:
@@ -413,14 +441,24 @@ def main() -> None:
                 f.write(json.dumps({"parindex": ours, "floor": floor}) + "\n")
 
 
+def _configure(args) -> None:
+    global PORT, PG_BENCH, REDIS
+    from survey_app.core.fastpaths import PARTS
+
+    PORT, REDIS = args.port, args.redis
+    PG_BENCH = PG_BENCH.rsplit("/", 1)[0] + "/" + args.pg_db
+    if args.without == ["each"]:
+        args.without = ["", *PARTS]
+
+
 def print_table(results, args) -> None:
     print(
         f"\n{args.phases} × {args.phase_seconds:g} s, {args.concurrency} concurrent respondents, "
         "gunicorn gthread -w 4 --threads 4\n"
     )
-    print("| store | flows/s | per phase | submit p50/p95/p99 ms | errors | DB check | "
+    print("| store | without | flows/s | per phase | submit p50/p95/p99 ms | errors | DB check | "
           "floor flows/s | ratio | CPU gunicorn/postgres/driver/busy |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for ours, floor in results:
         c = ours["cpu_cores"]
         check = (
@@ -429,7 +467,8 @@ def print_table(results, args) -> None:
             f"303s {ours['successful_submits']})"
         )
         print(
-            f"| {ours['db']} | {ours['flows_per_s']} | {ours['phase_flows_per_s']} | "
+            f"| {ours['db']} | {ours.get('without', '-')} | {ours['flows_per_s']} | "
+            f"{ours['phase_flows_per_s']} | "
             f"{ours['submit_p50_ms']} / {ours['submit_p95_ms']} / {ours['submit_p99_ms']} | "
             f"{ours['error_rate']:.4f} {ours['errors'] or ''} | {check} | "
             f"{floor['flows_per_s'] if floor else '–'} | {ours.get('floor_ratio', '–')} | "

@@ -31,17 +31,13 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from survey_app.config import load_config
+    from survey_app.core import dbtimeouts
 
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = _database_id()
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
     app.config.update(
-        # hide_parameters: no token hash, answer or address in SQL logs or error messages.
-        # No pool_pre_ping (a round trip per request): connections are recycled instead,
-        # and a connection the server dropped fails one request, which stores nothing
-        # (its transaction never commits) and invalidates the pool.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 1800, "hide_parameters": True},
         # Above the upload limit, so a file a little too big gets the problem list (formats/
         # limits.py), not a bare 413.
         MAX_CONTENT_LENGTH=max(32 * 1024 * 1024, app.config["UPLOAD_LIMITS"].upload_bytes * 2),
@@ -53,6 +49,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         DEBUG=False,
     )
     app.config.update(overrides)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", dbtimeouts.engine_options(app.config))
     app.instance_path = app.config["INSTANCE_PATH"]
     logging.getLogger("survey_app").setLevel(app.config["LOG_LEVEL"])
     _init_extensions(app)
@@ -62,7 +59,15 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
-    from survey_app.core import ratelimits, redaction, security, sqlite, storable
+    from survey_app.core import (
+        dbtimeouts,
+        outages,
+        ratelimits,
+        redaction,
+        security,
+        sqlite,
+        storable,
+    )
     from survey_app.extensions import csrf, db, migrate
 
     redaction.init_app(app)
@@ -73,8 +78,10 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     security.use_fast_csrf_tokens(app)
+    outages.init_app(app)
     with app.app_context():
-        sqlite.configure(db.engine)
+        sqlite.configure(db.engine, app.config["DB_BUSY_TIMEOUT"])
+        dbtimeouts.configure(db.engine, app.config["DB_STATEMENT_TIMEOUT"])
     from survey_app import i18n
     from survey_app.core import numbers, times
 
@@ -91,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.main import navigation
     from survey_app.main.views import bp as main_bp
     from survey_app.questionnaires.views import bp as questionnaires_bp
-    from survey_app.respond.views import bp as respond_bp
+    from survey_app.responses.views import bp as respond_bp
     from survey_app.results.blueprints import register as register_results
     from survey_app.rounds.views import bp as rounds_bp
     from survey_app.units.views import bp as units_bp

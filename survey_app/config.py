@@ -43,6 +43,12 @@ KNOWN_VARIABLES = {
     "PARINDEX_MINISTRY": "the ministry's name, printed at the head of results and scorecards "
     "(default: none)",
     "PARINDEX_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO)",
+    "PARINDEX_DB_CONNECT_TIMEOUT": "seconds to wait for a new PostgreSQL connection before the "
+    "request answers 503 (default 5; PostgreSQL's driver waits at least 2)",
+    "PARINDEX_DB_STATEMENT_TIMEOUT": "seconds one PostgreSQL statement of the web app or worker "
+    "may run, also while the server does not answer at all (default 15; the CLI has none)",
+    "PARINDEX_DB_BUSY_TIMEOUT": "seconds an SQLite writer waits for another's write lock "
+    "(default 10)",
     "PARINDEX_MIN_CELL_SIZE": "anonymity: fewest invited people behind each combination of "
     "the design variables a response carries, and fewest respondents behind a published "
     "group figure (default 5)",
@@ -56,6 +62,8 @@ KNOWN_VARIABLES = {
     "PARINDEX_MAX_UPLOAD_ROWS": "most rows in one sheet or CSV file (default 100000)",
     "PARINDEX_MAX_UPLOAD_COLUMNS": "most columns in one sheet or CSV file (default 300)",
     "PARINDEX_MAX_CELL_CHARS": "most characters in one cell of a sheet or CSV file (default 10000)",
+    "PARINDEX_BENCH_WITHOUT": "benchmarks only: respondent fast paths to turn off, comma-"
+    "separated (survey_app/core/fastpaths.py)",
     "PARINDEX_REQUIRE_SERVICES": "tests: fail instead of skip when PostgreSQL/Redis are down",
     "PARINDEX_TEST_DATABASE_URL": "tests: PostgreSQL server for the database tests",
     "PARINDEX_TEST_REDIS_URL": "tests: Redis server for the broker tests",
@@ -96,6 +104,7 @@ def load_config(environ: Mapping[str, str] | None = None, instance_path: str | N
         "SCHEDULER_SILENT_SECONDS": _positive_int(env, "PARINDEX_SCHEDULER_SILENT_SECONDS", 60),
         "DB_WAIT_SECONDS": _positive_int(env, "PARINDEX_DB_WAIT_SECONDS", 120),
         "ORPHAN_GRACE_SECONDS": _positive_int(env, "PARINDEX_ORPHAN_GRACE_SECONDS", 3600),
+        **_database_timeouts(env),
         "LOG_LEVEL": _choice(
             env, "PARINDEX_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}
         ),
@@ -128,6 +137,15 @@ def _database_url(env: dict, instance: Path) -> str:
             "PARINDEX_DATABASE_URL: PostgreSQL needs the psycopg driver (postgresql+psycopg://…)"
         )
     return raw
+
+
+def _database_timeouts(env: dict) -> dict:
+    """Bounds on waiting for the database (survey_app/core/dbtimeouts.py)."""
+    return {
+        "DB_CONNECT_TIMEOUT": _whole(env, "PARINDEX_DB_CONNECT_TIMEOUT", 5),
+        "DB_STATEMENT_TIMEOUT": _whole(env, "PARINDEX_DB_STATEMENT_TIMEOUT", 15),
+        "DB_BUSY_TIMEOUT": _whole(env, "PARINDEX_DB_BUSY_TIMEOUT", 10),
+    }
 
 
 def _broker_url(env: dict) -> str:

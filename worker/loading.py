@@ -100,15 +100,19 @@ def read_chunk(
     next_id: str | None,
     items: tuple[str, ...],
     raking: tuple[RakingSource, ...] = (),
+    exclude_bursts: bool = False,
 ) -> pa.Table:
     """Responses with ``first_id <= id < next_id`` as an Arrow table: the design columns
     (strings), one float column per item (null: not answered), and with ``raking`` a
     column ``rake:VARIABLE`` per source with each response's level (null when it has none).
+    With ``exclude_bursts``, responses marked as from a burst on an open link are left out.
     No ORM object and, on PostgreSQL, no Python object per response.
     """
     schema = _schema(items, raking)
     if db.engine.dialect.name == "postgresql":
-        return _read_chunk_copy(round_id, first_id, next_id, items, raking, schema)
+        return _read_chunk_copy(
+            round_id, first_id, next_id, items, raking, schema, exclude_bursts
+        )
     stmt = (
         select(
             Response.id,
@@ -125,6 +129,8 @@ def read_chunk(
     )
     if next_id is not None:
         stmt = stmt.where(Response.id < next_id)
+    if exclude_bursts:
+        stmt = stmt.where(~Response.is_burst)
     rows = db.session.execute(stmt).all()
     columns = [[row[k] for row in rows] for k in range(len(DESIGN))]
     columns += [[row[5].get(item) for row in rows] for item in items]
@@ -140,7 +146,9 @@ def _schema(items: tuple[str, ...], raking: tuple[RakingSource, ...]) -> pa.Sche
     )
 
 
-def _read_chunk_copy(round_id, first_id, next_id, items, raking, schema) -> pa.Table:
+def _read_chunk_copy(
+    round_id, first_id, next_id, items, raking, schema, exclude_bursts=False
+) -> pa.Table:
     """PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
     streams CSV (``COPY``), which pyarrow parses; the rows are put in id order here.
 
@@ -154,10 +162,11 @@ def _read_chunk_copy(round_id, first_id, next_id, items, raking, schema) -> pa.T
     columns += ["r.answers ->> %s"] * len(items)
     columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
     upper = "AND r.id < %s" if next_id else ""
+    bursts = "AND NOT r.is_burst" if exclude_bursts else ""
     sql = (
         f"COPY (SELECT {', '.join(columns)} "
         "FROM responses r JOIN units u ON u.id = r.unit_id "
-        f"WHERE r.round_id = %s AND r.id >= %s {upper}"
+        f"WHERE r.round_id = %s AND r.id >= %s {upper} {bursts}"
         ") TO STDOUT WITH (FORMAT csv)"
     )
     extra = [s.item or s.variable for s in raking]
@@ -219,7 +228,7 @@ def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]
     return {s: population[s] / n for s, n in stratum_n.items() if s in population}
 
 
-def strata_plan(rnd: Round) -> list[list]:
+def strata_plan(rnd: Round, exclude_bursts: bool = False) -> list[list]:
     """``[stratum, responses, frame weight]`` of every stratum with responses (GROUP BY).
 
     Weights are planned before any chunk is mapped, so each chunk's sums carry final
@@ -236,6 +245,8 @@ def strata_plan(rnd: Round) -> list[list]:
         .group_by(Response.stratum)
         .order_by(Response.stratum)
     )
+    if exclude_bursts:  # the same responses as the chunks read (read_chunk)
+        stmt = stmt.where(~Response.is_burst)
     counts = {stratum: float(n) for stratum, n in db.session.execute(stmt)}
     weights = stratum_weights(rnd, counts)
     unknown = sorted(set(counts) - set(weights))
@@ -269,7 +280,7 @@ def planned_counts(plan: dict) -> dict[str, float]:
     return dict(out)
 
 
-def raking_plan(rnd: Round) -> dict | None:
+def raking_plan(rnd: Round, exclude_bursts: bool = False) -> dict | None:
     """The raked weight of every (stratum, levels) cell of the round's responses, or None
     when the round has no margins.
 
@@ -299,6 +310,8 @@ def raking_plan(rnd: Round) -> dict | None:
         .where(Response.round_id == rnd.id)
         .group_by(Response.stratum, *exprs)
     )
+    if exclude_bursts:  # the same responses as the chunks read (read_chunk)
+        stmt = stmt.where(~Response.is_burst)
     cells: dict[tuple, int] = defaultdict(int)
     for stratum, *raw, n in db.session.execute(stmt):
         levels = tuple(s.level_of(v) for s, v in zip(sources, raw, strict=True))

@@ -66,6 +66,7 @@ def methodology(
     raking: dict | None = None,
     strata: list | None = None,
     fpc: bool = False,
+    exclude_bursts: bool = False,
 ) -> dict:
     out = {
         "estimator": "R survey linearisation (docs/ESTIMATORS.md a, e)",
@@ -85,6 +86,9 @@ def methodology(
         out["raking"] = raking  # the raked weight of every (stratum, levels) cell
     else:
         out["strata"] = strata or []  # [stratum, responses, weight] planned before the map
+    if exclude_bursts:  # absent otherwise: earlier runs' inputs hashes stay as they were
+        out["exclude_bursts"] = True
+        out["responses"] = "responses marked as from a burst on an open link left out"
     return out
 
 
@@ -99,8 +103,12 @@ def start_run(
     chunk_size: int = CHUNK_SIZE,
     seed: int = DEFAULT_SEED,
     draws: int = DEFAULT_DRAWS,
+    exclude_bursts: bool = False,
 ) -> AggregationRun:
-    """Create a run and its chunks; returns the round's active run if there is one."""
+    """Create a run and its chunks; returns the round's active run if there is one.
+
+    ``exclude_bursts``: leave out the responses marked as from a burst on an open link
+    (``Response.is_burst``); recorded in the run's methodology, which every chunk reads."""
     rnd = db.session.get(Round, round_id)
     if rnd is None:
         raise LookupError(f"no round {round_id}")
@@ -109,9 +117,9 @@ def start_run(
         return active
     problem, strata = None, None
     try:
-        plan = raking_plan(rnd)
+        plan = raking_plan(rnd, exclude_bursts)
         if plan is None:
-            strata = strata_plan(rnd)
+            strata = strata_plan(rnd, exclude_bursts)
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
     bounds = [] if problem else chunk_bounds(round_id, chunk_size)
@@ -127,7 +135,9 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(seed, draws, plan, strata, fpc=bool(rnd.frame)),
+        methodology=methodology(
+            seed, draws, plan, strata, fpc=bool(rnd.frame), exclude_bursts=exclude_bursts
+        ),
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
@@ -182,7 +192,8 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         items = tuple(context.item_scales)
         raking = run.methodology.get("raking")
         sources = raking_sources(rnd.questionnaire, raking["variables"]) if raking else ()
-        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources)
+        excluded = run.methodology.get("exclude_bursts", False)
+        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources, excluded)
         weight = planned_weights(wide, run.methodology, sources)
         if weight is None:
             _fail(run_id, ValueError(_CHANGED))
@@ -336,7 +347,11 @@ def _fail(run_id: int, exc: Exception) -> None:
     if str(exc) == _CHANGED and _changed_in_a_row(run.round_id) <= RERUNS:
         jobs.enqueue(
             jobs.AGGREGATE_ROUND,
-            {"round_id": run.round_id, "is_final": run.is_final},
+            {
+                "round_id": run.round_id,
+                "is_final": run.is_final,
+                "exclude_bursts": run.methodology.get("exclude_bursts", False),
+            },
             dedupe_key=f"rerun:{run.id}",
         )
     db.session.commit()
@@ -386,9 +401,17 @@ def aggregate_round(
     chunk_size: int = CHUNK_SIZE,
     seed: int = DEFAULT_SEED,
     draws: int = DEFAULT_DRAWS,
+    exclude_bursts: bool = False,
 ) -> AggregationRun:
     """The whole pipeline in this process (tests, the embedded worker, small rounds)."""
-    run = start_run(round_id, is_final=is_final, chunk_size=chunk_size, seed=seed, draws=draws)
+    run = start_run(
+        round_id,
+        is_final=is_final,
+        chunk_size=chunk_size,
+        seed=seed,
+        draws=draws,
+        exclude_bursts=exclude_bursts,
+    )
     run_id = run.id
     for chunk_no in range(run.chunks_total):
         map_chunk(run_id, chunk_no)

@@ -26,13 +26,16 @@ def aggregate_round_task(
     round_id: int = 0,
     is_final: bool = False,
     chunk_size: int | None = None,
+    exclude_bursts: bool = False,
 ) -> dict:
     """Plan a run of the round in chunks; the map jobs follow through the outbox."""
     from worker import pipeline
 
     def work() -> dict:
         size = chunk_size or pipeline.CHUNK_SIZE
-        run = pipeline.start_run(round_id, is_final=is_final, chunk_size=size)
+        run = pipeline.start_run(
+            round_id, is_final=is_final, chunk_size=size, exclude_bursts=exclude_bursts
+        )
         return {"run_id": run.id}
 
     result = run_job(job_id, work)

@@ -43,8 +43,19 @@ class DatabaseAway(click.ClickException):
     help="seconds to keep trying an unreachable database while waiting "
     "(default PARINDEX_DB_WAIT_SECONDS, 120)",
 )
+@click.option(
+    "--exclude-bursts",
+    is_flag=True,
+    help="leave out responses that came through an open link in a burst",
+)
 def aggregate(
-    round_id: int, wait: bool, final: bool, timeout: int, json_out: str | None, db_wait: int | None
+    round_id: int,
+    wait: bool,
+    final: bool,
+    timeout: int,
+    json_out: str | None,
+    db_wait: int | None,
+    exclude_bursts: bool,
 ) -> None:
     """Aggregate a round on the worker; the same output as `parindex index`.
 
@@ -59,7 +70,10 @@ def aggregate(
     with app.app_context():
         if db.session.get(Round, round_id) is None:
             raise click.ClickException(f"no round {round_id}")
-        job_id = enqueue(AGGREGATE_ROUND, {"round_id": round_id, "is_final": final}).id
+        payload = {"round_id": round_id, "is_final": final}
+        if exclude_bursts:
+            payload["exclude_bursts"] = True
+        job_id = enqueue(AGGREGATE_ROUND, payload).id
         db.session.commit()
         click.echo(f"aggregation of round {round_id} queued (job {job_id})", err=True)
         celery = celery_init_app(app)

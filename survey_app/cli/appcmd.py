@@ -10,11 +10,11 @@ import click
 from survey_app.config import ConfigError
 
 
-def make_app():
+def make_app(**overrides):
     from survey_app import create_app
 
     try:
-        return create_app()
+        return create_app(overrides)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -24,7 +24,8 @@ def with_app(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with make_app().app_context():
+        # no statement timeout: migrations and imports may run long on purpose
+        with make_app(DB_STATEMENT_TIMEOUT=0).app_context():
             return func(*args, **kwargs)
 
     return wrapper

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import WSGIRequestHandler
 
+from survey_app.core import fastpaths
 from survey_app.core.notices import notice
 from survey_app.core.signing import (
     FastURLSafeTimedSerializer,
@@ -83,6 +84,8 @@ class SessionInterface(SecureCookieSessionInterface):
         """As Flask's, in the same format, but faster (see :mod:`survey_app.core.signing`).
         Flask builds a new serializer twice per request; it holds nothing but the keys,
         so one is kept until they change."""
+        if not fastpaths.on("signing"):
+            return super().get_signing_serializer(app)
         if not app.secret_key:
             return None
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)  # current last
@@ -105,6 +108,10 @@ def init_app(app: Flask) -> None:
     """Before :func:`csrf.init_app <flask_wtf.csrf.CSRFProtect.init_app>`."""
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_SSL_STRICT=False)
     app.session_interface = SessionInterface()
+    if not fastpaths.on("signing"):
+        from flask.sessions import session_json_serializer
+
+        app.session_interface.serializer = session_json_serializer
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         app.wsgi_app = ProxyFix(
@@ -119,6 +126,8 @@ def init_app(app: Flask) -> None:
 def use_fast_csrf_tokens(app: Flask) -> None:
     """After Flask-WTF's ``init_app``: templates get the same token from
     :func:`~survey_app.core.signing.csrf_token`, which is faster to make."""
+    if not fastpaths.on("signing"):
+        return
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
 
@@ -156,7 +165,8 @@ def check_csrf():
         return None
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         return refused_form(None)
-    if csrf_token_matches(request.form.get(current_app.config["WTF_CSRF_FIELD_NAME"])):
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    if fastpaths.on("signing") and csrf_token_matches(request.form.get(field)):
         g.csrf_valid = True  # as Flask-WTF marks it
         return None
     csrf.protect(apply_exemptions=True)  # exemptions, headers, its messages; or CSRFError

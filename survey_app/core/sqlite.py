@@ -24,12 +24,13 @@ from sqlalchemy.engine import Engine
 
 #: Requests that only read: their transactions never take the write lock up front.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: How long a writer waits for another's write lock; writes are short once parsing is
-#: done outside transactions, so a longer wait means something is stuck.
-BUSY_TIMEOUT_MS = 10_000
+#: How long (seconds) a writer waits for another's write lock by default
+#: (``PARINDEX_DB_BUSY_TIMEOUT``); writes are short once parsing is done outside
+#: transactions, so a longer wait means something is stuck (the request answers 503).
+BUSY_TIMEOUT_SECONDS = 10
 
 
-def configure(engine: Engine) -> None:
+def configure(engine: Engine, busy_seconds: int = BUSY_TIMEOUT_SECONDS) -> None:
     """WAL, a busy timeout, full fsync and enforced foreign keys on every SQLite connection;
     ``BEGIN IMMEDIATE`` or ``BEGIN`` as :func:`begin_statement` says."""
     if engine.dialect.name != "sqlite":
@@ -42,7 +43,7 @@ def configure(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()

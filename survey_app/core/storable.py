@@ -30,13 +30,25 @@ def check_session(session: Session, _context, _instances) -> None:
         raise UnstorableText("input", problems)
 
 
+def check_values(table, values: dict) -> None:
+    """The same check for a write that is no ORM flush (a Core or driver statement, such
+    as the respondent's submit): ``values`` by column name."""
+    problems = _value_problems(table, values.get)
+    if problems:
+        raise UnstorableText("input", problems)
+
+
 def _problems(obj) -> list[Problem]:
     table = getattr(obj, "__table__", None)
     if table is None:
         return []
+    return _value_problems(table, lambda name: getattr(obj, name, None))
+
+
+def _value_problems(table, value_of) -> list[Problem]:
     out = []
     for column in table.columns:
-        value = getattr(obj, column.key, None) if hasattr(obj, column.key) else None
+        value = value_of(column.key)
         where = f"{table.name}.{column.name}"
         if isinstance(column.type, String) and isinstance(value, str):
             out += _text_problems(where, value, column.type.length)

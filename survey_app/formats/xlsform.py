@@ -390,6 +390,7 @@ class _Reader:
         if bad:
             self.c.add(at, f"group_question '{code}': '{bad[0]}' cannot be a group code")
         return code
+
     def intro(self, numbered: tuple[int, dict]) -> IntroSpec:
         """The introduction from the settings columns ``purpose``, ``organisation``,
         ``contact``, ``anonymity`` (each optionally ``::Vietnamese (vi)`` / ``::English

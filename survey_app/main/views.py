@@ -38,8 +38,15 @@ def favicon():
 
 @bp.get("/healthz")
 def health():
-    """``ok`` while the app answers; ``?deep=1`` also asks the database and the scheduler's
-    heartbeat, and answers 503 when either is wrong (for monitoring, not load balancers)."""
+    """Ready: the database answers ``SELECT 1`` within a few seconds (503 with
+    ``Retry-After`` otherwise, so a load balancer stops sending traffic here).
+    ``?deep=1`` also reads the scheduler's heartbeat and answers 503 when it is silent
+    (for monitoring)."""
+    from survey_app.core.outages import retry_headers
+    from survey_app.main.queries import database_answers
+
+    if not database_answers():
+        return {"status": "failing", "database": "unreachable"}, 503, retry_headers()
     if request.args.get("deep") != "1":
         return {"status": "ok"}
     from survey_app.core.ticks import get_scheduler_health
@@ -48,7 +55,7 @@ def health():
         scheduler = get_scheduler_health()
     except SQLAlchemyError:
         db.session.rollback()
-        return {"status": "failing", "database": "unreachable"}, 503
+        return {"status": "failing", "database": "unreachable"}, 503, retry_headers()
     body = {
         "status": "failing" if scheduler.is_silent else "ok",
         "database": "ok",
@@ -60,6 +67,12 @@ def health():
         },
     }
     return body, 503 if scheduler.is_silent else 200
+
+
+@bp.get("/livez")
+def live():
+    """Alive: the process answers requests (the database is not asked)."""
+    return {"status": "ok"}
 
 
 def _api_error(code: int, message: str):
@@ -91,5 +104,8 @@ def server_error(_error):
     return render_template(
         "main/error.html",
         title=N_("Something went wrong"),
-        message=N_("The error was logged. Nothing you entered was lost; please try again."),
+        message=N_(
+            "The error was logged. Please try again; if you were sending a form, check "
+            "afterwards that it was stored."
+        ),
     ), 500

@@ -23,8 +23,8 @@ class OpenLink(db.Model):
     """A shared link for one unit and group of a round.
 
     Weaker than invitations: nothing stops one person from answering many times except
-    a per-address rate limit and one submission per browser session; bursts are counted
-    and shown to the admin so the figures can be read with care.
+    a per-address cap and one submission per opening (:class:`OpenLinkNonce`); responses
+    in a burst are marked (``Response.is_burst``) and the bursts shown to the admin.
     """
 
     __tablename__ = "open_links"
@@ -49,9 +49,25 @@ class OpenLink(db.Model):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     #: the link accepts responses; an admin may switch it off
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: times the per-link burst threshold was crossed (a sign of ballot stuffing)
+    #: minutes in which the per-link burst threshold was crossed (a sign of ballot stuffing)
     suspicious_bursts: Mapped[int] = mapped_column(Integer, default=0)
     #: when it was made
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit = relationship("Unit")
+
+
+class OpenLinkNonce(db.Model):
+    """One opening of an open link, not yet used to submit: the browser's session holds
+    the nonce, the submit deletes this row, so a replayed cookie stores nothing more.
+    Says nothing about who opened the link; rows left by people who never submitted are
+    deleted after :data:`survey_app.openlinks.nonces.NONCE_DAYS`."""
+
+    __tablename__ = "open_link_nonces"
+
+    #: SHA-256 of the nonce (the nonce itself is only in the browser's signed session)
+    nonce_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    #: the link opened
+    open_link_id: Mapped[int] = mapped_column(ForeignKey("open_links.id", ondelete="CASCADE"))
+    #: when it was opened (old unused nonces are deleted)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -58,7 +58,7 @@ def close_open_link(link: OpenLink) -> None:
 
 
 def flag_burst(link_id: int) -> None:
-    """Count a burst of submissions on the link (its own small transaction)."""
+    """Count a minute with a burst of submissions on the link (its own transaction)."""
     db.session.execute(
         update(OpenLink)
         .where(OpenLink.id == link_id)

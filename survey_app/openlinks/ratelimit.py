@@ -1,49 +1,51 @@
-"""Per-process sliding-window counters for open links: a cap per address, a burst alarm
-per link. Addresses are kept in memory only, hashed, and never written anywhere."""
+"""Open links' counters in the shared rate-limit store (Redis, or the instance's SQLite
+file: ``core/limitstore.py``), so they hold across every worker process: a cap per
+address and link, and a burst threshold per link. Addresses are hashed into the keys."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import defaultdict, deque
+import logging
+
+from limits import parse
+
+from survey_app.extensions import LIMITS_KEY_PREFIX, limiter
+
+log = logging.getLogger(__name__)
 
 #: Submissions one address may make through one open link per hour.
 PER_ADDRESS_PER_HOUR = 5
-#: Submissions through one link within a minute that count as a suspicious burst.
+#: Submissions through one link within a minute above which each is marked a burst.
 BURST_PER_MINUTE = 30
+#: A burst is reported to the admin once per minute it lasts.
+_ONCE = parse("1 per minute")
 
 
 class OpenLinkLimiter:
+    """Flask-Limiter's own storage and fixed-window strategy (``limiter.limiter``),
+    called directly, as :class:`survey_app.core.ratelimits.LinkAttempts` does."""
+
     def __init__(self, per_address: int = PER_ADDRESS_PER_HOUR, burst: int = BURST_PER_MINUTE):
-        self.per_address, self.burst = per_address, burst
-        self._by_address: dict[str, deque] = defaultdict(deque)
-        self._by_link: dict[int, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
+        self.per_address = parse(f"{per_address} per hour")
+        self.burst = parse(f"{burst} per minute")
 
     def allow(self, link_id: int, address: str) -> bool:
         """Whether ``address`` may submit once more through the link (and count it)."""
         key = hashlib.sha256(f"{link_id}|{address}".encode()).hexdigest()
-        with self._lock:
-            hits = _trim(self._by_address[key], 3600)
-            if len(hits) >= self.per_address:
-                return False
-            hits.append(time.monotonic())
-            return True
+        return _hit(self.per_address, "openlink", str(link_id), key, default=True)
 
-    def record(self, link_id: int) -> bool:
-        """Count a stored submission; True exactly when it completes a burst."""
-        with self._lock:
-            hits = _trim(self._by_link[link_id], 60)
-            hits.append(time.monotonic())
-            if len(hits) >= self.burst:
-                hits.clear()
-                return True
-            return False
+    def in_burst(self, link_id: int) -> bool:
+        """Count a submission through the link; True when it is above the threshold."""
+        return not _hit(self.burst, "openlink-burst", str(link_id), default=True)
+
+    def report_burst(self, link_id: int) -> bool:
+        """True for the first burst submission of each minute (reported to the admin)."""
+        return _hit(_ONCE, "openlink-burst-report", str(link_id), default=False)
 
 
-def _trim(hits: deque, window: float) -> deque:
-    cutoff = time.monotonic() - window
-    while hits and hits[0] < cutoff:
-        hits.popleft()
-    return hits
+def _hit(item, *identifiers: str, default: bool) -> bool:
+    try:
+        return limiter.limiter.hit(item, LIMITS_KEY_PREFIX, *identifiers)
+    except Exception:  # noqa: BLE001 (no storage at all: serve, as Flask-Limiter does)
+        log.exception("Rate-limit storage failed; open link submission not counted")
+        return default

@@ -18,8 +18,8 @@ from survey_app.i18n import gettext as _
 from survey_app.questionnaires import queries
 from survey_app.questionnaires.forms import QuestionnaireUploadForm
 from survey_app.questionnaires.operations import import_questionnaire
-from survey_app.respond.forms import make_section_form
-from survey_app.respond.structure import get_form_spec
+from survey_app.responses.forms import make_section_form
+from survey_app.responses.structure import get_form_spec
 from survey_app.results.presentation import fmt, group_name
 
 #: Names of the languages a questionnaire may come in (Vietnamese in catalogue.json).

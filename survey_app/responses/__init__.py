@@ -1,1 +1,2 @@
-"""Anonymous responses and their answers."""
+"""Anonymous responses: the respondent's link, form, drafts and submit (blueprint
+``respond``), and responses imported from files."""

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,5 +61,8 @@ class Response(db.Model):
     #: item code → the value of the level chosen ("don't know" levels stored as given);
     #: items not shown or left empty are absent. Written with the response, never changed.
     answers: Mapped[dict[str, int]] = mapped_column(ANSWERS, default=dict)
+    #: came through an open link above its burst threshold (``openlinks/ratelimit.py``);
+    #: a run may leave such responses out (``worker.pipeline.start_run``)
+    is_burst: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit = relationship("Unit")

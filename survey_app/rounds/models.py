@@ -13,7 +13,10 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    and_,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.core.db import UTCDateTime, check_in, utcnow
@@ -83,6 +86,17 @@ class Round(db.Model):
     @property
     def is_frozen(self) -> bool:
         return self.state != "draft"
+
+    @hybrid_method
+    def accepts_answers(self, now: dt.datetime) -> bool:
+        """Open, and not past its closing time at ``now`` (even if the closing job has not
+        run yet). The one definition: in Python on a round, in SQL on the class (every
+        query of a link, a save and a submit uses it)."""
+        return self.state == "open" and (self.closes_at is None or self.closes_at > now)
+
+    @accepts_answers.expression
+    def accepts_answers(cls, now):  # noqa: N805 (the class, as SQLAlchemy passes it)
+        return and_(cls.state == "open", or_(cls.closes_at.is_(None), cls.closes_at > now))
 
 
 class FrameStratum(db.Model):

@@ -261,9 +261,3 @@ def advance_due_rounds(now: dt.datetime | None = None) -> list[tuple[int, str]]:
         changed.append((rnd.id, "closed"))
     db.session.flush()
     return changed
-
-
-def is_accepting(rnd: Round, now: dt.datetime | None = None) -> bool:
-    """Open, and not past its closing time even if the closing job has not run yet."""
-    now = now or utcnow()
-    return rnd.state == "open" and (rnd.closes_at is None or rnd.closes_at > now)

@@ -161,8 +161,8 @@ def test_the_pre_check_never_vouches_for_a_post_the_form_refuses(sqlite_app, val
     when WTForms would accept the post too (in both languages)."""
     from werkzeug.datastructures import MultiDict
 
-    from survey_app.respond.forms import make_section_form, plainly_valid, raw_answers
-    from survey_app.respond.structure import FormItem, Level
+    from survey_app.responses.forms import make_section_form, plainly_valid, raw_answers
+    from survey_app.responses.structure import FormItem, Level
 
     levels = tuple(Level(v, f"v{v}", f"e{v}", v == 9) for v in values)
     items = [

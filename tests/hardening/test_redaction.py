@@ -56,7 +56,7 @@ def test_a_500_on_a_link_logs_no_part_of_its_token_anywhere(world, caplog, monke
     """Forced failure inside ``GET /r/<token>``, with the token in the exception message:
     Flask's ``Exception on …`` record, its traceback, werkzeug's access and error lines,
     through a real HTTP server, captured at the root (every logger)."""
-    from survey_app.respond import views
+    from survey_app.responses import views
 
     app = world.app
     with app.app_context():

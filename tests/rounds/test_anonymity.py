@@ -35,6 +35,7 @@ def test_response_rows_hold_design_variables_answers_and_a_day_only(round_app):
         "submitted_on",
         "channel",
         "answers",
+        "is_burst",  # came in a burst on an open link (issue 17 item 5): no time, no address
     }
     assert {fk["referred_table"] for fk in foreign} == {"rounds", "units"}
     assert not any(isinstance(c["type"], DateTime) for c in columns.values())

@@ -95,3 +95,36 @@ def test_a_save_racing_a_submit_never_leaves_a_draft_behind(round_app):
         assert db.session.scalar(select(func.count()).select_from(Response)) == PAIRS
         assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
         assert all(db.session.scalars(select(Invitation.is_used)))
+
+
+def _burn(stop) -> None:
+    while not stop.is_set():
+        pass
+
+
+def test_fifty_submits_beside_a_cpu_burner_get_409_or_303_never_500(round_app):
+    """The same burst with the machine saturated (two busy processes): slow, but every
+    request is answered 303 or 409, and exactly one response is stored."""
+    import multiprocessing
+
+    app, round_id = round_app
+    with app.app_context():
+        [token] = invite(round_id, RESPONDENTS_HEADER + "b@x.vn,B,leader,C03,C03-leader,C03-D1,F\n")
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    burners = [context.Process(target=_burn, args=(stop,), daemon=True) for _ in range(2)]
+    for p in burners:
+        p.start()
+    try:
+        with serving(app) as port:
+            browsers = [Browser(port) for _ in range(SUBMITTERS)]
+            for b in browsers:
+                assert b.request("GET", f"/r/{token}")[0] == 303
+            statuses = _submit_together(browsers)
+    finally:
+        stop.set()
+        for p in burners:
+            p.join(timeout=5)
+    assert set(statuses) <= {303, 409} and statuses[303] == 1, statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1

@@ -12,6 +12,8 @@ from survey_app.openlinks.ratelimit import OpenLinkLimiter
 from survey_app.responses.models import Response
 from survey_app.rounds.models import Round
 from tests.rounds.conftest import answers
+from tests.rounds.httpserver import Browser, serving
+from tests.rounds.test_concurrency import _submit_together
 
 
 def _open_link(app, round_id) -> str:
@@ -55,9 +57,9 @@ def test_open_link_responses_carry_the_link_design_and_no_save(round_app):
 
 
 def test_one_address_is_limited_and_others_are_not(sqlite_round, monkeypatch):
-    from survey_app.respond import views
+    from survey_app.responses import entries
 
-    monkeypatch.setattr(views, "limiter", OpenLinkLimiter(per_address=2, burst=100))
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=2, burst=100))
     app, round_id = sqlite_round
     token = _open_link(app, round_id)
     assert [_answer(app, token)[0] for _ in range(3)] == [303, 303, 429]
@@ -66,16 +68,87 @@ def test_one_address_is_limited_and_others_are_not(sqlite_round, monkeypatch):
         assert db.session.scalar(select(func.count()).select_from(Response)) == 3
 
 
-def test_a_burst_of_submissions_is_flagged_for_the_admin(sqlite_round, monkeypatch):
-    from survey_app.respond import views
+def test_responses_of_a_burst_are_marked_and_the_admin_told_once(sqlite_round, monkeypatch):
+    from survey_app.responses import entries
 
-    monkeypatch.setattr(views, "limiter", OpenLinkLimiter(per_address=100, burst=4))
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=100, burst=4))
     app, round_id = sqlite_round
     token = _open_link(app, round_id)
     for i in range(9):
         assert _answer(app, token, f"10.0.1.{i}")[0] == 303
     with app.app_context():
-        assert db.session.scalar(select(OpenLink.suspicious_bursts)) == 2
+        marks = db.session.scalars(select(Response.is_burst)).all()
+        assert sorted(marks) == [False] * 4 + [True] * 5  # above 4 within the minute
+        assert db.session.scalar(select(OpenLink.suspicious_bursts)) == 1  # one burst
+
+
+def test_a_replayed_pre_submit_cookie_stores_nothing(round_app, monkeypatch):
+    """The session cookie taken before a submit, sent again four times (one after the
+    other, then four at once): the opening's nonce was used up by the first submit."""
+    from survey_app.responses import entries
+
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=100, burst=100))
+    app, round_id = round_app
+    token = _open_link(app, round_id)
+    client = app.test_client()
+    assert client.get(f"/o/{token}").status_code == 303
+    before = client.get_cookie("session").value
+    first = client.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    assert first.status_code == 303
+    for _ in range(4):
+        replay = app.test_client()
+        replay.set_cookie("session", before)
+        again = replay.post("/respond", data={"s": "0", "action": "submit", **answers(2)})
+        assert again.status_code == 409
+    with serving(app) as port:
+        opener = Browser(port)
+        assert opener.request("GET", f"/o/{token}")[0] == 303
+        browsers = [Browser(port) for _ in range(4)]
+        for b in browsers:
+            b.cookie = opener.cookie
+        statuses = _submit_together(browsers)
+    assert sorted(statuses.elements()) == [303, 409, 409, 409], statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 2
+
+
+def _answer_in_a_process(config: dict, token: str, times: int, results) -> None:
+    """A separate worker process: its own app (and counters client) on the same files."""
+    from survey_app import create_app
+
+    app = create_app(config)
+    results.put([_answer(app, token, "10.9.9.9")[0] for _ in range(times)])
+
+
+def test_the_per_address_cap_holds_across_processes(sqlite_round, monkeypatch):
+    """Three processes answer from one address, three times each, under a cap of four:
+    four are stored in all (the counters are in the instance's shared store), not 3 × 3."""
+    import multiprocessing
+
+    from survey_app.responses import entries
+
+    monkeypatch.setattr(entries, "limiter", OpenLinkLimiter(per_address=4, burst=100))
+    app, round_id = sqlite_round
+    token = _open_link(app, round_id)
+    config = {
+        k: app.config[k]
+        for k in ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "BROKER_URL")
+    }
+    config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_answer_in_a_process, args=(config, token, 3, results))
+        for _ in range(3)
+    ]
+    for w in workers:
+        w.start()
+    statuses = sorted(s for _ in workers for s in results.get(timeout=60))
+    for w in workers:
+        w.join(timeout=10)
+    assert statuses == [303] * 4 + [429] * 5, statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 4
 
 
 def test_a_closed_round_or_a_replaced_open_link_takes_no_more_answers(sqlite_round):

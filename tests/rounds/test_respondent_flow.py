@@ -188,7 +188,7 @@ def test_reissued_link_voids_the_old_link_and_its_sessions(sqlite_round, monkeyp
     assert app.test_client().get(f"/r/{old}").status_code == 404
     refused = other.post("/respond", data={"s": "0", "action": "submit", **answers()})
     assert refused.status_code == 404 and _count(app, Response) == 0
-    monkeypatch.setattr("survey_app.respond.drafts.BLANK_FOR_SECONDS", 0)
+    monkeypatch.setattr("survey_app.responses.entries.BLANK_FOR_SECONDS", 0)
     assert client.get("/respond").status_code == 404
     fresh = app.test_client()
     fresh.get(f"/r/{new}")

@@ -104,24 +104,44 @@ def test_the_page_a_link_opens_reads_nothing_and_later_pages_show_what_was_saved
     assert 'id="Q01-2" value="2" checked' in saved.text
 
 
-def test_a_link_still_opens_after_the_server_closed_the_threads_connection(round_app):
-    """PostgreSQL: the statements that run alone use this thread's own connection; if
-    the server has closed it (a restart, an idle timeout), the next request opens a new
-    one and goes on, once, rather than failing."""
+def test_a_link_still_opens_after_the_server_closed_the_pooled_connections(round_app):
+    """PostgreSQL: if the server has closed the pool's connections (a restart, an idle
+    timeout), the statements that run alone are sent once more on a new connection,
+    rather than failing the request."""
     app, round_id = round_app
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL only: SQLite borrows a pool connection each time")
+            pytest.skip("PostgreSQL only: SQLite connections are never lost")
         first, second, _ = invite(round_id, RESPONDENTS_HEADER + PEOPLE)
-    from survey_app.respond.driversql import _autocommit
-
     assert app.test_client().get(f"/r/{first}").status_code == 303
-    pid = _autocommit.driver.info.backend_pid
     with app.app_context(), db.engine.connect() as conn:
-        conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     client = app.test_client()
     assert client.get(f"/r/{second}").status_code == 303
     assert (
         client.post("/respond", data={"s": "0", "action": "submit", **answers()}).status_code == 303
     )
-    assert _autocommit.driver.info.backend_pid != pid
+
+
+def test_the_submits_own_statements_pass_the_guard_of_orm_writes(sqlite_round, monkeypatch):
+    """The driver-SQL submit and the draft upsert check their values as ``before_flush``
+    checks ORM objects (core/storable.py): a NUL in an answer is refused, not stored."""
+    from survey_app.core import storable
+    from survey_app.responses import submit
+
+    with pytest.raises(storable.UnstorableText):
+        storable.check_values(Response.__table__, {"answers": {"Q01": "a\x00b"}})
+    storable.check_values(Response.__table__, {"answers": {"Q01": 3}, "group_code": "leader"})
+    seen = []
+    monkeypatch.setattr(submit, "check_values", lambda table, values: seen.append(table.name))
+    app, round_id = sqlite_round
+    with app.app_context():
+        [token] = invite(round_id, RESPONDENTS_HEADER + PEOPLE.splitlines(True)[0])
+    client = app.test_client()
+    client.get(f"/r/{token}")
+    client.post("/respond", data={"s": "0", "action": "save", "Q01": "2"})
+    client.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    assert seen == ["response_drafts", "responses"]

@@ -546,8 +546,8 @@ def test_the_pre_check_and_the_form_agree_on_every_kind(sqlite_app, required, po
     typed answer the form accepts is one ``raw_answers`` keeps (none silently lost)."""
     from werkzeug.datastructures import MultiDict
 
-    from survey_app.respond.forms import make_section_form, plainly_valid, raw_answers
-    from survey_app.respond.structure import FormItem, Level
+    from survey_app.responses.forms import make_section_form, plainly_valid, raw_answers
+    from survey_app.responses.structure import FormItem, Level
 
     levels = (Level(1, "Một", "One", False, "one"), Level(2, "Hai", "Two", False, "two"))
     kinds = ("choice", "multiple", "text", "integer", "decimal", "date")

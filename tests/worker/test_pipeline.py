@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from survey_app.demo.loader import load_demo
 from survey_app.extensions import db
@@ -285,3 +285,30 @@ def test_a_run_that_loses_the_race_with_new_responses_is_started_again(sqlite_ap
             assert run.state == "failed" and "run again" in run.error
             asked = db.session.scalar(select(Job).where(Job.dedupe_key == f"rerun:{run.id}"))
             assert (asked is not None) == (attempt < RERUNS), attempt
+
+
+def test_a_run_that_excludes_bursts_equals_a_run_without_those_responses(any_app):
+    """Responses marked as from a burst on an open link are left out of a run when it is
+    asked (``exclude_bursts``), in the chunks and the raking plan alike: the figures are
+    those of the same round with the marked responses deleted."""
+    with any_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.execute(update(Response).where(Response.id < "3").values(is_burst=True))
+        db.session.commit()
+        marked = db.session.scalar(select(func.count()).where(Response.is_burst))
+        assert 0 < marked < db.session.scalar(select(func.count()).select_from(Response))
+        kept = aggregate_round(1, exclude_bursts=True)
+        assert kept.methodology["exclude_bursts"] is True
+        excluded = run_payload(kept)
+        whole = aggregate_round(1)
+        assert "exclude_bursts" not in whole.methodology
+        everything = run_payload(whole)
+        db.session.execute(delete(Response).where(Response.is_burst))
+        db.session.commit()
+        deleted = run_payload(aggregate_round(1))
+    excluded, deleted, everything = (
+        {u["unit"]: u["index"] for u in p["units"]} for p in (excluded, deleted, everything)
+    )
+    assert excluded.keys() == deleted.keys() == everything.keys()
+    assert all(_close(excluded[u], deleted[u], 1e-9) for u in excluded)
+    assert any(not _close(excluded[u], everything[u], 1e-9) for u in excluded)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from survey_app.respond.structure import FormSpec
+from survey_app.responses.structure import FormSpec
 
 
 @dataclass(frozen=True)

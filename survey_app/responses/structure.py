@@ -177,6 +177,7 @@ class FormSpec:
         value = answers.get(self.group_question)
         levels = item.levels if item else ()
         return next((lv.name for lv in levels if lv.value == value and lv.name), None)
+
     @cached_property
     def numbers(self) -> dict[str, int]:
         """Question numbers ("Câu 3"), continuous across pages; notes are not numbered.

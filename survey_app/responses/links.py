@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import asdict, dataclass
 
@@ -13,17 +12,21 @@ from survey_app.extensions import db
 from survey_app.invitations.models import Invitation
 from survey_app.invitations.tokens import looks_like_token, token_hash
 from survey_app.openlinks.models import OpenLink
-from survey_app.respond.driversql import DriverStatement
+from survey_app.responses.driversql import DriverStatement
 from survey_app.rounds.models import Round
 
 #: Link states, each with its own page; ``ok`` starts (or resumes) the questionnaire.
-OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN = (
+#: ``busy``: another request holds the link (a burst of submits) beyond a second;
+#: ``answered_here``: this opening of an open link has submitted already.
+OK, UNKNOWN, USED, REVOKED, CLOSED, NOT_OPEN, BUSY, ANSWERED_HERE = (
     "ok",
     "unknown",
     "used",
     "revoked",
     "closed",
     "not_open",
+    "busy",
+    "answered_here",
 )
 
 
@@ -37,7 +40,7 @@ class Entry:
     ``blank_at`` is when an invitation link was opened with nothing saved for it (Unix
     seconds; 0 otherwise, and once this browser has posted anything): the form page that
     the link redirects to, an instant later, can then be shown without reading again
-    what the link has just read (see :func:`survey_app.respond.drafts.open_page`).
+    what the link has just read (see :meth:`.entries.InvitationEntry.open_page`).
     """
 
     kind: str  # "i" invitation, "o" open link
@@ -47,6 +50,8 @@ class Entry:
     questionnaire_id: int
     group: str
     blank_at: int = 0
+    #: an open link's nonce of this opening (``openlinks/nonces.py``), used up by a submit
+    nonce: str = ""
 
     def as_session(self) -> dict:
         return asdict(self)
@@ -59,45 +64,53 @@ class Entry:
             return None
 
 
-def round_status(state: str, opens_at, closes_at, now: dt.datetime | None = None) -> str:
-    now = now or utcnow()
-    if state == "draft":
-        return NOT_OPEN
-    if state != "open" or (closes_at is not None and closes_at <= now):
-        return CLOSED
-    return OK
-
-
 _inv, _rounds = Invitation.__table__, Round.__table__
+#: Whether the round accepts answers at ``now`` (the one definition: ``Round``).
+ACCEPTING = Round.accepts_answers(bindparam("now")).label("accepting")
+
+
+def invitation_state_query(where, *columns):
+    """The one link-state query of an invitation: its row's state and its round's,
+    with ``columns`` more, for the invitation ``where`` picks (bind ``now``)."""
+    return (
+        select(_inv.c.token_hash, _inv.c.is_used, _inv.c.is_revoked, _rounds.c.state, ACCEPTING)
+        .add_columns(*columns)
+        .join(_rounds, _rounds.c.id == _inv.c.round_id)
+        .where(where)
+    )
+
+
+def invitation_state(row, h: str | None = None) -> str:
+    """The state of a row of :func:`invitation_state_query` (``h``: the hash the session
+    holds, which a re-issued link no longer matches)."""
+    if row is None or (h is not None and row.token_hash.hex() != h):
+        return UNKNOWN
+    if row.is_used:
+        return USED
+    if row.is_revoked:
+        return REVOKED
+    return round_state(row)
+
+
+def round_state(row) -> str:
+    """OK while the round accepts answers; else not open yet (a draft) or closed."""
+    if row.accepting:
+        return OK
+    return NOT_OPEN if row.state == "draft" else CLOSED
+
+
 #: Built once (Core, on the tables): the one query of ``GET /r/<token>``.
 _BY_TOKEN = DriverStatement(
-    select(
+    invitation_state_query(
+        _inv.c.token_hash == bindparam("digest"),
         _inv.c.id,
         _inv.c.round_id,
         _inv.c.group_code,
-        _inv.c.is_used,
-        _inv.c.is_revoked,
-        _rounds.c.state,
-        _rounds.c.opens_at,
-        _rounds.c.closes_at,
         _rounds.c.questionnaire_id,
         _inv.c.has_draft,
     )
-    .join(_rounds, _rounds.c.id == _inv.c.round_id)
-    .where(_inv.c.token_hash == bindparam("digest"))
 )
-_BY_ID = (
-    select(
-        _inv.c.is_used,
-        _inv.c.is_revoked,
-        _inv.c.token_hash,
-        _rounds.c.state,
-        _rounds.c.opens_at,
-        _rounds.c.closes_at,
-    )
-    .join(_rounds, _rounds.c.id == _inv.c.round_id)
-    .where(_inv.c.id == bindparam("invitation_id"))
-)
+_BY_ID = invitation_state_query(_inv.c.id == bindparam("invitation_id"))
 
 
 def resolve_invitation(token: str) -> tuple[str, Entry | None]:
@@ -105,12 +118,8 @@ def resolve_invitation(token: str) -> tuple[str, Entry | None]:
     if not looks_like_token(token):
         return UNKNOWN, None
     digest = token_hash(token)
-    row = _BY_TOKEN.run_alone({"digest": digest})
-    if row is None:
-        return UNKNOWN, None
-    status = USED if row.is_used else REVOKED if row.is_revoked else OK
-    if status == OK:
-        status = round_status(row.state, row.opens_at, row.closes_at)
+    row = _BY_TOKEN.run_alone({"digest": digest, "now": utcnow()})
+    status = invitation_state(row)
     if status != OK:
         return status, None
     blank_at = 0 if row.has_draft else int(time.time())
@@ -131,16 +140,16 @@ def resolve_open_link(token: str) -> tuple[str, Entry | None]:
             OpenLink.group_code,
             OpenLink.is_active,
             Round.state,
-            Round.opens_at,
-            Round.closes_at,
+            ACCEPTING,
             Round.questionnaire_id,
         )
         .join(Round, Round.id == OpenLink.round_id)
-        .where(OpenLink.token_hash == digest)
+        .where(OpenLink.token_hash == digest),
+        {"now": utcnow()},
     ).one_or_none()
     if row is None:
         return UNKNOWN, None
-    status = round_status(row.state, row.opens_at, row.closes_at) if row.is_active else CLOSED
+    status = round_state(row) if row.is_active else CLOSED
     if status != OK:
         return status, None
     return OK, Entry("o", row.id, digest.hex(), row.round_id, row.questionnaire_id, row.group_code)
@@ -148,11 +157,6 @@ def resolve_open_link(token: str) -> tuple[str, Entry | None]:
 
 def invitation_status(entry: Entry) -> str:
     """Why an invitation can no longer be answered (after a refused save or submit)."""
-    row = db.session.execute(_BY_ID, {"invitation_id": entry.id}).one_or_none()
-    if row is None or row.token_hash.hex() != entry.h:
-        return UNKNOWN
-    if row.is_used:
-        return USED
-    if row.is_revoked:
-        return REVOKED
-    return round_status(row.state, row.opens_at, row.closes_at)
+    row = db.session.execute(_BY_ID, {"invitation_id": entry.id, "now": utcnow()}).one_or_none()
+    db.session.rollback()  # the connection back to the pool now, not after the page
+    return invitation_state(row, entry.h)

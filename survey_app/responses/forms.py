@@ -1,15 +1,12 @@
 """The respondent's form, built at run time from the questionnaire with WTForms (like
 Indico's ``make_survey_form``): one radio group per item of one section.
 
-Building a form class is what costs on the hot path of a survey, so classes are cached
-per page (items), language and set of required items: questionnaires never change once
-imported. Each request only instantiates the cached class. CSRF is checked for every POST
-by ``CSRFProtect`` before the view runs, so the form itself carries no token.
+A class is built per request (caching classes per page and language bought nothing
+measurable: issue 16, docs/SECURITY.md). CSRF is checked for every POST by
+``CSRFProtect`` before the view runs, so the form itself carries no token.
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from wtforms import (
     RadioField,
@@ -23,7 +20,7 @@ from wtforms.validators import InputRequired, Optional
 
 from survey_app.accounts.forms import I18nForm
 from survey_app.i18n import gettext as _
-from survey_app.respond.structure import TEXT_LIMIT, FormItem
+from survey_app.responses.structure import TEXT_LIMIT, FormItem
 
 #: Shown when a required item is left empty (Vietnamese in ``i18n/vi/respond.json``).
 REQUIRED_MESSAGE = "Please choose an answer."
@@ -40,12 +37,11 @@ def make_section_form(
     data: dict[str, int] | None = None,
 ) -> I18nForm:
     """The form of one page: ``formdata`` (a POST) or saved ``data`` (a GET)."""
-    cls = _form_class(tuple(items), lang, frozenset(required))
+    cls = _form_class(items, lang, frozenset(required))
     return cls(formdata=formdata, data=data or {})
 
 
-@lru_cache(maxsize=2048)
-def _form_class(items: tuple[FormItem, ...], lang: str, required: frozenset[str]) -> type:
+def _form_class(items: list[FormItem], lang: str, required: frozenset[str]) -> type:
     class SectionForm(I18nForm):
         class Meta:
             csrf = False  # checked by CSRFProtect for every POST

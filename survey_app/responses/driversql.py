@@ -7,22 +7,22 @@ submit are the hot path of a survey, so their statements are written as Core sta
 (from the models' tables) and compiled once per dialect; each request then only fills in
 and converts its values the way the column types would, and hands the SQL to a driver
 connection: a statement that runs alone (a one-row read, or PostgreSQL's one-statement
-submit) outside any transaction (:meth:`DriverStatement.run_alone`), the statements of a
-submit in one transaction of their own (:func:`driver_transaction`).
+submit) in a transaction of its own (:meth:`DriverStatement.run_alone`), the statements
+of a submit in one transaction of their own (:func:`driver_transaction`). Either holds a
+pool connection only while its statements run.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
-import threading
-import time
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from survey_app.core import fastpaths
+from survey_app.core.dbtimeouts import arm_driver, deadlines
 from survey_app.extensions import db
 
 #: Where the engine logs its SQL (``echo``, or an admin's logging setup): these statements
@@ -52,32 +52,46 @@ class DriverStatement:
         return compiled, values
 
     def run_alone(self, params: dict):
-        """The first row of one statement run on its own, outside any transaction (or
-        None): a read, or on PostgreSQL a statement that is its own transaction.
+        """The first row of one statement run in a transaction of its own (or None): a
+        read, or on PostgreSQL the one-statement submit. The pool connection is held for
+        the statement only.
 
-        A request that only reads one row needs no transaction: in one, PostgreSQL costs
-        a BEGIN and a ROLLBACK round trip more, and SQLite's ``BEGIN IMMEDIATE`` (see
-        :mod:`survey_app.core.sqlite`) would queue the read behind every writer. Values
-        are converted by the columns' own types, as a Core result would. On PostgreSQL
-        the statement runs on this thread's own autocommit connection (see
-        :class:`_Autocommit`); on SQLite on a connection borrowed from the pool.
+        Values are converted by the columns' own types, as a Core result would. If the
+        server had closed the pooled connection (a restart, an idle timeout), the
+        statement is sent once more on a new one: it cannot have run, as the connection
+        was already gone (unless the deadline watchdog cut it mid-statement:
+        :mod:`survey_app.core.dbtimeouts`; then the error stands).
         """
+        _end_session_transaction()
         engine = db.engine
-        dialect = engine.dialect
-        if dialect.name == "postgresql":
-            return _autocommit.run(engine, lambda cursor: self.first(cursor, dialect, params))
-        pooled = engine.raw_connection()
-        try:
-            cursor = pooled.driver_connection.cursor()  # the driver's own: no wrapper
-            row = self.first(cursor, dialect, params)
-            cursor.close()
-        finally:
-            pooled.close()  # back to the pool
-        return row
+        if not fastpaths.on("driversql"):
+            with engine.begin() as conn:
+                return conn.execute(self.statement, _as_core(params)).first()
+        for attempt in (1, 2):
+            pooled = engine.raw_connection()
+            try:
+                cursor = pooled.driver_connection.cursor()  # the driver's own: no wrapper
+                try:
+                    row = self.first(cursor, engine.dialect, params)
+                finally:
+                    cursor.close()
+                pooled.commit()
+                return row
+            except engine.dialect.dbapi.OperationalError:
+                driver = pooled.driver_connection
+                if not _lost(driver):
+                    raise
+                pooled.invalidate()
+                if attempt == 2 or deadlines.was_cut(driver):
+                    raise
+            finally:
+                pooled.close()  # back to the pool
+        raise AssertionError("unreachable")
 
     def run(self, cursor, dialect, params: dict) -> None:
         """Execute on a driver cursor (see :func:`driver_transaction`)."""
         compiled, values = self._bind(dialect, params)
+        arm_driver(db.engine, cursor.connection)
         if sql_log.isEnabledFor(logging.INFO):
             sql_log.info("%s\n[driver SQL] [SQL parameters hidden]", compiled.string)
         cursor.execute(compiled.string, values)
@@ -104,73 +118,21 @@ class DriverStatement:
         return reader
 
 
-class _Held:
-    """A thread's autocommit connection; closed when the thread's locals go with it."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.since = engine, time.monotonic()
-        pooled = engine.raw_connection()
-        self.driver = pooled.driver_connection
-        pooled.detach()  # never back to the pool in autocommit mode
-        self.driver.autocommit = True
-
-    def close(self) -> None:
-        """Close the driver connection itself: it holds no transaction to roll back,
-        and at interpreter exit the pool's reset could no longer run."""
-        self.driver.close()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter exit, say
-            self.close()
+def _end_session_transaction() -> None:
+    """End the transaction the request's ORM session has open (a read on a cold cache,
+    say), so its connection goes back to the pool first: a request never holds one pool
+    connection while it waits for another (under a burst every thread would, and none
+    would get its second), and on SQLite that transaction could hold the write lock."""
+    if db.session.registry.has():
+        session = db.session()
+        if session.in_transaction():
+            session.commit()
 
 
-class _Autocommit(threading.local):
-    """Each thread's own PostgreSQL connection, in autocommit, for statements that run
-    alone (the link's and the form page's reads, the one-statement submit).
-
-    Borrowing a pool connection and switching it to autocommit and back cost about a
-    third as much CPU as the statement itself. The connection is taken from the engine's
-    pool and detached from it (the pool opens another when it needs one), so it never
-    returns to the pool in autocommit mode. It is replaced after ``pool_recycle``
-    seconds, when the app's engine changes, and when the server has closed it; in that
-    last case the statement is sent once more on a new connection: it cannot have run,
-    as the connection was already gone. It is closed when its thread ends.
-    """
-
-    held: _Held | None = None
-
-    def run(self, engine, use):
-        for attempt in (1, 2):
-            driver = self._connection(engine)
-            try:
-                cursor = driver.cursor()
-                try:
-                    return use(cursor)
-                finally:
-                    cursor.close()
-            except engine.dialect.dbapi.OperationalError:
-                if not driver.closed or attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    @property
-    def driver(self):
-        return self.held.driver if self.held is not None else None
-
-    def _connection(self, engine):
-        held = self.held
-        if held is not None:
-            recycle = engine.pool._recycle
-            stale = recycle > -1 and time.monotonic() - held.since > recycle
-            if held.engine is engine and not stale and not held.driver.closed:
-                return held.driver
-            self.held = None
-            held.close()
-        self.held = _Held(engine)
-        return self.held.driver
-
-
-_autocommit = _Autocommit()
+def _lost(driver) -> bool:
+    """Whether the driver connection is closed (psycopg notices a server that went away
+    when it next sends; sqlite3 connections are never lost)."""
+    return bool(getattr(driver, "closed", False))
 
 
 class DriverTransaction:
@@ -194,17 +156,18 @@ class DriverTransaction:
 @contextmanager
 def driver_transaction() -> Iterator[DriverTransaction]:
     """One short transaction on a driver connection from the engine's pool, outside the
-    ORM session. SQLite's begins with ``BEGIN IMMEDIATE``, as the engine's own do (see
-    :mod:`survey_app.core.sqlite`); psycopg begins one at the first statement.
-
-    A transaction that the request's ORM session has open (a read on a cold cache, say)
-    is ended first: on SQLite it holds the write lock this one needs.
+    ORM session (whose transaction is ended first). SQLite's begins with ``BEGIN
+    IMMEDIATE``, as the engine's own do (see :mod:`survey_app.core.sqlite`); psycopg
+    begins one at the first statement.
     """
-    if db.session.registry.has():
-        session = db.session()
-        if session.in_transaction():
-            session.commit()
+    _end_session_transaction()
     engine = db.engine
+    if not fastpaths.on("driversql"):
+        with engine.connect() as conn:
+            tx = _CoreTransaction(conn)
+            yield tx
+            conn.rollback() if tx.rolled_back else conn.commit()
+        return
     dialect = engine.dialect
     logged = sql_log.isEnabledFor(logging.INFO)
     pooled = engine.raw_connection()
@@ -227,7 +190,32 @@ def driver_transaction() -> Iterator[DriverTransaction]:
         pooled.close()  # back to the pool (which rolls back whatever is left open)
 
 
+class _CoreTransaction:
+    """:class:`DriverTransaction` on a Core connection (the fast path switched off)."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.rolled_back = conn, False
+
+    def run(self, statement: DriverStatement, params: dict) -> None:
+        self.conn.execute(statement.statement, _as_core(params))
+
+    def first(self, statement: DriverStatement, params: dict):
+        return self.conn.execute(statement.statement, _as_core(params)).first()
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+def _as_core(params: dict) -> dict:
+    """Values as Core binds them: JSON given as text (``compact_json``) back to objects."""
+    return {
+        k: json.loads(v) if k in ("b_answers", "b_attributes") and isinstance(v, str) else v
+        for k, v in params.items()
+    }
+
+
 def _end(pooled, how: str, logged: bool) -> None:
+    arm_driver(db.engine, pooled.dbapi_connection)
     if logged:
         sql_log.info("%s (driver SQL)", how)
     pooled.commit() if how == "COMMIT" else pooled.rollback()

@@ -35,6 +35,12 @@ PAGES = {
         "Open the link from your invitation again; your saved answers are kept.",
     ),
     "limited": (429, "Too many answers from this connection", "Please try again later."),
+    "busy": (
+        409,
+        "Your answers are being sent from another page",
+        "This link is sending answers from another page or device right now. Wait a "
+        "moment, then open your link again to see whether they arrived.",
+    ),
     "answered_here": (
         409,
         "You have already answered from this browser",

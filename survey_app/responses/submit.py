@@ -23,23 +23,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
 
 from survey_app.core.db import utcnow
+from survey_app.core.storable import check_values
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation, ResponseDraft
 from survey_app.openlinks.models import OpenLink
-from survey_app.respond.answers import check_answers, merge
-from survey_app.respond.driversql import (
+from survey_app.openlinks.nonces import CONSUME_NONCE, nonce_hash
+from survey_app.responses.answers import check_answers, merge
+from survey_app.responses.driversql import (
     DriverStatement,
     DriverTransaction,
     compact_json,
     driver_transaction,
     loaded,
 )
-from survey_app.respond.links import CLOSED, OK, Entry, invitation_status
-from survey_app.respond.structure import FormSpec
+from survey_app.responses.links import ANSWERED_HERE, BUSY, CLOSED, OK, Entry, invitation_status
+from survey_app.responses.locks import LOCK_REFUSED, with_lock_retries
 from survey_app.responses.models import Response, new_response_id
+from survey_app.responses.structure import FormSpec
 from survey_app.rounds.models import Round
 
 _inv = Invitation.__table__
@@ -65,25 +68,33 @@ _USABLE = and_(
     _inv.c.token_hash == bindparam("b_token_hash"),
     ~_inv.c.is_used,
     ~_inv.c.is_revoked,
-    exists().where(
-        _rounds.c.id == _inv.c.round_id,
-        _rounds.c.state == "open",
-        or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
-    ),
+    exists().where(_rounds.c.id == _inv.c.round_id, Round.accepts_answers(bindparam("now"))),
 )
 #: What a response copies from its invitation (the design variables). Both submit paths
 #: copy these columns as stored: the invitation holds only the round's weighting variables,
 #: coarsened to the minimum cell size when it was created (``formats/cells.py``).
 _DESIGN = ("round_id", "unit_id", "group_code", "stratum", "psu", "attributes")
 #: The statements of the submit, built once (SQLAlchemy then reuses their compiled form).
+
+
+def _locked(*conditions):
+    """The invitation's id if it is usable (and ``conditions`` hold), its row locked
+    with NOWAIT on PostgreSQL: a request never waits, holding its pool connection, while
+    another holds the row (a burst of submits of one link); it is refused at once
+    (:func:`with_lock_retries`). SQLite has no row locks: BEGIN IMMEDIATE serialises."""
+    return select(_inv.c.id).where(_USABLE, *conditions).with_for_update(nowait=True)
+
+
 _USE_INVITATION = DriverStatement(
     update(_inv)
-    .where(_USABLE)
+    .where(_inv.c.id.in_(_locked()))
     .values(is_used=True)
     .returning(*(_inv.c[name] for name in _DESIGN), _inv.c.has_draft)
 )
 #: Saving a draft: lock the invitation (while usable) and say that it has one.
-_MARK_DRAFT = update(_inv).where(_USABLE).values(has_draft=True).returning(_inv.c.id)
+_MARK_DRAFT = (
+    update(_inv).where(_inv.c.id.in_(_locked())).values(has_draft=True).returning(_inv.c.id)
+)
 _TAKE_DRAFT = DriverStatement(
     delete(_drafts)
     .where(_drafts.c.invitation_id == bindparam("b_invitation_id"))
@@ -101,7 +112,7 @@ def _submit_statement():
     takes the design variables from what it returns, so both happen or neither does."""
     used = (
         update(_inv)
-        .where(_USABLE, ~_inv.c.has_draft)
+        .where(_inv.c.id.in_(_locked(~_inv.c.has_draft)))
         .values(is_used=True)
         .returning(*(_inv.c[name] for name in _DESIGN))
         .cte("used")
@@ -117,14 +128,14 @@ def _submit_statement():
 
 
 _SUBMIT_STATEMENT = DriverStatement(_submit_statement())
+_CONSUME_NONCE = DriverStatement(CONSUME_NONCE)
 _OPEN_LINK_DESIGN = DriverStatement(
     select(_links.c.round_id, _links.c.unit_id, _links.c.group_code, _links.c.stratum, _links.c.psu)
     .join(_rounds, _rounds.c.id == _links.c.round_id)
     .where(
         _links.c.id == bindparam("b_open_link_id"),
         _links.c.is_active,
-        _rounds.c.state == "open",
-        or_(_rounds.c.closes_at.is_(None), _rounds.c.closes_at > bindparam("now")),
+        Round.accepts_answers(bindparam("now")),
     )
 )
 
@@ -142,12 +153,15 @@ def load_draft(entry: Entry) -> tuple[dict[str, int], int]:
 def save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
     """Store answers so far; refused (with the link state) once the link is unusable, so
     no draft can outlive the submit that deletes it."""
+    return with_lock_retries(lambda: _save_draft(entry, answers, section), BUSY)
+
+
+def _save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
     try:
         locked = db.session.execute(_MARK_DRAFT, _usable(entry)).first()
         if locked is None:
-            status = invitation_status(entry)
             db.session.rollback()
-            return status
+            return invitation_status(entry)
         db.session.execute(_upsert_draft(entry.id, answers, section))
         db.session.commit()
         return OK
@@ -162,6 +176,7 @@ def _upsert_draft(invitation_id: int, answers: dict[str, int], section: int):
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     values = {"answers": answers, "section": section, "updated_at": utcnow()}
+    check_values(_drafts, values)  # the ORM writes' guard (core/storable.py)
     stmt = dialect_insert(_drafts).values(invitation_id=invitation_id, **values)
     return stmt.on_conflict_do_update(index_elements=[_drafts.c.invitation_id], set_=values)
 
@@ -176,10 +191,20 @@ def submit_invitation(
         checked = check_answers(spec, posted)
         complete = confirmed or not checked.unanswered
         if checked.incomplete_section is None and checked.answers and complete:
-            stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
+            check_values(_responses, {"answers": checked.answers})  # the ORM writes' guard
+            try:
+                stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
+            except LOCK_REFUSED:
+                stored = None
             if stored is not None:
                 return Outcome("stored")
-            # used, revoked, closed, or a draft to merge: the transaction below says which
+            # used, revoked, closed, locked, or a draft to merge: the transaction says which
+    return with_lock_retries(
+        lambda: _submit_invitation(entry, spec, posted, confirmed), Outcome(BUSY)
+    )
+
+
+def _submit_invitation(entry: Entry, spec: FormSpec, posted: dict, confirmed: bool) -> Outcome:
     with driver_transaction() as tx:
         design = tx.first(_USE_INVITATION, _usable(entry))
         if design is not None:
@@ -199,29 +224,47 @@ def _response_values(entry: Entry, answers: dict[str, int]) -> dict:
     return {**_usable(entry), **_new_response(answers, "online")}
 
 
-def _new_response(answers: dict[str, int], channel: str) -> dict:
+def _new_response(answers: dict[str, int], channel: str, is_burst: bool = False) -> dict:
     """The values of a new response that do not come from its invitation or link."""
     return {
         "b_id": new_response_id(),
         "b_submitted_on": utcnow().date(),
         "b_channel": channel,
         "b_answers": compact_json(answers),
+        "b_is_burst": is_burst,
     }
 
 
 def submit_open_link(
-    entry: Entry, spec: FormSpec, given: dict[str, int], *, confirmed: bool = False
+    entry: Entry,
+    spec: FormSpec,
+    given: dict[str, int],
+    *,
+    confirmed: bool = False,
+    is_burst: bool = False,
 ) -> Outcome:
-    """Store a response that came through an open link (no invitation to use up)."""
+    """Store a response that came through an open link (no invitation to use up), once
+    per opening: the submit uses up the opening's nonce (``answered_here`` when it was
+    used already: a replayed cookie stores nothing)."""
+    return with_lock_retries(
+        lambda: _submit_open_link(entry, spec, given, confirmed, is_burst), Outcome(BUSY)
+    )
+
+
+def _submit_open_link(entry, spec, given, confirmed: bool, is_burst: bool) -> Outcome:
     with driver_transaction() as tx:
         design = tx.first(_OPEN_LINK_DESIGN, {"b_open_link_id": entry.id, "now": utcnow()})
         if design is None:
             tx.rollback()
             return Outcome(CLOSED)
-        design_values = {**design._asdict(), "attributes": {}}
-        outcome = _store(tx, spec, given, design_values, "open_link", confirmed)
-        if outcome.status != "stored":
+        used = {"b_nonce_hash": nonce_hash(entry.nonce), "b_open_link_id": entry.id}
+        if not entry.nonce or tx.first(_CONSUME_NONCE, used) is None:
             tx.rollback()
+            return Outcome(ANSWERED_HERE)
+        design_values = {**design._asdict(), "attributes": {}}
+        outcome = _store(tx, spec, given, design_values, "open_link", confirmed, is_burst)
+        if outcome.status != "stored":
+            tx.rollback()  # the nonce too: the respondent completes the form and submits
         return outcome
 
 
@@ -232,6 +275,7 @@ def _store(
     design: dict,
     channel: str,
     confirmed: bool = False,
+    is_burst: bool = False,
 ):
     checked = check_answers(spec, given)
     if checked.incomplete_section is not None:
@@ -244,5 +288,7 @@ def _store(
     if channel == "open_link":  # the respondent says who they are; an invitation's group wins
         copied["b_group_code"] = spec.answered_group(checked.answers) or copied["b_group_code"]
     copied["b_attributes"] = loaded(copied["b_attributes"])
-    tx.run(_INSERT_RESPONSE, {**copied, **_new_response(checked.answers, channel)})
+    values = {**copied, **_new_response(checked.answers, channel, is_burst)}
+    check_values(_responses, {"answers": checked.answers, "group_code": values["b_group_code"]})
+    tx.run(_INSERT_RESPONSE, values)
     return Outcome("stored")

@@ -16,26 +16,28 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from survey_app.core import fastpaths
+from survey_app.core.dbtimeouts import deadlines
+from survey_app.core.outages import OUTAGE_ERRORS, forget_session_state, retry_headers
 from survey_app.core.ratelimits import link_limit
 from survey_app.core.signing import csrf_token
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
-from survey_app.openlinks.operations import flag_burst
-from survey_app.openlinks.ratelimit import OpenLinkLimiter
-from survey_app.respond import drafts
-from survey_app.respond.answers import check_answers
-from survey_app.respond.forms import make_section_form, plainly_valid, range_hint, raw_answers
-from survey_app.respond.links import OK, USED, Entry, resolve_invitation, resolve_open_link
-from survey_app.respond.operations import submit_invitation, submit_open_link
-from survey_app.respond.pages import state_page
-from survey_app.respond.structure import get_form_spec, page_items, required_codes
+from survey_app.openlinks.nonces import issue_nonce
+from survey_app.responses.answers import check_answers, merge
+from survey_app.responses.entries import ANSWERED, way_of
+from survey_app.responses.forms import make_section_form, plainly_valid, range_hint, raw_answers
+from survey_app.responses.links import OK, USED, Entry, resolve_invitation, resolve_open_link
+from survey_app.responses.pages import state_page
+from survey_app.responses.structure import get_form_spec, page_items, required_codes
 
 bp = Blueprint("respond", __name__, template_folder="templates")
 #: respond/_items.html writes ranges with it, here and in the questionnaire preview
 bp.add_app_template_global(range_hint, "range_hint")
-ENTRY, ANSWERED, SUBMITTED = "respond", "respond_answered", "respond_submitted"
+ENTRY, SUBMITTED = "respond", "respond_submitted"
 #: The second, explicit action that submits with unanswered questions after the review.
 SUBMIT_ANYWAY = "submit_anyway"
 #: The action of the form's first, hidden button, which Enter in a field or on a choice
@@ -43,7 +45,6 @@ SUBMIT_ANYWAY = "submit_anyway"
 #: the page as it is, and nothing is read or stored. (A disabled first button is not
 #: enough: Chromium then clicks the next enabled one when Enter is pressed on a radio.)
 STAY = "stay"
-limiter = OpenLinkLimiter()
 
 
 @bp.after_request
@@ -66,6 +67,8 @@ def open_link(token: str):
     status, entry = resolve_open_link(token)
     if entry is not None and entry.id in session.get(ANSWERED, []):
         return state_page("answered_here")
+    if entry is not None:
+        entry = replace(entry, nonce=issue_nonce(entry.id))
     return _enter(status, entry)
 
 
@@ -74,8 +77,12 @@ def _enter(status: str, entry: Entry | None):
         return state_page(status)
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
-    csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
+    _csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
     return redirect(url_for(".page", **_lang_arg()), 303)
+
+
+def _csrf_token() -> str:
+    return csrf_token() if fastpaths.on("signing") else generate_csrf()
 
 
 def _lang_arg() -> dict:
@@ -99,13 +106,14 @@ def page():
     entry = _entry()
     if entry is None:
         return _no_entry()
-    status, saved, index = drafts.open_page(entry)
+    status, saved, index = way_of(entry).open_page(entry)
     if status != OK:
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
     index = _clamp(request.args.get("s", index), spec)
     review = _review(spec, saved) if "review" in request.args else ()
-    if not saved and not review and g.user is None and "_flashes" not in session:
+    first = not saved and not review and g.user is None and "_flashes" not in session
+    if first and fastpaths.on("page_cache"):
         return _first_visit(entry, spec, index)
     form = make_section_form(page_items(spec, index, saved), get_language(), data=saved)
     return _render(entry, spec, index, form, saved, review=review)
@@ -138,7 +146,7 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
         form = make_section_form(page_items(spec, index, {}), lang, data={})
         page = _render(entry, spec, index, form, {}, csrf_token=lambda: _TOKEN_SLOT)
         parts = cache[key] = tuple(page.split(_TOKEN_SLOT))
-    return str(escape(csrf_token())).join(parts)
+    return str(escape(_csrf_token())).join(parts)
 
 
 @bp.post("/respond")
@@ -158,19 +166,42 @@ def page_post():
     posted = raw_answers(request.form, items)
     checks = action in ("next", "submit", SUBMIT_ANYWAY)
     required = required_codes(spec, items, posted) if checks else set()
-    if not plainly_valid(request.form, items, required, posted):
+    vouched = fastpaths.on("plainly_valid") and plainly_valid(request.form, items, required, posted)
+    if not vouched:
         form = make_section_form(items, get_language(), required=required, formdata=request.form)
         if not form.validate():
-            saved, _index = drafts.load(entry)
-            return _render(entry, spec, index, form, drafts.merge(saved, posted))
-    if action in ("submit", SUBMIT_ANYWAY):
-        return _submit(entry, spec, index, posted, confirmed=action == SUBMIT_ANYWAY)
-    return _move(entry, index, posted, action)
+            saved, _index = way_of(entry).load(entry)
+            return _render(entry, spec, index, form, merge(saved, posted))
+    try:
+        if action in ("submit", SUBMIT_ANYWAY):
+            return _submit(entry, spec, index, posted, confirmed=action == SUBMIT_ANYWAY)
+        return _move(entry, index, posted, action)
+    except OUTAGE_ERRORS:
+        return _not_stored(entry, spec, index, items, posted, action)
+
+
+def _not_stored(entry: Entry, spec, index: int, items, posted: dict, action: str):
+    """The database did not answer: nothing was stored (a submit's transaction never
+    committed). The same page again, with the answers as posted, says so (503)."""
+    forget_session_state()
+    if action in ("submit", SUBMIT_ANYWAY) and deadlines.cut_here():
+        # sent, then the database stopped answering: it may yet store them when it wakes
+        message = _(
+            "We could not confirm that your answers were stored; press submit again "
+            "(they are never stored twice)."
+        )
+    elif action in ("submit", SUBMIT_ANYWAY):
+        message = _("Your answers were not stored; press submit again.")
+    else:
+        message = _("Your answers on this page were not saved; press the button again.")
+    flash(message, "error")
+    form = make_section_form(items, get_language(), formdata=request.form)
+    return _render(entry, spec, index, form, posted), 503, retry_headers()
 
 
 def _move(entry: Entry, index: int, posted: dict, action: str):
     target = index + {"next": 1, "back": -1}.get(action, 0)
-    status = drafts.save(entry, posted, target)
+    status = way_of(entry).save(entry, posted, target)
     if status != OK:
         return _leave(status)
     if action == "save":
@@ -185,22 +216,18 @@ def _move(entry: Entry, index: int, posted: dict, action: str):
 
 
 def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
-    if entry.kind == "o":
-        if not limiter.allow(entry.id, request.remote_addr or ""):
-            return state_page("limited")
-        given = drafts.merge(session.get("open_answers"), posted)
-        outcome = submit_open_link(entry, spec, given, confirmed=confirmed)
-    else:
-        outcome = submit_invitation(entry, spec, posted, confirmed=confirmed)
+    outcome = way_of(entry).submit(entry, spec, posted, confirmed)
     if outcome.status == "stored":
-        return _stored(entry)
+        return _stored()
+    if outcome.status == "limited":
+        return state_page("limited")
     if outcome.status == "unanswered":  # nothing stored: keep this page, list what is left
-        status = drafts.save(entry, posted, index)
+        status = way_of(entry).save(entry, posted, index)
         if status != OK:
             return _leave(status)
         return redirect(url_for(".page", s=index, review=1), 303)
     if outcome.status in ("incomplete", "empty"):
-        drafts.save(entry, posted, outcome.section)
+        way_of(entry).save(entry, posted, outcome.section)
         flash(
             _("Please answer the required questions on this page.")
             if outcome.status == "incomplete"
@@ -211,14 +238,9 @@ def _submit(entry: Entry, spec, index: int, posted: dict, *, confirmed: bool):
     return _leave(outcome.status)
 
 
-def _stored(entry: Entry):
+def _stored():
     session.pop(ENTRY, None)
-    session.pop("open_answers", None)
     session[SUBMITTED] = True
-    if entry.kind == "o":
-        session[ANSWERED] = [*session.get(ANSWERED, []), entry.id]
-        if limiter.record(entry.id):
-            flag_burst(entry.id)
     return redirect(url_for(".done"), 303)
 
 
@@ -249,26 +271,12 @@ def _render(entry: Entry, spec, index: int, form, saved: dict, **context):
         index=index,
         section=spec.sections[index],
         items=items,
-        items_html=_items_html(entry, spec, index, items, form),
+        items_html=_render_items(spec, items, form),
         form=form,
-        can_save=entry.kind == "i",
+        can_save=way_of(entry).can_save,
         respondent=True,
         **context,
     )
-
-
-def _items_html(entry: Entry, spec, index: int, items, form) -> Markup:
-    """The page's radio groups. Empty ones (a first visit) are the same for everyone who
-    sees this page of this questionnaire in this language, so they are rendered once
-    (questionnaires never change once imported)."""
-    answered = (form[i.code].data not in (None, "", []) for i in items if i.kind != "note")
-    if form.errors or any(answered):
-        return _render_items(spec, items, form)
-    cache = current_app.extensions.setdefault("parindex_form_html", {})
-    key = (entry.questionnaire_id, entry.group, index, get_language(), tuple(i.code for i in items))
-    if key not in cache:
-        cache[key] = _render_items(spec, items, form)
-    return cache[key]
 
 
 def _render_items(spec, items, form) -> Markup:

@@ -1,0 +1,16 @@
+"""Switches that turn a respondent fast path off, only to measure what it buys
+(``bench/load_submit.py --without``; issue 16). Everything is on unless
+``PARINDEX_BENCH_WITHOUT`` names a part; each part's plain path is the framework's own."""
+
+from __future__ import annotations
+
+import os
+
+#: The parts that can be switched off.
+PARTS = ("driversql", "signing", "page_cache", "plainly_valid")
+
+_OFF = frozenset(p for p in os.environ.get("PARINDEX_BENCH_WITHOUT", "").split(",") if p)
+
+
+def on(part: str) -> bool:
+    return part not in _OFF

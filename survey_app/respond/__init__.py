@@ -1,1 +1,0 @@
-"""The respondent's side: one-time links, the questionnaire form, save, resume, submit."""
