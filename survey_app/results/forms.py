@@ -13,6 +13,7 @@ class RequestRunForm(FlaskForm):
     """Ask the worker to aggregate the round again."""
 
     is_final = BooleanField("Final run (the round is closed)")
+    exclude_bursts = BooleanField("Leave out responses marked as a burst on an open link")
 
 
 class PublishForm(FlaskForm):

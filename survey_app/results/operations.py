@@ -21,8 +21,9 @@ class ResultsError(Exception):
     """A refused change; the message (English, translated when shown) says why."""
 
 
-def request_run(rnd: Round, *, is_final: bool) -> Job:
-    """Queue an aggregation of ``rnd``; an unfinished request is returned, not doubled."""
+def request_run(rnd: Round, *, is_final: bool, exclude_bursts: bool = False) -> Job:
+    """Queue an aggregation of ``rnd``; an unfinished request is returned, not doubled.
+    ``exclude_bursts`` leaves out the responses marked as from a burst on an open link."""
     if rnd.state == "draft":
         raise ResultsError("A draft round has no responses to aggregate.")
     if is_final and rnd.state not in ("closed", "published"):
@@ -30,12 +31,19 @@ def request_run(rnd: Round, *, is_final: bool) -> Job:
     pending = get_latest_aggregate_job(rnd.id)
     if pending is not None and pending.state in UNFINISHED_JOB_STATES:
         return pending
-    job = enqueue(AGGREGATE_ROUND, {"round_id": rnd.id, "is_final": is_final})
+    payload = {"round_id": rnd.id, "is_final": is_final}
+    if exclude_bursts:
+        payload["exclude_bursts"] = True
+    job = enqueue(AGGREGATE_ROUND, payload)
     log_change(
         "results.request_run",
         "round",
         rnd.id,
-        new={"job": job.id, "is_final": is_final},
+        new={
+            "job": job.id,
+            "is_final": is_final,
+            **({"exclude_bursts": True} if exclude_bursts else {}),
+        },
         round_id=rnd.id,
     )
     return job

@@ -10,7 +10,7 @@ from survey_app.results.announcement import announcement
 from survey_app.results.charts import NARROW, WIDE, Chart, index_chart, rank_chart
 from survey_app.results.forms import PublishForm, RequestRunForm
 from survey_app.results.presentation import legend
-from survey_app.results.queries import get_progress, list_runs
+from survey_app.results.queries import count_burst_responses, get_progress, list_runs
 from survey_app.results.tables import KindBlock, Scorecard, ranking
 from survey_app.rounds.models import Round
 
@@ -61,5 +61,6 @@ def runs_page(rnd: Round) -> dict:
         "runs": runs,
         "progress": get_progress(rnd.id),
         "request_form": RequestRunForm(),
+        "bursts": count_burst_responses(rnd.id),
         "publish_form": publish,
     }

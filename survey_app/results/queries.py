@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey_app.core.jobs import AGGREGATE_ROUND
 from survey_app.core.models import Job
@@ -99,6 +99,15 @@ def get_latest_aggregate_job(round_id: int) -> Job | None:
     stmt = select(Job).where(Job.task == AGGREGATE_ROUND).order_by(Job.id.desc()).limit(200)
     return next(
         (j for j in db.session.scalars(stmt) if j.payload.get("round_id") == round_id), None
+    )
+
+
+def count_burst_responses(round_id: int) -> int:
+    """Responses of the round marked as from a burst on an open link (excludable)."""
+    from survey_app.responses.models import Response
+
+    return db.session.scalar(
+        select(func.count()).where(Response.round_id == round_id, Response.is_burst)
     )
 
 

@@ -78,7 +78,9 @@ def new_run(round_id: int):
     rnd, form = get_round(round_id), RequestRunForm()
     if form.validate_on_submit():
         try:
-            job = request_run(rnd, is_final=form.is_final.data)
+            job = request_run(
+                rnd, is_final=form.is_final.data, exclude_bursts=form.exclude_bursts.data
+            )
             db.session.commit()
             flash(_("Aggregation requested (job {job}).", job=job.id), "info")
         except ResultsError as exc:

@@ -67,3 +67,23 @@ def test_a_final_run_of_an_open_round_is_refused(demo_app):
     page = admin.post("/results/1/runs?lang=en", data={"is_final": "y"}, follow_redirects=True)
     assert "A final run needs a closed round." in page.text
     assert _jobs(demo_app) == []
+
+
+def test_the_admin_may_leave_out_burst_responses_when_asking_for_a_run(demo_app):
+    """Open-link responses marked as a burst can be left out of a run from the runs page
+    (the checkbox shows only when there are some, with their number)."""
+    from sqlalchemy import update
+
+    from survey_app.responses.models import Response
+
+    admin = sign_in(demo_app, "admin")
+    assert "exclude_bursts" not in admin.get("/results/1/runs").text  # none marked yet
+    with demo_app.app_context():
+        db.session.execute(update(Response).where(Response.id < "1").values(is_burst=True))
+        db.session.commit()
+    page = admin.get("/results/1/runs?lang=en").text
+    assert 'name="exclude_bursts"' in page and "responses marked as a burst" in page
+    assert admin.post("/results/1/runs", data={"exclude_bursts": "y"}).status_code == 302
+    assert [j.payload for j in _jobs(demo_app)] == [
+        {"round_id": 1, "is_final": False, "exclude_bursts": True}
+    ]
