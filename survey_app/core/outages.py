@@ -32,6 +32,10 @@ OUTAGE_ERRORS = (
 #: Seconds a client should wait before trying again.
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = N_("The service is briefly unavailable; try again in a minute.")
+#: A respondent reading it has a link that still works: say so, and nothing of staff pages.
+RESPONDENT_UNAVAILABLE = N_(
+    "The survey is briefly unavailable. Your link is still valid: open it again in a minute."
+)
 
 
 def retry_headers() -> dict[str, str]:
@@ -46,8 +50,13 @@ def outage_page(error: Exception):
     if request.path.startswith("/api/"):
         body = jsonify({"error": {"status": 503, "message": "Service briefly unavailable."}})
         return body, 503, retry_headers()
+    respondent = request.blueprint == "respond"
     page = render_template(
-        "main/error.html", title=N_("Service unavailable"), message=UNAVAILABLE, home=False
+        "main/error.html",
+        title=N_("Service unavailable"),
+        message=RESPONDENT_UNAVAILABLE if respondent else UNAVAILABLE,
+        home=False,
+        respondent=respondent,
     )
     return page, 503, retry_headers()
 

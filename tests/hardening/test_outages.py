@@ -6,6 +6,7 @@ On a private PostgreSQL server (tests/privatepg.py), stopped and frozen with SIG
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 import time
 
@@ -102,6 +103,9 @@ def test_a_stopped_database_answers_503_and_keeps_the_answers_in_the_form(server
     assert page.status_code == 503 and "Retry-After" in page.headers
     assert "briefly unavailable" in page.text
     client = app.test_client()
+    link = client.get(f"/r/{secrets.token_urlsafe(32)}?lang=en")  # a respondent's link
+    assert link.status_code == 503 and "Your link is still valid" in link.text
+    assert "/login" not in link.text  # a respondent's page: no staff header
     assert client.get("/healthz").status_code == 503
     assert client.get("/livez").status_code == 200
     server.start()
