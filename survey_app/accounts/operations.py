@@ -97,7 +97,9 @@ def reactivate_user(user: User) -> None:
 
 
 def _address() -> str | None:
-    """The client's address when the owner acts in a request (a reset link, own form)."""
-    from flask import has_request_context, request
+    """The client's address when the owner acts in a request (a reset link, own form):
+    the same address the sign-in counted its failures under."""
+    from flask import has_request_context
+    from flask_limiter.util import get_remote_address
 
-    return (request.remote_addr or None) if has_request_context() else None
+    return get_remote_address() if has_request_context() else None

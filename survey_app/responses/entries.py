@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 
-from flask import request, session
+from flask import session
+from flask_limiter.util import get_remote_address
 from sqlalchemy import bindparam, select
 
 from survey_app.core.db import utcnow
@@ -115,7 +116,7 @@ class OpenLinkEntry:
 
     def submit(self, entry: Entry, spec: FormSpec, posted: dict, confirmed: bool) -> Outcome:
         """Within the address's cap; marked when the link is in a burst."""
-        if not limiter.allow(entry.id, request.remote_addr or ""):
+        if not limiter.allow(entry.id, get_remote_address()):
             return Outcome("limited")
         is_burst = limiter.in_burst(entry.id)
         given = merge(session.get("open_answers"), posted)
