@@ -75,13 +75,18 @@ class PrivatePostgres:
                 children.append(int(stat.split("/")[2]))
         return [main, *children]
 
-    def freeze(self) -> None:
+    def _signal(self, sig: signal.Signals) -> None:
         for pid in self._pids():
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:  # a backend that ended between listing and signal
+                pass
+
+    def freeze(self) -> None:
+        self._signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        for pid in self._pids():
-            os.kill(pid, signal.SIGCONT)
+        self._signal(signal.SIGCONT)
 
     def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
