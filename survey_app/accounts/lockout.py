@@ -17,14 +17,12 @@ own limits do.
 from __future__ import annotations
 
 import hashlib
-import logging
 
 from flask import current_app
 from limits import RateLimitItemPerMinute
 
+from survey_app.core.limitstore import failing_open
 from survey_app.extensions import LIMITS_KEY_PREFIX, limiter
-
-log = logging.getLogger(__name__)
 
 #: Failures for one account from one address before that address is refused for it.
 ADDRESS_FAILURES = 5
@@ -47,32 +45,26 @@ def _keys(email: str, address: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def is_locked(email: str, address: str) -> bool:
     """Whether sign-in to ``email`` from ``address`` is refused for now."""
-    try:
+    with failing_open("sign-in lockout not checked"):
         return not all(
             limiter.limiter.test(window, *key)
             for window, key in zip(_windows(), _keys(email, address), strict=True)
         )
-    except Exception:  # noqa: BLE001
-        log.exception("Rate-limit storage failed; sign-in lockout not checked")
-        return False
+    return False
 
 
 def failed(email: str, address: str) -> None:
-    try:
+    with failing_open("failed sign-in not counted"):
         for window, key in zip(_windows(), _keys(email, address), strict=True):
             limiter.limiter.hit(window, *key)
-    except Exception:  # noqa: BLE001
-        log.exception("Rate-limit storage failed; failed sign-in not counted")
 
 
 def succeeded(email: str, address: str) -> None:
     """The owner got in from ``address``: its own failures there are forgotten (the
     account-wide count stays, so a guesser cannot reset it by signing in elsewhere)."""
     window, key = _windows()[0], _keys(email, address)[0]
-    try:
+    with failing_open("sign-in failures not cleared"):
         limiter.limiter.clear(window, *key)
-    except Exception:  # noqa: BLE001
-        log.exception("Rate-limit storage failed; sign-in failures not cleared")
 
 
 def release(email: str, address: str | None = None) -> None:
@@ -81,8 +73,6 @@ def release(email: str, address: str | None = None) -> None:
     pairs = list(zip(_windows(), _keys(email, address or ""), strict=True))
     if address is None:
         pairs = pairs[1:]
-    try:
+    with failing_open("sign-in pause not released"):
         for window, key in pairs:
             limiter.limiter.clear(window, *key)
-    except Exception:  # noqa: BLE001
-        log.exception("Rate-limit storage failed; sign-in pause not released")

@@ -22,6 +22,8 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from limits.storage import Storage, storage_from_string
 
@@ -191,6 +193,18 @@ class FallbackStorage(Storage):
 
     def clear(self, key: str) -> None:
         return self._use(lambda store: store.clear(key))
+
+
+@contextmanager
+def failing_open(what: str) -> Iterator[None]:
+    """Counting with the limits' storage where even the SQLite fallback failed: the request
+    goes on unthrottled and ``Rate-limit storage failed; WHAT`` is logged, as
+    Flask-Limiter's own limits do (``swallow_errors``). A ``return`` inside the block is
+    the answer; after a failure the code after the block gives the fail-open answer."""
+    try:
+        yield
+    except Exception:  # noqa: BLE001 (no storage at all: serve)
+        log.exception("Rate-limit storage failed; %s", what)
 
 
 def get_many(storage: Storage, keys: list[str]) -> list[int]:

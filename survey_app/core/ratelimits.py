@@ -13,7 +13,6 @@ refuse respondents or count per process (``core/limitstore.py``).
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from urllib.parse import urlparse
 
@@ -21,12 +20,10 @@ from flask import Flask, Response, current_app
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from survey_app.core.limitstore import COUNTERS_FILE, get_many
+from survey_app.core.limitstore import COUNTERS_FILE, failing_open, get_many
 from survey_app.core.notices import notice
 from survey_app.extensions import LIMITS_KEY_PREFIX as _KEY_PREFIX
 from survey_app.extensions import limiter
-
-log = logging.getLogger(__name__)
 
 #: Failed sign-ins per client address (an account also pauses: ``accounts.lockout``).
 LOGIN_LIMITS = "10 per minute;50 per hour"
@@ -67,10 +64,10 @@ class LinkAttempts:
         As the fixed-window strategy's ``test`` of each limit, but with one read of the
         storage for all of them (one round trip per link opened)."""
         keys = [item.key_for(_KEY_PREFIX, "link", address) for item in self.limits]
-        try:
+        counts = None
+        with failing_open("link attempts not checked"):
             counts = get_many(limiter.limiter.storage, keys)
-        except Exception:  # noqa: BLE001 (no storage at all: serve, as Flask-Limiter does)
-            log.exception("Rate-limit storage failed; link attempts not checked")
+        if counts is None:
             return None
         for item, count in zip(self.limits, counts, strict=True):
             if count >= item.amount:
@@ -78,11 +75,9 @@ class LinkAttempts:
         return None
 
     def failed(self, address: str) -> None:
-        try:
+        with failing_open("link attempt not counted"):
             for item in self.limits:
                 limiter.limiter.hit(item, _KEY_PREFIX, "link", address)
-        except Exception:  # noqa: BLE001
-            log.exception("Rate-limit storage failed; link attempt not counted")
 
 
 link_attempts = LinkAttempts(LINK_LIMITS)

@@ -5,13 +5,11 @@ address and link, and a burst threshold per link. Addresses are hashed into the 
 from __future__ import annotations
 
 import hashlib
-import logging
 
 from limits import parse
 
+from survey_app.core.limitstore import failing_open
 from survey_app.extensions import LIMITS_KEY_PREFIX, limiter
-
-log = logging.getLogger(__name__)
 
 #: Submissions one address may make through one open link per hour.
 PER_ADDRESS_PER_HOUR = 5
@@ -44,8 +42,6 @@ class OpenLinkLimiter:
 
 
 def _hit(item, *identifiers: str, default: bool) -> bool:
-    try:
+    with failing_open("open link submission not counted"):
         return limiter.limiter.hit(item, LIMITS_KEY_PREFIX, *identifiers)
-    except Exception:  # noqa: BLE001 (no storage at all: serve, as Flask-Limiter does)
-        log.exception("Rate-limit storage failed; open link submission not counted")
-        return default
+    return default

@@ -1,5 +1,6 @@
 """Rate limits: failed sign-ins and unknown links, per address, counted apart; Redis
-holds the counters in production, memory in the embedded mode."""
+holds the counters in production, a SQLite file in the instance folder in the embedded
+mode and while Redis is down."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def test_counters_live_in_redis_shared_by_every_worker(sqlite_app, redis_url):
 
 def test_link_guesses_are_still_counted_when_the_storage_is_down(sqlite_app):
     """A rate-limit Redis that does not answer: links keep working and guessing is still
-    limited (in this process's memory), rather than every respondent being refused."""
+    limited (in the instance's SQLite file), rather than every respondent being refused."""
     import socket
 
     from survey_app import create_app
@@ -136,3 +137,34 @@ def test_link_guesses_are_still_counted_when_the_storage_is_down(sqlite_app):
     guesses = [guesser.get(f"/r/{secrets.token_urlsafe(24)}").status_code for _ in range(31)]
     assert guesses == [404] * 30 + [429]
     assert _client(app, B).get(f"/r/{tokens[1]}").status_code == 303
+
+
+def test_with_no_storage_at_all_everyone_is_served_and_the_failure_is_logged(
+    sqlite_app, tmp_path, caplog
+):
+    """Counters that cannot be kept anywhere (the counters' file is a folder): links,
+    unknown links and sign-ins are served as if unlimited, never refused, and each
+    failure is logged, as Flask-Limiter's own limits do (``swallow_errors``)."""
+    from survey_app import create_app
+    from tests.hardening.conftest import build_world
+
+    app = create_app(
+        {**sqlite_app.config, "RATELIMIT_STORAGE_URI": f"parindex-sqlite://{tmp_path}"}
+    )
+    world = build_world(app)
+    tokens = _tokens(app, world.round_id, 1)
+    guesser = _client(app, A)
+    guesses = {guesser.get(f"/r/{secrets.token_urlsafe(24)}").status_code for _ in range(35)}
+    assert guesses == {404}
+    assert guesser.get(f"/r/{tokens[0]}").status_code == 303
+    assert {_login(guesser, "wrong password").status_code for _ in range(12)} == {401}
+    assert _login(guesser, PASSWORD).status_code == 302
+    failed = {
+        r.getMessage() for r in caplog.records if "Rate-limit storage failed" in r.getMessage()
+    }
+    assert {
+        "Rate-limit storage failed; link attempts not checked",
+        "Rate-limit storage failed; link attempt not counted",
+        "Rate-limit storage failed; sign-in lockout not checked",
+        "Rate-limit storage failed; failed sign-in not counted",
+    } <= failed
