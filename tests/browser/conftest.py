@@ -20,6 +20,10 @@ from tests.services import require_or_skip
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "pages"
+#: ``PARINDEX_PAGE_SHOTS=1``: a full-page screenshot of every page checked, for walking
+#: the interface by eye; otherwise only of pages with a problem (a quarter of the crawl's
+#: time went into encoding screenshots nobody looked at).
+ALL_SHOTS = os.environ.get("PARINDEX_PAGE_SHOTS") == "1"
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = {"phone": (360, 740), "desktop": (1366, 900)}
 PASSWORD = "mật khẩu thử nghiệm dài"
@@ -42,17 +46,19 @@ class Server:
     accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def cli(self, *args: str, stdin: str | None = None, env=None, status: int = 0) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "survey_app.cli", *args],
-            env={**self.env, **(env or {})},
-            cwd=ROOT,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == status, done.stderr + done.stdout
-        return done.stdout + done.stderr
+        """``parindex ARGS`` on the server's instance, in this process (Click's runner,
+        with exactly the server's ``PARINDEX_*`` environment): the same commands as a
+        subprocess, without an interpreter start and imports for each."""
+        from click.testing import CliRunner
+
+        from survey_app.cli import main
+
+        wanted = {**self.env, **(env or {})}
+        overlay = {k: None for k in os.environ if k.startswith("PARINDEX_") and k not in wanted}
+        overlay.update({k: v for k, v in wanted.items() if k.startswith("PARINDEX_")})
+        done = CliRunner().invoke(main, list(args), input=stdin, env=overlay)
+        assert done.exit_code == status, done.output + repr(done.exception)
+        return done.output
 
 
 def start_server(instance: Path, prepare) -> Server:
@@ -149,11 +155,9 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
 
 
 def check_page(page, name: str, width_name: str) -> list[str]:
-    """Screenshot the page and return what is wrong with it: sideways scrolling at its
-    width, and axe-core's serious or critical violations."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "home"
-    page.screenshot(path=str(ARTIFACTS / f"{safe}-{width_name}.png"), full_page=True)
+    """What is wrong with the page: sideways scrolling at its width, and axe-core's
+    serious or critical violations. A page with a problem (or every page, with
+    :data:`ALL_SHOTS`) is screenshot into tests/artifacts/pages/."""
     problems = []
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -161,4 +165,8 @@ def check_page(page, name: str, width_name: str) -> list[str]:
     if overflow > 0:
         problems.append(f"{name} @ {width_name}: the page scrolls sideways by {overflow} px")
     problems += [f"{name} @ {width_name}: {v}" for v in axe_violations(page)]
+    if problems or ALL_SHOTS:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "home"
+        page.screenshot(path=str(ARTIFACTS / f"{safe}-{width_name}.png"), full_page=True)
     return problems
