@@ -45,12 +45,16 @@ def second_stage_variance(
     keep = np.where(keep < CERTAINTY, 0.0, keep)
     lonely = m <= 1
     safe = np.where(lonely, 2.0, m)
-    shape = (-1,) + (1,) * (z.ndim - 1)
-    spread = np.where(
-        lonely.reshape(shape), z * z, safe.reshape(shape) / (safe - 1).reshape(shape)
-        * np.maximum(q - z * z / safe.reshape(shape), 0.0)
-    )  # fmt: skip
-    return ((psu_fraction * keep).reshape(shape) * spread).sum(axis=0)
+    weight = psu_fraction * keep
+    # Per-PSU factors applied by matrix products, with two (PSU x k) buffers: the arrays
+    # are large (PSUs x items x domains) and every fresh temporary costs page faults.
+    squares = np.square(z)
+    spread = np.multiply(squares, (1.0 / safe).reshape((-1,) + (1,) * (z.ndim - 1)))
+    np.subtract(q, spread, out=spread)
+    np.maximum(spread, 0.0, out=spread)
+    centred = np.where(lonely, 0.0, weight * safe / (safe - 1))
+    uncentred = np.where(lonely, weight, 0.0)
+    return centred @ spread + uncentred @ squares
 
 
 def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed) -> np.ndarray:
@@ -107,7 +111,8 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
         gram = _gram(base, layout.ssu_psu, n_psu)
         q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
     q = q.reshape(n_items, n_units + 1, n_psu)
-    return np.where(fixed[..., None], 0.0, q)
+    q[fixed] = 0.0  # in place: q is large
+    return q
 
 
 def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarray]:
