@@ -46,15 +46,14 @@ def second_stage_variance(
     lonely = m <= 1
     safe = np.where(lonely, 2.0, m)
     weight = psu_fraction * keep
-    # Per-PSU factors applied by matrix products, with two (PSU x k) buffers: the arrays
-    # are large (PSUs x items x domains) and every fresh temporary costs page faults.
-    squares = np.square(z)
-    spread = np.multiply(squares, (1.0 / safe).reshape((-1,) + (1,) * (z.ndim - 1)))
-    np.subtract(q, spread, out=spread)
-    np.maximum(spread, 0.0, out=spread)
+    # Expanded per PSU: c_i Q_i + (u_i − c_i/m_i) z_i² with c_i = f (1 − g) m/(m − 1) and
+    # u_i = 0, or c_i = 0 and u_i = f (1 − g) for a lonely PSU; summed by a product and
+    # an einsum, without a (PSU x k) temporary (those arrays are large and each fresh
+    # one costs page faults). The sum is >= 0 but for rounding, hence the clamp.
     centred = np.where(lonely, 0.0, weight * safe / (safe - 1))
-    uncentred = np.where(lonely, weight, 0.0)
-    return centred @ spread + uncentred @ squares
+    squared = np.where(lonely, weight, 0.0) - centred / safe
+    total = centred @ q + np.einsum("i,i...,i...->...", squared, z, z)
+    return np.maximum(total, 0.0)
 
 
 def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed) -> np.ndarray:
@@ -98,10 +97,17 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     if phi is not None:
         base = _cell_base(s, layout.n_ssu, layout.n_cells)
         pair_base = base[pairs["ssu"]]
-    for i in range(n_items):  # item by item: rows stay in cache
-        a = (s[num][i] - mean[i][unit] * s["ssu_sw"][i]) * scale[i][unit]
+    # Item by item over vectors of the keys, in two reused buffers: rows stay in cache and
+    # no fresh (keys,) temporary is paged in per operation.
+    a, work = np.empty(unit.shape[0]), np.empty(unit.shape[0])
+    for i in range(n_items):
+        np.take(mean[i], unit, out=a)
+        np.multiply(a, s["ssu_sw"][i], out=a)
+        np.subtract(s[num][i], a, out=a)
+        np.multiply(a, np.take(scale[i], unit, out=work), out=a)
         a_all = (pairs[num][i] - mean[i, n_units] * pairs["ssu_sw"][i]) * scale[i, n_units]
-        q[i] = np.bincount(group, a * a, size) + np.bincount(all_group, a_all * a_all, size)
+        q[i] = np.bincount(group, np.multiply(a, a, out=work), size)
+        q[i] += np.bincount(all_group, a_all * a_all, size)
         if phi is not None:
             shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
             shift_all = base @ phi[i, n_units]
