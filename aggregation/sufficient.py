@@ -287,8 +287,8 @@ def _ssu_keys(layout: Layout, chunk: Chunk, cell: np.ndarray):
     key_up = (key // layout.n_ssu) * layout.n_psu + layout.ssu_psu[key % layout.n_ssu]
     # Weights are positive (checked), so a (SSU, cell) is present where its sum is not 0:
     # one bincount instead of a unique with its inverse.
-    base = np.bincount(chunk.ssu * layout.n_cells + cell, chunk.weight,
-                       layout.n_ssu * layout.n_cells)  # fmt: skip
+    code = chunk.ssu if layout.n_cells == 1 else chunk.ssu * layout.n_cells + cell
+    base = np.bincount(code, chunk.weight, layout.n_ssu * layout.n_cells)
     cell_key = np.flatnonzero(base)
     return key, inv, key_up, cell_key, base[cell_key]
 
