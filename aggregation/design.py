@@ -112,7 +112,7 @@ def make_design(
     uniq, psu_code = unique_codes(pairs)
     psu_stratum = np.zeros(uniq.shape[0], dtype=np.int64)
     psu_stratum[psu_code] = h
-    psu_code = psu_code.astype(np.int64)
+    psu_code = psu_code.astype(np.int64, copy=False)
     stages = _stages(n, psu_code, psu_stratum, h, psu is None, ssu, fpc, fpc2)
     return Design(weight=w, stratum=h, psu=psu_code, psu_stratum=psu_stratum, **stages)
 
@@ -131,7 +131,7 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
         _, ssu_code = unique_codes(psu * (int(s.max(initial=0)) + 1) + s)
         ssu_psu = np.zeros(int(ssu_code.max(initial=-1)) + 1, dtype=np.int64)
         ssu_psu[ssu_code] = psu
-        out.update(ssu=ssu_code.astype(np.int64), ssu_psu=ssu_psu)
+        out.update(ssu=ssu_code.astype(np.int64, copy=False), ssu_psu=ssu_psu)
     if fpc is not None:
         n_h = np.bincount(psu_stratum).astype(float)
         value = _constant_within(fpc, n, h, "fpc", "stratum")
@@ -190,7 +190,7 @@ def _codes(values, n: int, name: str) -> np.ndarray:
     if arr.shape != (n,):
         raise DesignError(f"{name} has {arr.shape[0]} values for {n} respondents")
     _, codes = unique_codes(arr)
-    return codes.astype(np.int64)
+    return codes.astype(np.int64, copy=False)
 
 
 def unique_codes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

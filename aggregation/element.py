@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from aggregation.design import group_sum_2d
 from aggregation.stages import second_stage_variance
 
 
@@ -37,15 +36,22 @@ def map_moments(block: np.ndarray, n_blocks: int, weight: np.ndarray, y: np.ndar
     y : ndarray, shape (n, I)
         Values, nan where not answered.
     """
-    n, items = y.shape
+    items = y.shape[1]
     d = ~np.isnan(y)
     wd = np.where(d, weight[:, None], 0.0)
     wy = np.where(d, wd * np.nan_to_num(y), 0.0)
+    # With v = [wy, wd], A, B and C are the blocks of Σ v vᵀ over a block's rows: rows
+    # sorted by block, one (2I x 2I) product per block (few blocks, many rows each).
+    order = np.argsort(block, kind="stable")
+    v = np.concatenate([wy, wd], axis=1)[order]
+    counts = np.bincount(block, minlength=n_blocks)
+    ends = np.cumsum(counts)
     out = np.empty((n_blocks, 3, items, items))
-    for i in range(items):
-        out[:, 0, i, :] = group_sum_2d(wy[:, i : i + 1] * wy, block, n_blocks)
-        out[:, 1, i, :] = group_sum_2d(wy[:, i : i + 1] * wd, block, n_blocks)
-        out[:, 2, i, :] = group_sum_2d(wd[:, i : i + 1] * wd, block, n_blocks)
+    for b, (start, end) in enumerate(zip(ends - counts, ends, strict=True)):
+        part = v[start:end]
+        gram = part.T @ part
+        out[b, 0], out[b, 1] = gram[:items, :items], gram[:items, items:]
+        out[b, 2] = gram[items:, items:]
     return out
 
 

@@ -45,12 +45,15 @@ def second_stage_variance(
     keep = np.where(keep < CERTAINTY, 0.0, keep)
     lonely = m <= 1
     safe = np.where(lonely, 2.0, m)
-    shape = (-1,) + (1,) * (z.ndim - 1)
-    spread = np.where(
-        lonely.reshape(shape), z * z, safe.reshape(shape) / (safe - 1).reshape(shape)
-        * np.maximum(q - z * z / safe.reshape(shape), 0.0)
-    )  # fmt: skip
-    return ((psu_fraction * keep).reshape(shape) * spread).sum(axis=0)
+    weight = psu_fraction * keep
+    # Expanded per PSU: c_i Q_i + (u_i − c_i/m_i) z_i² with c_i = f (1 − g) m/(m − 1) and
+    # u_i = 0, or c_i = 0 and u_i = f (1 − g) for a lonely PSU; summed by a product and
+    # an einsum, without a (PSU x k) temporary (those arrays are large and each fresh
+    # one costs page faults). The sum is >= 0 but for rounding, hence the clamp.
+    centred = np.where(lonely, 0.0, weight * safe / (safe - 1))
+    squared = np.where(lonely, weight, 0.0) - centred / safe
+    total = centred @ q + np.einsum("i,i...,i...->...", squared, z, z)
+    return np.maximum(total, 0.0)
 
 
 def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed) -> np.ndarray:
@@ -94,10 +97,17 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     if phi is not None:
         base = _cell_base(s, layout.n_ssu, layout.n_cells)
         pair_base = base[pairs["ssu"]]
-    for i in range(n_items):  # item by item: rows stay in cache
-        a = (s[num][i] - mean[i][unit] * s["ssu_sw"][i]) * scale[i][unit]
+    # Item by item over vectors of the keys, in two reused buffers: rows stay in cache and
+    # no fresh (keys,) temporary is paged in per operation.
+    a, work = np.empty(unit.shape[0]), np.empty(unit.shape[0])
+    for i in range(n_items):
+        np.take(mean[i], unit, out=a)
+        np.multiply(a, s["ssu_sw"][i], out=a)
+        np.subtract(s[num][i], a, out=a)
+        np.multiply(a, np.take(scale[i], unit, out=work), out=a)
         a_all = (pairs[num][i] - mean[i, n_units] * pairs["ssu_sw"][i]) * scale[i, n_units]
-        q[i] = np.bincount(group, a * a, size) + np.bincount(all_group, a_all * a_all, size)
+        q[i] = np.bincount(group, np.multiply(a, a, out=work), size)
+        q[i] += np.bincount(all_group, a_all * a_all, size)
         if phi is not None:
             shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
             shift_all = base @ phi[i, n_units]
@@ -107,7 +117,8 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
         gram = _gram(base, layout.ssu_psu, n_psu)
         q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
     q = q.reshape(n_items, n_units + 1, n_psu)
-    return np.where(fixed[..., None], 0.0, q)
+    q[fixed] = 0.0  # in place: q is large
+    return q
 
 
 def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarray]:

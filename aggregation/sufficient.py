@@ -268,7 +268,7 @@ def _allocate(layout: Layout, stage2) -> dict[str, np.ndarray]:
         out[name] = np.empty((i, u))
     for name in ("cell_n", "cell_y", "cell_sat"):
         out[name] = np.empty((i, u, c))
-    key, _, cell_key, cell_base = stage2
+    key, _, _, cell_key, cell_base = stage2
     out.update(ssu_key=key, ssu_cell_key=cell_key, ssu_cell_base=cell_base)
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
         out[name] = np.empty((i, key.shape[0]))
@@ -276,15 +276,21 @@ def _allocate(layout: Layout, stage2) -> dict[str, np.ndarray]:
 
 
 def _ssu_keys(layout: Layout, chunk: Chunk, cell: np.ndarray):
-    """``(key, inverse, cell_key, cell_base)`` of the sparse stage-2 sums (empty without)."""
+    """``(key, inverse, key_up, cell_key, cell_base)`` of the sparse stage-2 sums (empty
+    without); ``key_up`` is the (unit, PSU) cell of each key."""
     empty = np.zeros(0, np.int64)
     if not layout.second_stage:
-        return empty, None, empty, np.zeros(0)
+        return empty, None, None, empty, np.zeros(0)
     if chunk.ssu is None:
         raise DesignError("a two-stage design needs the SSU of every respondent")
     key, inv = unique_codes(chunk.unit * layout.n_ssu + chunk.ssu)
-    cell_key, cinv = unique_codes(chunk.ssu * layout.n_cells + cell)
-    return key, inv, cell_key, np.bincount(cinv, chunk.weight, cell_key.shape[0])
+    key_up = (key // layout.n_ssu) * layout.n_psu + layout.ssu_psu[key % layout.n_ssu]
+    # Weights are positive (checked), so a (SSU, cell) is present where its sum is not 0:
+    # one bincount instead of a unique with its inverse.
+    code = chunk.ssu if layout.n_cells == 1 else chunk.ssu * layout.n_cells + cell
+    base = np.bincount(code, chunk.weight, layout.n_ssu * layout.n_cells)
+    cell_key = np.flatnonzero(base)
+    return key, inv, key_up, cell_key, base[cell_key]
 
 
 def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage2) -> None:
@@ -307,12 +313,15 @@ def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage
     out["n_sat"][i] = out["cell_sat"][i].sum(axis=1)
     for name, v in (("swy2", wy * y0), ("sw2", wd * wd), ("sy2", y0 * y0)):
         out[name][i] = np.bincount(chunk.unit, v, u)
+    key, inv, key_up = stage2[:3]
     for name, v in (("sw", wd), ("swy", wy), ("sws", wsat)):
-        out[name][i] = np.bincount(up, v, u * p).reshape(u, p)
-    key, inv = stage2[0], stage2[1]
-    if inv is not None:  # stage-2 sums per (unit, SSU) from the same products
-        for name, v in (("ssu_sw", wd), ("ssu_swy", wy), ("ssu_sws", wsat)):
-            out[name][i] = np.bincount(inv, v, key.shape[0])
+        if inv is None:
+            out[name][i] = np.bincount(up, v, u * p).reshape(u, p)
+            continue
+        # Two stages: sums per (unit, SSU) first, then per (unit, PSU) from those (an SSU
+        # lies in one PSU): the second bincount runs over the keys, not the rows.
+        out["ssu_" + name][i] = np.bincount(inv, v, key.shape[0])
+        out[name][i] = np.bincount(key_up, out["ssu_" + name][i], u * p).reshape(u, p)
 
 
 def _check_chunk(layout: Layout, chunk: Chunk) -> None:
