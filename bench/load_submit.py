@@ -417,7 +417,7 @@ def main() -> None:
         default=[""],
         help="configurations to run one after the other on the same store: '' (all fast "
         "paths), or parts to turn off, comma-separated (driversql, signing, page_cache, "
-        "plainly_valid, writer_turns); 'each' = all fast paths, then each off",
+        "plainly_valid); 'each' = all fast paths, then each off",
     )
     ap.add_argument("--port", type=int, default=PORT, help="gunicorn's port")
     ap.add_argument("--pg-db", default="parindex_bench", help="PostgreSQL database (dropped)")

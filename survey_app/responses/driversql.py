@@ -19,12 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from flask import current_app
 
 from survey_app.core import fastpaths
 from survey_app.core.dbtimeouts import arm_driver, deadlines
@@ -192,47 +189,24 @@ def driver_transaction() -> Iterator[DriverTransaction]:
         return
     dialect = engine.dialect
     logged = sql_log.isEnabledFor(logging.INFO)
-    with _writer_turn(dialect):
-        pooled = engine.raw_connection()
-        try:
-            cursor = pooled.cursor()
-            try:
-                if logged:
-                    sql_log.info("BEGIN (driver SQL)")
-                if dialect.name == "sqlite":
-                    cursor.execute("BEGIN IMMEDIATE")
-                tx = DriverTransaction(cursor, dialect)
-                yield tx
-            except BaseException:
-                _end(pooled, "ROLLBACK", logged)
-                raise
-            finally:
-                cursor.close()
-            _end(pooled, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
-        finally:
-            pooled.close()  # back to the pool (which rolls back whatever is left open)
-
-
-#: SQLite: this process's respondent writes take turns here before ``BEGIN IMMEDIATE``.
-#: SQLite's busy handler polls the write lock, sleeping 1, 2, 5, 10 … ms between tries, so
-#: under a burst the lock often stands free while every waiter sleeps; a thread waiting
-#: here wakes as soon as the one before it is done. Writers of other processes (and the
-#: ORM's) still meet at SQLite's own lock, as before.
-_sqlite_writer = threading.Lock()
-
-
-@contextmanager
-def _writer_turn(dialect) -> Iterator[None]:
-    if dialect.name != "sqlite" or not fastpaths.on("writer_turns"):
-        yield
-        return
-    # as long as SQLite itself would wait for the write lock, then "database is locked"
-    if not _sqlite_writer.acquire(timeout=current_app.config["DB_BUSY_TIMEOUT"]):
-        raise dialect.dbapi.OperationalError("database is locked")
+    pooled = engine.raw_connection()
     try:
-        yield
+        cursor = pooled.cursor()
+        try:
+            if logged:
+                sql_log.info("BEGIN (driver SQL)")
+            if dialect.name == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE")
+            tx = DriverTransaction(cursor, dialect)
+            yield tx
+        except BaseException:
+            _end(pooled, "ROLLBACK", logged)
+            raise
+        finally:
+            cursor.close()
+        _end(pooled, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
     finally:
-        _sqlite_writer.release()
+        pooled.close()  # back to the pool (which rolls back whatever is left open)
 
 
 class _CoreTransaction:

@@ -147,27 +147,3 @@ def test_the_submits_own_statements_pass_the_guard_of_orm_writes(sqlite_round, m
     # the prepared submit checks the posted answers before it tries (and finds the draft);
     # the transaction that merges the draft checks the merged ones
     assert seen == ["response_drafts", "responses", "responses"]
-
-
-def test_a_sqlite_submit_that_waits_past_the_busy_timeout_for_its_turn_answers_503(sqlite_round):
-    """SQLite: the respondent writes of one process take turns before ``BEGIN IMMEDIATE``
-    (``responses/driversql._writer_turn``); a submit that cannot get its turn within the
-    busy timeout is not stored and says so (503, Retry-After), as when SQLite's own lock
-    stays taken; once the turn is free, submitting again stores it."""
-    from survey_app.responses import driversql
-
-    app, round_id = sqlite_round
-    app.config["DB_BUSY_TIMEOUT"] = 1
-    with app.app_context():
-        [token] = invite(round_id, RESPONDENTS_HEADER + PEOPLE.splitlines(True)[0])
-    client = app.test_client()
-    client.get(f"/r/{token}")
-    with driversql._sqlite_writer:  # another thread of this process is writing
-        refused = client.post("/respond", data={"s": "0", "action": "submit", **answers()})
-    assert refused.status_code == 503 and refused.headers["Retry-After"]
-    with app.app_context():
-        assert db.session.scalar(select(Response)) is None
-    stored = client.post("/respond", data={"s": "0", "action": "submit", **answers()})
-    assert stored.headers["Location"] == "/respond/done"
-    with app.app_context():
-        assert len(db.session.scalars(select(Response)).all()) == 1
