@@ -9,7 +9,9 @@ and converts its values the way the column types would, and hands the SQL to a d
 connection: a statement that runs alone (a one-row read, or PostgreSQL's one-statement
 submit) in a transaction of its own (:meth:`DriverStatement.run_alone`), the statements
 of a submit in one transaction of their own (:func:`driver_transaction`). Either holds a
-pool connection only while its statements run.
+pool connection only while its statements run. On PostgreSQL a statement that runs alone
+is sent in autocommit mode, so the statement is its own transaction: one round trip
+instead of three (BEGIN, the statement, COMMIT), with the same atomicity.
 """
 
 from __future__ import annotations
@@ -67,24 +69,30 @@ class DriverStatement:
         if not fastpaths.on("driversql"):
             with engine.begin() as conn:
                 return conn.execute(self.statement, _as_core(params)).first()
+        dialect = engine.dialect
+        alone = dialect.name == "postgresql"
         for attempt in (1, 2):
             pooled = engine.raw_connection()
+            driver = pooled.driver_connection
             try:
-                cursor = pooled.driver_connection.cursor()  # the driver's own: no wrapper
+                if alone:  # its own implicit transaction: no BEGIN and COMMIT round trips
+                    dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+                cursor = driver.cursor()  # the driver's own: no wrapper
                 try:
-                    row = self.first(cursor, engine.dialect, params)
+                    row = self.first(cursor, dialect, params)
                 finally:
                     cursor.close()
-                pooled.commit()
+                pooled.commit()  # SQLite's (psycopg has nothing to commit in autocommit)
                 return row
-            except engine.dialect.dbapi.OperationalError:
-                driver = pooled.driver_connection
+            except dialect.dbapi.OperationalError:
                 if not _lost(driver):
                     raise
                 pooled.invalidate()
                 if attempt == 2 or deadlines.was_cut(driver):
                     raise
             finally:
+                if alone:
+                    _restore_isolation(pooled, dialect)
                 pooled.close()  # back to the pool
         raise AssertionError("unreachable")
 
@@ -116,6 +124,17 @@ class DriverStatement:
             ]
             reader = self._readers[dialect.name] = (make, processors)
         return reader
+
+
+def _restore_isolation(pooled, dialect) -> None:
+    """The pool's default isolation level again (not autocommit) before the connection
+    goes back to the pool; a connection where that fails is discarded, never reused."""
+    if pooled.dbapi_connection is None:  # invalidated already
+        return
+    try:
+        dialect.reset_isolation_level(pooled.dbapi_connection)
+    except dialect.dbapi.Error:
+        pooled.invalidate()
 
 
 def _end_session_transaction() -> None:

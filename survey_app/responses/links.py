@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
@@ -54,7 +54,8 @@ class Entry:
     nonce: str = ""
 
     def as_session(self) -> dict:
-        return asdict(self)
+        # every field is a str or an int: a plain copy (``asdict`` deep-copies each value)
+        return dict(vars(self))
 
     @classmethod
     def from_session(cls, data) -> Entry | None:

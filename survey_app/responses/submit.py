@@ -9,12 +9,14 @@ and the transaction commits. A second submit of the same link finds ``is_used`` 
 true (PostgreSQL re-checks it after waiting on the row lock; SQLite serialises writers
 with BEGIN IMMEDIATE) and stores nothing.
 
-On PostgreSQL, when the posted answers are complete by themselves, the submit first tries
-all of that as one statement (the UPDATE in a WITH clause, ``… AND NOT has_draft``, feeding
-the INSERT): one round trip instead of five. Saving a draft sets ``has_draft`` on the
-invitation row under its lock, so the one statement never stores a response that should
-have merged a draft, however the two interleave; when it stores nothing, the transaction
-above runs and says why.
+When the posted answers are complete by themselves, the submit first tries all of that
+with every value computed beforehand: on PostgreSQL as one statement (the UPDATE in a
+WITH clause, ``… AND NOT has_draft``, feeding the INSERT), one round trip instead of five;
+on SQLite as that UPDATE and an ``INSERT … SELECT`` from the row it used up, in one
+``BEGIN IMMEDIATE`` transaction, so the write lock is held for the statements only. Saving
+a draft sets ``has_draft`` on the invitation row under its lock, so this never stores a
+response that should have merged a draft, however the two interleave; when it stores
+nothing, the transaction above runs and says why.
 
 Nothing here logs: no token, hash, name or answer reaches a log line.
 """
@@ -105,29 +107,39 @@ _INSERT_RESPONSE = DriverStatement(
 )
 
 
+#: Using up an invitation without a draft (while usable), the first half of a submit that
+#: was prepared before its transaction began.
+_USE_UNDRAFTED = update(_inv).where(_inv.c.id.in_(_locked(~_inv.c.has_draft))).values(is_used=True)
+
+
+def _insert_response_from(source, *where):
+    """INSERT of a response whose design variables are copied from ``source`` (the
+    invitation's columns, or what using it up returned) and the rest bound."""
+    given = {c.name: bindparam(f"b_{c.name}", type_=c.type) for c in _responses.columns}
+    given.update({name: source.c[name] for name in _DESIGN})
+    names = [c.name for c in _responses.columns]
+    return insert(_responses).from_select(
+        names, select(*(given[name] for name in names)).where(*where)
+    )
+
+
 def _submit_statement():
     """PostgreSQL: use the invitation and insert its response in one statement, for an
     invitation without a draft. The UPDATE in the WITH clause locks the row and re-checks
     it (``has_draft`` included) if another transaction changed it meanwhile; the INSERT
     takes the design variables from what it returns, so both happen or neither does."""
-    used = (
-        update(_inv)
-        .where(_inv.c.id.in_(_locked(~_inv.c.has_draft)))
-        .values(is_used=True)
-        .returning(*(_inv.c[name] for name in _DESIGN))
-        .cte("used")
-    )
-    given = {c.name: bindparam(f"b_{c.name}", type_=c.type) for c in _responses.columns}
-    given.update({name: used.c[name] for name in _DESIGN})
-    names = [c.name for c in _responses.columns]
-    return (
-        insert(_responses)
-        .from_select(names, select(*(given[name] for name in names)))
-        .returning(_responses.c.id)
-    )
+    used = _USE_UNDRAFTED.returning(*(_inv.c[name] for name in _DESIGN)).cte("used")
+    return _insert_response_from(used).returning(_responses.c.id)
 
 
 _SUBMIT_STATEMENT = DriverStatement(_submit_statement())
+#: SQLite (no UPDATE in a WITH clause): the same two steps as two statements, in one
+#: BEGIN IMMEDIATE transaction; the INSERT copies the design variables from the row the
+#: UPDATE has just used up.
+_USE_PREPARED = DriverStatement(_USE_UNDRAFTED.returning(_inv.c.id))
+_INSERT_PREPARED = DriverStatement(
+    _insert_response_from(_inv, _inv.c.id == bindparam("b_invitation_id"))
+)
 _CONSUME_NONCE = DriverStatement(CONSUME_NONCE)
 _OPEN_LINK_DESIGN = DriverStatement(
     select(_links.c.round_id, _links.c.unit_id, _links.c.group_code, _links.c.stratum, _links.c.psu)
@@ -187,21 +199,36 @@ def submit_invitation(
     """Store the response of an invitation exactly once (see the module docstring).
     Unless ``confirmed``, a response that leaves questions unanswered is not stored
     (``unanswered``: the respondent reviews them first)."""
-    if db.engine.dialect.name == "postgresql":
-        checked = check_answers(spec, posted)
-        complete = confirmed or not checked.unanswered
-        if checked.incomplete_section is None and checked.answers and complete:
-            check_values(_responses, {"answers": checked.answers})  # the ORM writes' guard
-            try:
-                stored = _SUBMIT_STATEMENT.run_alone(_response_values(entry, checked.answers))
-            except LOCK_REFUSED:
-                stored = None
-            if stored is not None:
-                return Outcome("stored")
-            # used, revoked, closed, locked, or a draft to merge: the transaction says which
+    checked = check_answers(spec, posted)
+    complete = confirmed or not checked.unanswered
+    if checked.incomplete_section is None and checked.answers and complete:
+        check_values(_responses, {"answers": checked.answers})  # the ORM writes' guard
+        try:
+            stored = _submit_prepared(_response_values(entry, checked.answers))
+        except LOCK_REFUSED:
+            stored = False
+        if stored:
+            return Outcome("stored")
+        # used, revoked, closed, locked, or a draft to merge: the transaction says which
     return with_lock_retries(
         lambda: _submit_invitation(entry, spec, posted, confirmed), Outcome(BUSY)
     )
+
+
+def _submit_prepared(values: dict) -> bool:
+    """Use the invitation (if usable and without a draft) and store the response whose
+    every value was computed beforehand: whether it was stored. PostgreSQL: one
+    statement. SQLite: the UPDATE and the INSERT in one BEGIN IMMEDIATE transaction, so
+    the write lock, which every other writer waits for, is held for the two statements
+    and the commit only (no Python work on the answers in between)."""
+    if db.engine.dialect.name == "postgresql":
+        return _SUBMIT_STATEMENT.run_alone(values) is not None
+    with driver_transaction() as tx:
+        if tx.first(_USE_PREPARED, values) is None:
+            tx.rollback()
+            return False
+        tx.run(_INSERT_PREPARED, values)
+    return True
 
 
 def _submit_invitation(entry: Entry, spec: FormSpec, posted: dict, confirmed: bool) -> Outcome:

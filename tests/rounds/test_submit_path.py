@@ -144,4 +144,34 @@ def test_the_submits_own_statements_pass_the_guard_of_orm_writes(sqlite_round, m
     client.get(f"/r/{token}")
     client.post("/respond", data={"s": "0", "action": "save", "Q01": "2"})
     client.post("/respond", data={"s": "0", "action": "submit", **answers()})
-    assert seen == ["response_drafts", "responses"]
+    # the prepared submit checks the posted answers before it tries (and finds the draft);
+    # the transaction that merges the draft checks the merged ones
+    assert seen == ["response_drafts", "responses", "responses"]
+
+
+def test_the_statements_that_run_alone_leave_no_pool_connection_in_autocommit(round_app):
+    """PostgreSQL sends the link's read and the one-statement submit in autocommit (one
+    round trip each); every connection goes back to the pool in the engine's own mode, so
+    the ORM's transactions that follow are transactions again; also after a submit that
+    the one statement refuses (the link used meanwhile in another browser)."""
+    app, round_id = round_app
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite's statements run without BEGIN anyway")
+        first, second, _ = invite(round_id, RESPONDENTS_HEADER + PEOPLE)
+    browsers = [app.test_client() for _ in range(3)]
+    for client, token in zip(browsers, (first, first, second), strict=True):
+        assert client.get(f"/r/{token}").status_code == 303
+    for client in browsers:
+        client.post("/respond", data={"s": "0", "action": "submit", **answers()})
+    with app.app_context():
+        assert db.session.scalars(select(Invitation.is_used)).all().count(True) == 2
+        assert len(db.session.scalars(select(Response)).all()) == 2
+    with app.app_context():
+        pool = db.engine.pool
+        held = [db.engine.raw_connection() for _ in range(pool.checkedin())]
+        try:
+            assert held and not any(c.driver_connection.autocommit for c in held)
+        finally:
+            for c in held:
+                c.close()
