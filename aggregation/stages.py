@@ -102,7 +102,7 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     # unit's keys are one slice: its mean and scale are scalars there, not gathered per
     # key, and the slice stays in cache across the three operations.
     bounds = np.searchsorted(unit, np.arange(n_units + 1)).tolist()
-    spans = [(u, lo, hi) for u, (lo, hi) in enumerate(zip(bounds, bounds[1:])) if hi > lo]
+    spans = [(u, bounds[u], bounds[u + 1]) for u in range(n_units) if bounds[u + 1] > bounds[u]]
     a, work = np.empty(unit.shape[0]), np.empty(unit.shape[0])
     all_rows = slice(n_units * n_psu, size)  # the _ALL_ row of q[i]
     for i in range(n_items):
