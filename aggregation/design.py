@@ -107,7 +107,7 @@ def make_design(
     if psu is None:
         pairs = np.arange(n, dtype=np.int64)
     else:
-        p = _codes(psu, n, "psu")
+        p = _codes(psu, n, "psu", nested=True)
         pairs = h * (int(p.max(initial=0)) + 1) + p
     uniq, psu_code = unique_codes(pairs)
     psu_stratum = np.zeros(uniq.shape[0], dtype=np.int64)
@@ -127,7 +127,7 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
     # As R's as.fpc: counts if any value of either stage is > 1, else fractions.
     counts = any(v is not None and (np.asarray(v, dtype=float) > 1).any() for v in (fpc, fpc2))
     if ssu is not None:
-        s = _codes(ssu, n, "ssu")
+        s = _codes(ssu, n, "ssu", nested=True)
         _, ssu_code = unique_codes(psu * (int(s.max(initial=0)) + 1) + s)
         ssu_psu = np.zeros(int(ssu_code.max(initial=-1)) + 1, dtype=np.int64)
         ssu_psu[ssu_code] = psu
@@ -185,10 +185,15 @@ def _fraction(value, sampled, counts: bool, name: str, what: str, group) -> np.n
     return np.minimum(fraction, 1.0)
 
 
-def _codes(values, n: int, name: str) -> np.ndarray:
+def _codes(values, n: int, name: str, nested: bool = False) -> np.ndarray:
+    """Codes ``0 ..`` of the labels. ``nested``: the codes are only combined with an outer
+    code and factorised again, so integer codes below ``n`` (those of the CLI) are used as
+    they are, without a first factorisation (no gaps to close, no risk of overflow)."""
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise DesignError(f"{name} has {arr.shape[0]} values for {n} respondents")
+    if nested and arr.dtype.kind in "iu" and n and arr.min() >= 0 and arr.max() < n:
+        return arr.astype(np.int64, copy=False)
     _, codes = unique_codes(arr)
     return codes.astype(np.int64, copy=False)
 

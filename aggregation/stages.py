@@ -97,17 +97,24 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     if phi is not None:
         base = _cell_base(s, layout.n_ssu, layout.n_cells)
         pair_base = base[pairs["ssu"]]
-    # Item by item over vectors of the keys, in two reused buffers: rows stay in cache and
-    # no fresh (keys,) temporary is paged in per operation.
+    # Item by item over vectors of the keys, in two reused buffers: no fresh (keys,)
+    # temporary is paged in per operation. The keys are sorted (consolidate), so each
+    # unit's keys are one slice: its mean and scale are scalars there, not gathered per
+    # key, and the slice stays in cache across the three operations.
+    bounds = np.searchsorted(unit, np.arange(n_units + 1)).tolist()
+    spans = [(u, bounds[u], bounds[u + 1]) for u in range(n_units) if bounds[u + 1] > bounds[u]]
     a, work = np.empty(unit.shape[0]), np.empty(unit.shape[0])
+    all_rows = slice(n_units * n_psu, size)  # the _ALL_ row of q[i]
     for i in range(n_items):
-        np.take(mean[i], unit, out=a)
-        np.multiply(a, s["ssu_sw"][i], out=a)
-        np.subtract(s[num][i], a, out=a)
-        np.multiply(a, np.take(scale[i], unit, out=work), out=a)
+        sw_i, num_i, mean_i, scale_i = s["ssu_sw"][i], s[num][i], mean[i], scale[i]
+        for u, lo, hi in spans:
+            x = a[lo:hi]
+            np.multiply(sw_i[lo:hi], mean_i[u], out=x)
+            np.subtract(num_i[lo:hi], x, out=x)
+            x *= scale_i[u]
         a_all = (pairs[num][i] - mean[i, n_units] * pairs["ssu_sw"][i]) * scale[i, n_units]
         q[i] = np.bincount(group, np.multiply(a, a, out=work), size)
-        q[i] += np.bincount(all_group, a_all * a_all, size)
+        q[i, all_rows] += np.bincount(layout.ssu_psu, a_all * a_all, n_psu)
         if phi is not None:
             shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
             shift_all = base @ phi[i, n_units]
@@ -137,7 +144,8 @@ def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarra
         for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
             s[name] = _rows(np.bincount(inv, v, key.shape[0]) for v in s[name])
     key = s["ssu_key"]
-    unit, ssu = key // n_ssu, key % n_ssu
+    unit = key // n_ssu
+    ssu = key - unit * n_ssu  # key % n_ssu without a second division
     n_units, n_psu = s["rows"].shape
     out = {"unit": unit, "ssu": ssu, "group": unit * n_psu + ssu_psu[ssu]}
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):

@@ -1,17 +1,18 @@
 """Benchmark ``parindex estimate`` on 1,000,000 generated responses (base and raked design).
 
 Usage: ``PYTHONPATH=. python bench/bench_estimate.py [--rows N] [--no-r] [--r-timeout S]
-[--keep DIR]``
+[--keep DIR [--reuse]] [--repeat N] [--designs base,raked,ssu+fpc]``
 
 Prints wall time, the command's own read/compute timings, and peak memory (ru_maxrss of
 each child), for the base design, the raked one, and the base design as two stages with
-an fpc at both (``--ssu --fpc --fpc2``). Each is compared with the pandas + numpy floor
-run in the same way (a whole process: read the CSV with pandas, weighted mean and
-linearised SE per unit and item with numpy, raked weights by IPF for the raked design,
-write JSON). Where ``Rscript`` with the ``survey`` package is installed, times R on the
-same file (svyby of every item's mean with deff, and of the satisfied share) and prints
-the ratio. Goals: within 2.0x the floor per design; two stages with fpc within 10% of
-the base design; < 1.5 GB peak.
+an fpc at both (``--ssu --fpc --fpc2``); with ``--repeat N`` each N times, interleaved,
+with the medians (and the median of the per-round ssu/base ratios). Each is compared
+with the pandas + numpy floor run in the same way (a whole process: read the CSV with
+pandas, weighted mean and linearised SE per unit and item with numpy, raked weights by
+IPF for the raked design, write JSON). Where ``Rscript`` with the ``survey`` package is
+installed, times R on the same file (svyby of every item's mean with deff, and of the
+satisfied share) and prints the ratio. Goals: within 2.0x the floor per design; two
+stages with fpc within 10% of the base design; < 1.5 GB peak.
 """
 
 from __future__ import annotations
@@ -176,30 +177,58 @@ json.dump(res, open(out, "w"))
 """
 
 
-def bench_python(csv_path: Path, margins: Path, out_dir: Path) -> dict[str, float]:
+DESIGNS = ("base", "raked", "ssu+fpc")
+
+
+def bench_python(csv_path: Path, margins: Path, out_dir: Path, repeat: int = 1,
+                 designs: tuple[str, ...] = DESIGNS) -> dict[str, float]:  # fmt: skip
+    """Time each design ``repeat`` times, interleaved (one round runs every design and
+    its floor once, so a drift in the others' load hits all alike); print each run and
+    the medians. Returns the median wall seconds per design."""
     base = [sys.executable, "-m", "survey_app.cli", "estimate", str(csv_path), "--items",
             ",".join(ITEMS), "--by", "unit", "--weight", "weight", "--strata", "stratum",
             "--psu", "psu", "--timings"]  # fmt: skip
+    extras = {
+        "base": [], "raked": ["--rake", "sex,age_band", "--margins", str(margins)],
+        "ssu+fpc": ["--ssu", "team", "--fpc", "psu_pop", "--fpc2", "team_pop"],
+    }  # fmt: skip
+    runs: dict[str, list] = {d: [] for d in designs}
+    floors: dict[str, list] = {}
+    for r in range(repeat):
+        for design in designs:
+            out = out_dir / f"{design}.json"
+            wall, peak, _, cpu = run_child(base + extras[design] + ["--json", str(out)])
+            meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
+            t = meta["timings"]
+            fd = "raked" if design == "raked" else "base"  # ssu+fpc shares the base floor
+            if len(floors.setdefault(fd, [])) <= r:
+                floor, _, _, floor_cpu = run_child([sys.executable, "-c", FLOOR,
+                                                    str(csv_path), fd, str(margins),
+                                                    str(out_dir / "floor.json")])  # fmt: skip
+                floors[fd].append((floor, floor_cpu))
+            floor, floor_cpu = floors[fd][r]
+            runs[design].append((wall, cpu, floor, floor_cpu))
+            print(f"[{r + 1}/{repeat}] parindex {design:7s}: wall {wall:6.2f} s | "
+                  f"read {t['read_s']:.2f} s | compute {t['compute_s']:.2f} s | "
+                  f"peak RSS {peak:,.0f} MB | raking "
+                  f"{meta['raking'] and meta['raking']['iterations']} it | floor "
+                  f"{floor:.2f} s, ratio {wall / floor:.2f}x | CPU {cpu:.2f} s, floor "
+                  f"{floor_cpu:.2f} s, ratio {cpu / floor_cpu:.2f}x", flush=True)  # fmt: skip
     walls, cpus = {}, {}
-    rake = ["--rake", "sex,age_band", "--margins", str(margins)]
-    stages = ["--ssu", "team", "--fpc", "psu_pop", "--fpc2", "team_pop"]
-    for design, extra in (("base", []), ("raked", rake), ("ssu+fpc", stages)):
-        out = out_dir / f"{design}.json"
-        wall, peak, _, cpu = run_child(base + extra + ["--json", str(out)])
-        meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
-        t = meta["timings"]
-        floor_design = "raked" if design == "raked" else "base"
-        floor, _, _, floor_cpu = run_child([sys.executable, "-c", FLOOR, str(csv_path),
-                                            floor_design, str(margins),
-                                            str(out_dir / "floor.json")])  # fmt: skip
-        print(f"parindex {design:7s}: wall {wall:6.2f} s | read {t['read_s']:.2f} s | "
-              f"compute {t['compute_s']:.2f} s | peak RSS {peak:,.0f} MB | "
-              f"raking {meta['raking'] and meta['raking']['iterations']} it | "
-              f"floor {floor:.2f} s, ratio {wall / floor:.2f}x | CPU {cpu:.2f} s, floor "
-              f"{floor_cpu:.2f} s, ratio {cpu / floor_cpu:.2f}x")  # fmt: skip
+    for design, rows in runs.items():
+        wall, cpu, floor, floor_cpu = np.median(np.array(rows), axis=0)
         walls[design], cpus[design] = wall, cpu
-    print(f"two stages with fpc / base: {walls['ssu+fpc'] / walls['base']:.2f}x wall, "
-          f"{cpus['ssu+fpc'] / cpus['base']:.2f}x CPU")  # fmt: skip
+        print(f"median of {repeat}: parindex {design:7s}: wall {wall:6.2f} s, floor "
+              f"{floor:.2f} s, ratio {wall / floor:.2f}x | CPU {cpu:.2f} s, floor "
+              f"{floor_cpu:.2f} s, ratio {cpu / floor_cpu:.2f}x")  # fmt: skip
+    if "base" in runs and "ssu+fpc" in runs:
+        # Ratio of each round's pair (same load), then the median of those ratios.
+        pairs = np.array([(s[0] / b[0], s[1] / b[1])
+                          for b, s in zip(runs["base"], runs["ssu+fpc"], strict=True)])  # fmt: skip
+        wall_ratio, cpu_ratio = np.median(pairs, axis=0)
+        print(f"two stages with fpc / base (median of per-round ratios): {wall_ratio:.3f}x wall, "
+              f"{cpu_ratio:.3f}x CPU (ratio of medians {walls['ssu+fpc'] / walls['base']:.3f}x "
+              f"wall, {cpus['ssu+fpc'] / cpus['base']:.3f}x CPU)")  # fmt: skip
     return walls
 
 
@@ -232,19 +261,42 @@ def main() -> None:
     parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
     parser.add_argument("--r-timeout", type=float, default=600, help="seconds per R run")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: use the files already there (same --rows)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each design (interleaved); medians are reported",
+    )
+    parser.add_argument(
+        "--designs",
+        default=",".join(DESIGNS),
+        help=f"comma-separated subset of {','.join(DESIGNS)}",
+    )
     args = parser.parse_args()
     out_dir = args.keep or Path(tempfile.mkdtemp(prefix="parindex-bench-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         csv_path = out_dir / "responses.csv"
-        start = time.perf_counter()
-        margins = generate(csv_path, args.rows)
-        size = csv_path.stat().st_size / 1e6
-        print(
-            f"generated {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - start:.1f} s"
-        )
-        walls = bench_python(csv_path, margins, out_dir)
-        if not args.no_r:
+        margins = out_dir / "margins.csv"
+        if args.reuse and args.keep and csv_path.exists() and margins.exists():
+            print(f"reusing {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB)")
+        else:
+            start = time.perf_counter()
+            margins = generate(csv_path, args.rows)
+            size = csv_path.stat().st_size / 1e6
+            print(f"generated {args.rows:,} rows ({size:.0f} MB) in "
+                  f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+        designs = tuple(d for d in args.designs.split(",") if d)
+        unknown = set(designs) - set(DESIGNS)
+        if unknown or args.repeat < 1:
+            parser.error(f"unknown design(s) {sorted(unknown)} or --repeat < 1")
+        walls = bench_python(csv_path, margins, out_dir, args.repeat, designs)
+        if not args.no_r and {"base", "raked"} <= set(walls):
             bench_r(csv_path, margins, walls, out_dir, args.r_timeout)
     finally:
         if args.keep is None:
