@@ -109,14 +109,39 @@ def dispatch_soon() -> None:
 
 
 class EmbeddedWorker(threading.Thread):
-    """Runs the outbox in the web process for the embedded default (no broker)."""
+    """Runs the outbox in the web process for the embedded default (no broker).
+
+    It is also this mode's scheduler, so it must not die: a tick that fails is logged and
+    retried a second later, and anything that escapes a tick (a rollback or a session
+    cleanup that fails while the database is away) restarts the loop after
+    ``RESTART_SECONDS`` instead of ending the thread for good. A scheduler that stays silent
+    all the same shows on the overview, ``/healthz?deep=1`` and ``parindex status``.
+    """
+
+    #: Pause before the loop starts again after an error escaped it.
+    RESTART_SECONDS = 5.0
 
     def __init__(self, app, celery: Celery, interval: float = 1.0) -> None:
         super().__init__(name="parindex-embedded-worker", daemon=True)
         self.app, self.celery, self.interval = app, celery, interval
         self.stopping = threading.Event()
+        #: How many times the loop was started again after an error.
+        self.restarts = 0
 
     def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self._loop()
+            except Exception:  # noqa: BLE001 — the scheduler of this mode: start it again
+                self.restarts += 1
+                log.critical(
+                    "embedded worker stopped by an error; starting again in %s s",
+                    self.RESTART_SECONDS,
+                    exc_info=True,
+                )
+                self.stopping.wait(self.RESTART_SECONDS)
+
+    def _loop(self) -> None:
         from worker.schedules import EmbeddedSchedule
 
         recorded = 0.0

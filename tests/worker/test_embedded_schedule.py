@@ -5,6 +5,7 @@ swept hourly — the same entries, asked when due, each once per period."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from survey_app.core.db import utcnow
@@ -53,3 +54,47 @@ def test_a_round_past_its_closing_time_is_closed_by_the_embedded_loop(sqlite_app
         drain(celery)
         db.session.expire_all()
         assert db.session.get(Round, round_id).state in {"closed", "final"}
+
+
+def test_the_embedded_loop_survives_an_error_that_escapes_a_tick(sqlite_app, monkeypatch, caplog):
+    """With the database away, a tick fails and so does the rollback after it: the loop
+    starts again instead of leaving ``parindex serve`` without a scheduler."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError
+
+    from survey_app.core.models import Tick
+    from worker import outbox
+    from worker.celery_app import celery_init_app
+
+    celery = celery_init_app(sqlite_app)
+    failures = {"reconcile": 1, "rollback": 1}
+
+    def fails_once(name, real):
+        def call(*args, **kwargs):
+            if failures[name]:
+                failures[name] -= 1
+                raise OperationalError("SELECT 1", {}, Exception("database is away"))
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(outbox, "reconcile", fails_once("reconcile", outbox.reconcile))
+    monkeypatch.setattr(outbox, "TICK_RECORD_SECONDS", 0.0)
+    monkeypatch.setattr(outbox.EmbeddedWorker, "RESTART_SECONDS", 0.05)
+    with sqlite_app.app_context():
+        monkeypatch.setattr(db.session, "rollback", fails_once("rollback", db.session.rollback))
+    worker = outbox.EmbeddedWorker(sqlite_app, celery, interval=0.05)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        ticks = set()
+        while time.monotonic() < deadline and len(ticks) < 3:
+            with sqlite_app.app_context():
+                ticks.add(db.session.scalar(select(Tick.beat_at)))
+                db.session.remove()
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert worker.restarts == 1 and not failures["reconcile"] and not failures["rollback"]
+    assert len(ticks - {None}) >= 2  # ticks go on after the restart
+    assert "embedded worker stopped by an error" in caplog.text
