@@ -23,7 +23,7 @@ from survey_app.core import fastpaths
 from survey_app.core.dbtimeouts import deadlines
 from survey_app.core.outages import OUTAGE_ERRORS, forget_session_state, retry_headers
 from survey_app.core.ratelimits import link_limit
-from survey_app.core.signing import csrf_token
+from survey_app.core.signing import csrf_session_secret, csrf_token
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.openlinks.nonces import issue_nonce
@@ -77,7 +77,8 @@ def _enter(status: str, entry: Entry | None):
         return state_page(status)
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
-    _csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
+    # the CSRF secret now, so the form page leaves the session (and its cookie) as it is
+    csrf_session_secret() if fastpaths.on("signing") else generate_csrf()
     return redirect(url_for(".page", **_lang_arg()), 303)
 
 
