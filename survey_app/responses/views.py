@@ -111,8 +111,9 @@ def page():
     if status != OK:
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
-    index = _clamp(request.args.get("s", index), spec)
-    review = _review(spec, saved) if "review" in request.args else ()
+    args = request.args
+    index = _clamp(args.get("s", index), spec)
+    review = _review(spec, saved) if "review" in args else ()
     first = not saved and not review and g.user is None and "_flashes" not in session
     if first and fastpaths.on("page_cache"):
         return _first_visit(entry, spec, index)
@@ -152,7 +153,9 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
 
 @bp.post("/respond")
 def page_post():
-    if request.form.get("action") == STAY:
+    formdata = request.form
+    action = formdata.get("action", "save")
+    if action == STAY:
         return "", 204
     entry = _entry()
     if entry is None:
@@ -161,15 +164,14 @@ def page_post():
         entry = replace(entry, blank_at=0)
         session[ENTRY] = entry.as_session()
     spec = get_form_spec(entry.questionnaire_id, entry.group)
-    index = _clamp(request.form.get("s", 0), spec)
-    action = request.form.get("action", "save")
+    index = _clamp(formdata.get("s", 0), spec)
     items = list(spec.sections[index].items)
-    posted = raw_answers(request.form, items)
+    posted = raw_answers(formdata, items)
     checks = action in ("next", "submit", SUBMIT_ANYWAY)
     required = required_codes(spec, items, posted) if checks else set()
-    vouched = fastpaths.on("plainly_valid") and plainly_valid(request.form, items, required, posted)
+    vouched = fastpaths.on("plainly_valid") and plainly_valid(formdata, items, required, posted)
     if not vouched:
-        form = make_section_form(items, get_language(), required=required, formdata=request.form)
+        form = make_section_form(items, get_language(), required=required, formdata=formdata)
         if not form.validate():
             saved, _index = way_of(entry).load(entry)
             return _render(entry, spec, index, form, merge(saved, posted))
