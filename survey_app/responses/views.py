@@ -49,9 +49,11 @@ STAY = "stay"
 
 @bp.after_request
 def _private(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    """Nothing of a respondent's page is kept or indexed (``Referrer-Policy:
+    no-referrer`` is on every response: ``core/security.py``)."""
+    headers = response.headers
+    headers["Cache-Control"] = "no-store"
+    headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
