@@ -26,44 +26,14 @@ def _database_id():
     return DatabaseId
 
 
-def _app_class():
-    """Flask, remembering which of its functions are plain ``def`` functions.
-
-    For every request Flask passes each hook and the view through :meth:`ensure_sync`,
-    which asks ``inspect.iscoroutinefunction`` (five calls) every time; the answer for
-    a function never changes. Overriding ``ensure_sync`` is what Flask documents for
-    changing how it runs functions; coroutine functions still go through Flask's own."""
-    from flask import Flask
-
-    class ParIndex(Flask):
-        #: how many plain functions are remembered (hooks, views: a few dozen)
-        REMEMBERED = 1024
-
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._plain_functions: set = set()
-
-        def ensure_sync(self, func):
-            plain = self._plain_functions
-            try:
-                if func in plain:
-                    return func
-            except TypeError:  # unhashable: ask Flask every time
-                return super().ensure_sync(func)
-            synced = super().ensure_sync(func)
-            if synced is func and len(plain) < self.REMEMBERED:
-                plain.add(func)
-            return synced
-
-    return ParIndex
-
-
 def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app from ``PARINDEX_*`` variables, then ``config_overrides`` (tests)."""
+    from flask import Flask
+
     from survey_app.config import load_config
     from survey_app.core import dbtimeouts
 
-    app = _app_class()(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = _database_id()
     overrides = dict(config_overrides or {})
     app.config.update(load_config(instance_path=overrides.get("INSTANCE_PATH", app.instance_path)))
