@@ -24,11 +24,11 @@ from survey_app.extensions import db
 def load_user() -> None:
     """``before_request``: put the signed-in user (or None) on ``g.user``."""
     g.user = None
-    user_id, version = session.get("user_id"), session.get("user_version")
-    if user_id is None:
+    user_id = session.get("user_id")
+    if user_id is None:  # a respondent, or nobody signed in
         return
     user = db.session.get(User, user_id)
-    if user is None or not user.is_active or user.session_version != version:
+    if user is None or not user.is_active or user.session_version != session.get("user_version"):
         session.clear()
         return
     g.user = user

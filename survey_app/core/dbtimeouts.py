@@ -73,9 +73,10 @@ def configure(engine: Engine, statement_seconds: float) -> None:
     engine.dialect._parindex_deadline = seconds  # for statements run on driver connections
 
 
-def arm_driver(engine: Engine, dbapi_connection) -> None:
-    """Arm the deadline of a statement sent on a driver connection (no engine events)."""
-    seconds = getattr(engine.dialect, "_parindex_deadline", None)
+def arm_driver(dialect, dbapi_connection) -> None:
+    """Arm the deadline of a statement sent on a driver connection (no engine events),
+    given the engine's ``dialect``."""
+    seconds = getattr(dialect, "_parindex_deadline", None)
     if seconds:
         deadlines.arm(dbapi_connection, seconds)
 

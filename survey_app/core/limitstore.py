@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from limits.storage import Storage, storage_from_string
+from limits.storage import RedisStorage, Storage, storage_from_string
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +209,6 @@ def failing_open(what: str) -> Iterator[None]:
 
 def get_many(storage: Storage, keys: list[str]) -> list[int]:
     """The counters under ``keys`` in one round trip where the storage allows it."""
-    from limits.storage import RedisStorage
-
     if isinstance(storage, RedisStorage):
         client = storage.get_connection(readonly=True)
         return [int(v or 0) for v in client.mget([storage.prefixed_key(k) for k in keys])]

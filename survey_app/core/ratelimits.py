@@ -57,13 +57,19 @@ class LinkAttempts:
 
     def __init__(self, limits: str) -> None:
         self.limits = parse_many(limits)
+        #: the storage keys of an address (as ``limits`` names them), kept for the
+        #: addresses seen lately: the same for every link an address opens
+        self.keys_of = functools.lru_cache(maxsize=4096)(self._keys)
+
+    def _keys(self, address: str) -> tuple[str, ...]:
+        return tuple(item.key_for(_KEY_PREFIX, "link", address) for item in self.limits)
 
     def refused_for(self, address: str) -> int | None:
         """Seconds to wait if ``address`` has used up an allowance, else None.
 
         As the fixed-window strategy's ``test`` of each limit, but with one read of the
         storage for all of them (one round trip per link opened)."""
-        keys = [item.key_for(_KEY_PREFIX, "link", address) for item in self.limits]
+        keys = list(self.keys_of(address))
         counts = None
         with failing_open("link attempts not checked"):
             counts = get_many(limiter.limiter.storage, keys)

@@ -134,14 +134,15 @@ def use_fast_csrf_tokens(app: Flask) -> None:
 
 def add_headers(response: Response) -> Response:
     """A view may set a stricter policy of its own (evidence downloads do)."""
+    req = request._get_current_object()  # one context lookup, not one per attribute
     headers = response.headers
     present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers, not dict)
     headers.extend(
         [pair for pair, name in zip(HEADERS, _HEADER_NAMES, strict=True) if name not in present]
     )
-    if request.is_secure and "strict-transport-security" not in present:
+    if req.is_secure and "strict-transport-security" not in present:
         headers["Strict-Transport-Security"] = HSTS
-    if "cache-control" not in present and is_private(request):
+    if "cache-control" not in present and is_private(req):
         headers["Cache-Control"] = "no-store"
     return response
 
@@ -161,12 +162,16 @@ def is_private(req) -> bool:
 def check_csrf():
     """``before_request``: a state-changing request needs the session's CSRF token (in
     the form, or an ``X-CSRFToken`` header) and must not come from another site."""
-    if request.method not in UNSAFE_METHODS or not current_app.config["WTF_CSRF_ENABLED"]:
+    req = request._get_current_object()  # one context lookup, not one per attribute
+    if req.method not in UNSAFE_METHODS:
         return None
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+    config = current_app.config
+    if not config["WTF_CSRF_ENABLED"]:
+        return None
+    if req.headers.get("Sec-Fetch-Site") == "cross-site":
         return refused_form(None)
-    field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    if fastpaths.on("signing") and csrf_token_matches(request.form.get(field)):
+    field = config["WTF_CSRF_FIELD_NAME"]
+    if fastpaths.on("signing") and csrf_token_matches(req.form.get(field)):
         g.csrf_valid = True  # as Flask-WTF marks it
         return None
     csrf.protect(apply_exemptions=True)  # exemptions, headers, its messages; or CSRFError
@@ -176,7 +181,7 @@ def check_csrf():
 def refuse_nul():
     """``before_request``: a NUL character in the address, a field or a file name is
     refused with a clear page (status 400), before any view could try to store it."""
-    if not _has_nul(request):
+    if not _has_nul(request._get_current_object()):
         return None
     return notice(
         "This input cannot be accepted",

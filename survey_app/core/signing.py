@@ -12,7 +12,8 @@ What is here produces and accepts exactly what they do (tests check both directi
 - :class:`FastSigner` derives each key once per secret and salt, and computes HMACs
   with :func:`hmac.digest` (the same bytes);
 - :class:`FastURLSafeTimedSerializer` compresses only payloads large enough to gain from
-  it (a compressed payload is still read, as before);
+  it (a compressed payload is still read, as before), and makes its signer once per salt
+  rather than for every call;
 - :class:`SessionJSON` writes plain JSON when the session holds nothing that Flask's
   tags would change (strings, numbers, booleans, None, lists and dicts), and Flask's
   tagged JSON otherwise; it reads both;
@@ -86,9 +87,20 @@ class FastURLSafeTimedSerializer(URLSafeTimedSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # One algorithm object for every signer this serializer makes (one per call).
+        # One algorithm object for every signer this serializer makes (one per salt).
         digest = self.signer_kwargs.get("digest_method") or TimestampSigner.default_digest_method
         self.signer_kwargs = {**self.signer_kwargs, "algorithm": _HMAC(digest)}
+        self._signers: dict[str | bytes, FastSigner] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> FastSigner:
+        """The signer of ``salt``, made once: itsdangerous makes a new one for every
+        ``dumps`` and ``loads``, and a signer holds nothing but its keys and salt."""
+        if salt is None:
+            salt = self.salt
+        signer = self._signers.get(salt)
+        if signer is None:
+            signer = self._signers[salt] = super().make_signer(salt)
+        return signer
 
     def dump_payload(self, obj) -> bytes:
         if len(payload := Serializer.dump_payload(self, obj)) < COMPRESS_FROM:
@@ -154,9 +166,19 @@ def csrf_token() -> str:
     field = config["WTF_CSRF_FIELD_NAME"]
     token = g.get(field)
     if token is None:
-        if field not in session:
-            session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 (as Flask-WTF)
+        raw = csrf_session_secret()
         secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        token = csrf_serializer(secret).dumps(session[field])
+        token = csrf_serializer(secret).dumps(raw)
         setattr(g, field, token)
     return token
+
+
+def csrf_session_secret() -> str:
+    """The session's CSRF secret (the value every token of this session signs), made as
+    Flask-WTF's ``generate_csrf()`` makes it if the session has none yet. A page that
+    only needs the session ready for a token on the next page calls this rather than
+    sign a token nobody reads."""
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    if field not in session:
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 (as Flask-WTF)
+    return session[field]

@@ -99,7 +99,7 @@ class DriverStatement:
     def run(self, cursor, dialect, params: dict) -> None:
         """Execute on a driver cursor (see :func:`driver_transaction`)."""
         compiled, values = self._bind(dialect, params)
-        arm_driver(db.engine, cursor.connection)
+        arm_driver(dialect, cursor.connection)
         if sql_log.isEnabledFor(logging.INFO):
             sql_log.info("%s\n[driver SQL] [SQL parameters hidden]", compiled.string)
         cursor.execute(compiled.string, values)
@@ -200,11 +200,11 @@ def driver_transaction() -> Iterator[DriverTransaction]:
             tx = DriverTransaction(cursor, dialect)
             yield tx
         except BaseException:
-            _end(pooled, "ROLLBACK", logged)
+            _end(pooled, dialect, "ROLLBACK", logged)
             raise
         finally:
             cursor.close()
-        _end(pooled, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
+        _end(pooled, dialect, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
     finally:
         pooled.close()  # back to the pool (which rolls back whatever is left open)
 
@@ -233,8 +233,8 @@ def _as_core(params: dict) -> dict:
     }
 
 
-def _end(pooled, how: str, logged: bool) -> None:
-    arm_driver(db.engine, pooled.dbapi_connection)
+def _end(pooled, dialect, how: str, logged: bool) -> None:
+    arm_driver(dialect, pooled.dbapi_connection)
     if logged:
         sql_log.info("%s (driver SQL)", how)
     pooled.commit() if how == "COMMIT" else pooled.rollback()

@@ -23,7 +23,7 @@ from survey_app.core import fastpaths
 from survey_app.core.dbtimeouts import deadlines
 from survey_app.core.outages import OUTAGE_ERRORS, forget_session_state, retry_headers
 from survey_app.core.ratelimits import link_limit
-from survey_app.core.signing import csrf_token
+from survey_app.core.signing import csrf_session_secret, csrf_token
 from survey_app.i18n import get_language
 from survey_app.i18n import gettext as _
 from survey_app.openlinks.nonces import issue_nonce
@@ -49,9 +49,11 @@ STAY = "stay"
 
 @bp.after_request
 def _private(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    """Nothing of a respondent's page is kept or indexed (``Referrer-Policy:
+    no-referrer`` is on every response: ``core/security.py``)."""
+    headers = response.headers
+    headers["Cache-Control"] = "no-store"
+    headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
@@ -77,7 +79,8 @@ def _enter(status: str, entry: Entry | None):
         return state_page(status)
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
-    _csrf_token()  # now, so the form page leaves the session (and its cookie) as it is
+    # the CSRF secret now, so the form page leaves the session (and its cookie) as it is
+    csrf_session_secret() if fastpaths.on("signing") else generate_csrf()
     return redirect(url_for(".page", **_lang_arg()), 303)
 
 
@@ -110,8 +113,9 @@ def page():
     if status != OK:
         return _leave(status)
     spec = get_form_spec(entry.questionnaire_id, entry.group)
-    index = _clamp(request.args.get("s", index), spec)
-    review = _review(spec, saved) if "review" in request.args else ()
+    args = request.args
+    index = _clamp(args.get("s", index), spec)
+    review = _review(spec, saved) if "review" in args else ()
     first = not saved and not review and g.user is None and "_flashes" not in session
     if first and fastpaths.on("page_cache"):
         return _first_visit(entry, spec, index)
@@ -151,7 +155,9 @@ def _first_visit(entry: Entry, spec, index: int) -> str:
 
 @bp.post("/respond")
 def page_post():
-    if request.form.get("action") == STAY:
+    formdata = request.form
+    action = formdata.get("action", "save")
+    if action == STAY:
         return "", 204
     entry = _entry()
     if entry is None:
@@ -160,15 +166,14 @@ def page_post():
         entry = replace(entry, blank_at=0)
         session[ENTRY] = entry.as_session()
     spec = get_form_spec(entry.questionnaire_id, entry.group)
-    index = _clamp(request.form.get("s", 0), spec)
-    action = request.form.get("action", "save")
+    index = _clamp(formdata.get("s", 0), spec)
     items = list(spec.sections[index].items)
-    posted = raw_answers(request.form, items)
+    posted = raw_answers(formdata, items)
     checks = action in ("next", "submit", SUBMIT_ANYWAY)
     required = required_codes(spec, items, posted) if checks else set()
-    vouched = fastpaths.on("plainly_valid") and plainly_valid(request.form, items, required, posted)
+    vouched = fastpaths.on("plainly_valid") and plainly_valid(formdata, items, required, posted)
     if not vouched:
-        form = make_section_form(items, get_language(), required=required, formdata=request.form)
+        form = make_section_form(items, get_language(), required=required, formdata=formdata)
         if not form.validate():
             saved, _index = way_of(entry).load(entry)
             return _render(entry, spec, index, form, merge(saved, posted))
