@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
@@ -20,7 +19,7 @@ from survey_app.rounds.models import Round
 from tests.conftest import EXAMPLES
 from tests.worker.conftest import parindex_index
 from worker.loading import DESIGN, chunk_bounds, chunk_responses, item_scales, read_chunk
-from worker.pipeline import _digest, aggregate_round
+from worker.pipeline import _digest, aggregate_round, combined_digest
 from worker.store import run_payload
 
 
@@ -169,24 +168,31 @@ def test_postgres_and_sqlite_read_the_same_responses_into_the_same_chunks(sqlite
         assert given == by_id[row["response_id"]]
 
 
-def test_a_chunk_digest_is_the_hash_of_its_columns_joined_as_text():
+def test_a_chunk_digest_is_a_function_of_its_responses_not_of_their_order_or_chunks():
+    """Chunks by physical position differ from run to run: the digest of a run's responses
+    is the same however they were ordered and cut, and changes with any value."""
     frame = pd.DataFrame(
         {
-            "response_id": ["a1", "b2"],
-            "unit": ["U1", "U2"],
-            "group": ["citizen", "leader"],
-            "stratum": ["Đông Hòa", "x"],
-            "psu": ["Pé", "p"],
-            "Q01": [4.0, np.nan],
+            "response_id": ["a1", "b2", "c" * 40, "", "0123456789abcdef0123456789abcdef"],
+            "unit": ["U1", "U2", "U1", "U2", "U1"],
+            "group": ["citizen", "leader", "citizen", "citizen", "leader"],
+            "stratum": ["Đông Hòa", "x", "Đông Hòa", "y", "x"],
+            "psu": ["Pé", "p", "Pé", "q", "p"],
+            "Q01": [4.0, np.nan, 1.0, 2.0, 3.0],
         }
     )
-    h = hashlib.sha256()
-    for column in DESIGN:
-        h.update("\x1f".join(frame[column]).encode())
-    h.update(np.array([4.0, np.nan]).tobytes())
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    chunked = pa.concat_tables([table.slice(0, 1), table.slice(1)])  # columns of two chunks
-    assert _digest(table) == _digest(chunked) == h.hexdigest()
+    whole = _digest(table)
+    assert combined_digest([whole]) == whole and int(whole[:16], 16) == 5
+    shuffled = table.take([3, 0, 4, 2, 1])
+    chunks = [shuffled.slice(0, 2), shuffled.slice(2, 0), shuffled.slice(2)]
+    assert combined_digest([_digest(c) for c in chunks]) == whole
+    assert _digest(pa.concat_tables([table.slice(0, 1), table.slice(1)])) == whole
+    for column, value in (("Q01", 4.5), ("psu", "P"), ("response_id", "a2"), ("unit", "U2")):
+        changed = frame.copy()
+        changed.loc[0, column] = value
+        assert _digest(pa.Table.from_pandas(changed, preserve_index=False)) != whole, column
+    assert _digest(table.slice(0, 4)) != whole  # a response fewer
 
 
 def test_a_range_without_responses_reads_as_an_empty_chunk_on_both_databases(any_app):
@@ -312,3 +318,61 @@ def test_a_run_that_excludes_bursts_equals_a_run_without_those_responses(any_app
     assert excluded.keys() == deleted.keys() == everything.keys()
     assert all(_close(excluded[u], deleted[u], 1e-9) for u in excluded)
     assert any(not _close(excluded[u], everything[u], 1e-9) for u in excluded)
+
+
+def test_postgres_cuts_a_run_by_physical_position_with_the_figures_of_one_chunk(pg_app):
+    """PostgreSQL reads a big round's chunks by block range (each page once); the figures
+    and the inputs hash are those of the run read in one chunk, so asking again with
+    other chunks keeps the earlier run."""
+    with pg_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        cut = aggregate_round(1, chunk_size=100)
+        assert cut.state == "done", cut.error
+        chunks = db.session.scalars(select(AggregationChunk)).all()
+        assert len(chunks) == 6 and all(c.first_id.startswith("(") for c in chunks)
+        assert sum(c.n_responses for c in chunks) == 520
+        assert all(60 <= c.n_responses <= 140 for c in chunks), [c.n_responses for c in chunks]
+        payload = run_payload(cut)
+        again = aggregate_round(1, chunk_size=1000)  # one chunk, by id range
+        assert again.id == cut.id
+        assert db.session.scalar(select(func.count()).select_from(AggregationRun)) == 1
+        db.session.query(UnitResult).delete()
+        db.session.query(AggregationRun).delete()
+        db.session.commit()
+        one = run_payload(aggregate_round(1, chunk_size=1000))
+    for a, b in zip(payload["units"], one["units"], strict=True):
+        assert a["unit"] == b["unit"] and a["rank"] == b["rank"]
+        for key in ("index", "index_se", "survey_points", "survey_se"):
+            assert _close(a[key], b[key])
+
+
+def test_a_response_moved_by_an_update_while_postgres_reads_by_position_fails_the_run(pg_app):
+    """An UPDATE writes a new version of a row, here after its chunk was read into a later
+    one (read again): the chunks then read other responses than the plan counted, and the
+    run fails with the reason and is asked again, as when responses arrive mid-run."""
+    from sqlalchemy import text
+
+    from survey_app.core.models import Job
+    from worker.pipeline import map_chunk, reduce_run, start_run
+
+    with pg_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        run = start_run(1, chunk_size=100)
+        first = db.session.scalar(select(AggregationChunk).where(AggregationChunk.chunk_no == 1))
+        map_chunk(run.id, 0)
+        moved = text("SELECT count(*) FROM responses WHERE ctid >= CAST(:b AS tid)")
+        before = db.session.scalar(moved, {"b": first.first_id})
+        db.session.execute(  # the same values: the figures would not change, the rows move
+            text("UPDATE responses SET channel = channel WHERE ctid < CAST(:b AS tid)"),
+            {"b": first.first_id},
+        )
+        db.session.commit()
+        assert db.session.scalar(moved, {"b": first.first_id}) > before
+        for chunk_no in range(1, run.chunks_total):
+            map_chunk(run.id, chunk_no)
+        reduce_run(run.id)
+        db.session.refresh(run)
+        assert run.state == "failed" and "run again" in run.error
+        assert db.session.scalar(select(Job).where(Job.dedupe_key == f"rerun:{run.id}"))
