@@ -98,7 +98,7 @@ def _id_bounds(n: int, chunk_size: int) -> list[str]:
 
 
 #: Sampled rows of the round per chunk when placing chunk bounds by physical position.
-_SAMPLE_PER_CHUNK = 3000
+_SAMPLE_PER_CHUNK = 1000
 
 
 def plan_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:

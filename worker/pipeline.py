@@ -187,7 +187,7 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
     if chunk.sums is None:
         t0 = time.perf_counter()
         rnd = db.session.get(Round, run.round_id)
-        context = survey_context(rnd)
+        context = _run_context(run, rnd)
         items = tuple(context.item_scales)
         raking = run.methodology.get("raking")
         sources = raking_sources(rnd.questionnaire, raking["variables"]) if raking else ()
@@ -217,6 +217,19 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         )
         _add_timing(run_id, load=loaded - t0, map=time.perf_counter() - loaded)
     return _count_done(run_id)
+
+
+#: The survey context of the run this process mapped a chunk of last: its key and value.
+_CONTEXT: list = [None, None]
+
+
+def _run_context(run: AggregationRun, rnd: Round) -> IndexInputs:
+    """:func:`survey_context` once per run in this process, not once per chunk (a walk of
+    the round's criteria sets, units and scales through the ORM)."""
+    key = (str(db.engine.url), run.id, run.started_at)
+    if _CONTEXT[0] != key:
+        _CONTEXT[:] = [key, survey_context(rnd)]
+    return _CONTEXT[1]
 
 
 def _count_done(run_id: int) -> bool:
