@@ -111,40 +111,43 @@ def plan_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
 
 
 def block_bounds(round_id: int, k: int, n: int) -> list[str]:
-    """PostgreSQL: the first tuple id ``(block,0)`` of each of ``k`` chunks by physical
-    position, the first from block 0 and the last open-ended, so they cover every row of
+    """PostgreSQL: the first tuple id ``(block,offset)`` of each of ``k`` chunks by physical
+    position, the first from ``(0,0)`` and the last open-ended, so they cover every row of
     the table exactly once.
 
     Ids are random, so an id range holds rows on most of the table's pages and each chunk
     of a run cut by id read nearly the whole table; a block range is read once, in order
     (a TID range scan). The cuts are quantiles of the blocks holding the round's rows in a
-    sample of the table's pages (``TABLESAMPLE SYSTEM``, repeatable), so chunks hold about
-    as many of the round's responses each even when other rounds share the table.
+    sample of the table's pages (``TABLESAMPLE SYSTEM``, repeatable; every page for a small
+    round), so chunks hold about as many of the round's responses each even when other
+    rounds share the table.
 
     A row moved while the run reads (an UPDATE writes a new version of it, maybe into a
     chunk already read or not yet read) is missed or read twice: the reduce finds the
     counts per stratum differ from the plan and fails the run ("run again").
     """
     percent = min(100.0, 100.0 * _SAMPLE_PER_CHUNK * k / n)
-    blocks = np.sort(
-        np.array(
-            db.session.scalars(
-                text(
-                    "SELECT (ctid::text::point)[0]::bigint FROM responses "
-                    "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0) WHERE round_id = :round_id"
-                ),
-                {"percent": percent, "round_id": round_id},
-            ).all(),
-            dtype=np.int64,
-        )
-    )
-    if len(blocks) < k:  # a sample too small to place the cuts: even cuts of the table
+    tids = db.session.scalars(
+        text(
+            "SELECT ctid::text FROM responses "
+            "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0) WHERE round_id = :round_id"
+        ),
+        {"percent": percent, "round_id": round_id},
+    ).all()
+    # (block, offset) as one integer: offsets are below 2**16
+    at = np.sort(np.array([_tid_key(t) for t in tids], dtype=np.int64))
+    if len(at) < k:  # a sample too small to place the cuts: even cuts of the table
         size = db.session.scalar(
             text("SELECT pg_relation_size('responses') / current_setting('block_size')::int")
         )
-        blocks = np.arange(max(int(size), 1))
-    cuts = sorted({int(blocks[len(blocks) * i // k]) for i in range(1, k)} - {0})
-    return [f"({b},0)" for b in (0, *cuts)]
+        at = np.arange(max(int(size), 1), dtype=np.int64) << 16
+    cuts = sorted({int(at[len(at) * i // k]) for i in range(1, k)} - {0})
+    return ["(0,0)", *(f"({c >> 16},{c & 0xFFFF})" for c in cuts)]
+
+
+def _tid_key(tid: str) -> int:
+    block, offset = tid.strip("()").split(",")
+    return (int(block) << 16) | int(offset)
 
 
 def is_block_bound(bound: str | None) -> bool:
