@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -251,100 +252,20 @@ def _count_done(run_id: int) -> bool:
     return complete
 
 
-#: Seeds of the two 64-bit lanes of a response's hash (:func:`_row_hashes`).
-_LANES = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
-_MUL = np.uint64(0xFF51AFD7ED558CCD)
-_MUL2 = np.uint64(0xC4CEB9FE1A85EC53)
-#: Bytes of a response id (``String(32)``); a longer one is hashed first.
-_ID_BYTES = 32
-
-
 def _digest(table: pa.Table) -> str:
-    """The responses of a chunk as a multiset: their number and the sums (mod 2**64) of
-    each lane of their 128-bit hashes, in hex. A function of the responses alone, not of
-    their order or of how a run cut them into chunks (chunks by physical position differ
-    from run to run): :func:`combined_digest` adds the chunks' digests."""
-    h = _row_hashes(table)
-    return _digest_hex(table.num_rows, h.sum(axis=0, dtype=np.uint64))
-
-
-def _digest_hex(n: int, lanes) -> str:
-    return format(n, "016x") + "".join(format(int(v), "016x") for v in lanes)
-
-
-def combined_digest(digests: list[str]) -> str:
-    """The digest of the union of the chunks (:func:`_digest`): counts and lanes added."""
-    n, lanes = 0, [0] * len(_LANES)
-    for d in digests:
-        n += int(d[:16], 16)
-        for j in range(len(lanes)):
-            lanes[j] = (lanes[j] + int(d[16 * (j + 1) : 16 * (j + 2)], 16)) % (1 << 64)
-    return _digest_hex(n, lanes)
-
-
-def _row_hashes(table: pa.Table) -> np.ndarray:
-    """Each response's hash, (rows, lanes) uint64: its id's bytes, each design value (its
-    column name and value's SHA-256, 64 bits) and its answers (float64 bits, one nan) mixed
-    word by word (multiply, xor-shift), then finalised as MurmurHash3's fmix64."""
-    n = table.num_rows
-    words = [*_id_words(table.column("response_id").combine_chunks())]
-    for column in DESIGN[1:]:
-        encoded = table.column(column).combine_chunks().cast(pa.string()).dictionary_encode()
-        labels = np.array(
-            [
-                int.from_bytes(hashlib.sha256(f"{column}\x1f{v}".encode()).digest()[:8], "little")
-                for v in encoded.dictionary.to_pylist()
-            ],
-            dtype=np.uint64,
-        )
-        words.append(labels[encoded.indices.to_numpy(zero_copy_only=False)])
-    for item in (c for c in table.column_names if c not in DESIGN):
-        answer = table.column(item).to_numpy(zero_copy_only=False).astype(np.float64)
-        answer[np.isnan(answer)] = np.nan  # one bit pattern for "not answered"
-        words.append(answer.view(np.uint64))
-    h = np.empty((n, len(_LANES)), dtype=np.uint64)
-    h[:] = _LANES
-    with np.errstate(over="ignore"):
-        for w in words:
-            h ^= w[:, None]
-            h *= _MUL
-            h ^= h >> np.uint64(29)
-        h ^= h >> np.uint64(33)
-        h *= _MUL
-        h ^= h >> np.uint64(33)
-        h *= _MUL2
-        h ^= h >> np.uint64(33)
-    return h
-
-
-def _id_words(ids: pa.Array) -> list[np.ndarray]:
-    """A string column as ``_ID_BYTES // 8`` little-endian words (zero-padded) and its
-    length; values longer than ``_ID_BYTES`` as their SHA-256 and length + 2**32."""
-    n = len(ids)
-    if not n:
-        return [np.zeros(0, np.uint64)] * (_ID_BYTES // 8 + 1)
-    ids = ids.cast(pa.string())
-    offsets = np.frombuffer(ids.buffers()[1], np.int32)[ids.offset : ids.offset + n + 1]
-    offsets = offsets.astype(np.int64)
-    values = ids.buffers()[2]  # None when every value is empty
-    data = np.frombuffer(values, np.uint8) if values is not None else np.zeros(0, np.uint8)
-    lens = np.diff(offsets)
-    matrix = np.zeros((n, _ID_BYTES), dtype=np.uint8)
-    if (lens == _ID_BYTES).all():  # every app id: 32 hex digits
-        matrix[:] = data[offsets[0] : offsets[-1]].reshape(n, _ID_BYTES)
-    else:
-        short = np.flatnonzero(lens <= _ID_BYTES)
-        sl = lens[short]
-        rows = np.repeat(short, sl)
-        cols = np.arange(sl.sum()) - np.repeat(np.cumsum(sl) - sl, sl)
-        matrix[rows, cols] = data[np.repeat(offsets[short], sl) + cols]
-        for i in np.flatnonzero(lens > _ID_BYTES):
-            value = bytes(data[offsets[i] : offsets[i + 1]])
-            matrix[i] = np.frombuffer(hashlib.sha256(value).digest(), np.uint8)
-            lens[i] += 1 << 32
-    words = matrix.view("<u8")
-    return [*(words[:, j].astype(np.uint64) for j in range(words.shape[1])),
-            lens.astype(np.uint64)]  # fmt: skip
+    """SHA-256 of the chunk as read: ids and design columns joined by "\\x1f" in UTF-8,
+    then the answers' bytes (float64, row-major, nan where not answered)."""
+    h = hashlib.sha256()
+    for column in DESIGN:
+        values = table.column(column).combine_chunks().cast(pa.string())
+        whole = pa.ListArray.from_arrays([0, len(values)], values)
+        h.update(pc.binary_join(whole, "\x1f")[0].as_py().encode())
+    items = [c for c in table.column_names if c not in DESIGN]
+    answers = np.empty((table.num_rows, len(items)))
+    for j, item in enumerate(items):
+        answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
+    h.update(answers.tobytes())
+    return h.hexdigest()
 
 
 def _add_timing(run_id: int, **seconds: float) -> None:
@@ -466,9 +387,14 @@ def _changed_in_a_row(round_id: int) -> int:
 
 
 def inputs_hash(context: IndexInputs, chunk_digests: list, method: dict) -> str:
-    """SHA-256 of everything the figures depend on: responses (the multiset digest of the
-    chunks, :func:`combined_digest`, however the run cut them), criteria sets, scales,
-    appraised scores, bonus/penalty, previous indices, methodology and code version."""
+    """SHA-256 of everything the figures depend on: responses (chunk by chunk, each in id
+    order), criteria sets, scales, appraised scores, bonus/penalty, previous indices,
+    methodology and code version.
+
+    Chunks by physical position are cut at the same places while the round's rows stay
+    where they are (``worker.loading.block_bounds`` samples pages repeatably), so asking
+    again for unchanged inputs finds the earlier run; once rows have moved (an UPDATE, a
+    ``VACUUM FULL``) the chunks differ and a new run is made with the same figures."""
     rest = {
         "sets": [asdict(cs) for cs in context.criteria_sets],
         "units": dict(context.units),
@@ -479,7 +405,7 @@ def inputs_hash(context: IndexInputs, chunk_digests: list, method: dict) -> str:
         "bonus": [asdict(b) for b in context.bonus_penalty],
         "previous": dict(context.previous),
         "ministry": context.ministry_index,
-        "responses": combined_digest(chunk_digests),
+        "responses": chunk_digests,
         "method": method,
         "code": code_version(),
     }
