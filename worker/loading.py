@@ -87,11 +87,72 @@ def chunk_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
     Counting is an index-only scan; finding exact ``chunk_size`` boundaries meant sorting
     every id of the round (a second for a million responses).
     """
-    n = db.session.scalar(_COUNT_SQL, {"round_id": round_id})
+    return _id_bounds(db.session.scalar(_COUNT_SQL, {"round_id": round_id}), chunk_size)
+
+
+def _id_bounds(n: int, chunk_size: int) -> list[str]:
     if not n:
         return []
     k = -(-n // chunk_size)
     return ["", *(format((i << _ID_BITS) // k, f"0{_ID_DIGITS}x") for i in range(1, k))]
+
+
+#: Sampled rows of the round per chunk when placing chunk bounds by physical position.
+_SAMPLE_PER_CHUNK = 1000
+
+
+def plan_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
+    """The chunks of a run: on PostgreSQL by physical position (:func:`block_bounds`) when
+    the round needs more than one chunk, else by id range (:func:`chunk_bounds`)."""
+    n = db.session.scalar(_COUNT_SQL, {"round_id": round_id})
+    if n and n > chunk_size and db.engine.dialect.name == "postgresql":
+        return block_bounds(round_id, -(-n // chunk_size), n)
+    return _id_bounds(n, chunk_size)
+
+
+def block_bounds(round_id: int, k: int, n: int) -> list[str]:
+    """PostgreSQL: the first tuple id ``(block,offset)`` of each of ``k`` chunks by physical
+    position, the first from ``(0,0)`` and the last open-ended, so they cover every row of
+    the table exactly once.
+
+    Ids are random, so an id range holds rows on most of the table's pages and each chunk
+    of a run cut by id read nearly the whole table; a block range is read once, in order
+    (a TID range scan). The cuts are quantiles of the blocks holding the round's rows in a
+    sample of the table's pages (``TABLESAMPLE SYSTEM``, repeatable; every page for a small
+    round), so chunks hold about as many of the round's responses each even when other
+    rounds share the table.
+
+    A row moved while the run reads (an UPDATE writes a new version of it, maybe into a
+    chunk already read or not yet read) is missed or read twice: the reduce finds the
+    counts per stratum differ from the plan and fails the run ("run again").
+    """
+    percent = min(100.0, 100.0 * _SAMPLE_PER_CHUNK * k / n)
+    tids = db.session.scalars(
+        text(
+            "SELECT ctid::text FROM responses "
+            "TABLESAMPLE SYSTEM (:percent) REPEATABLE (0) WHERE round_id = :round_id"
+        ),
+        {"percent": percent, "round_id": round_id},
+    ).all()
+    # (block, offset) as one integer: offsets are below 2**16
+    at = np.sort(np.array([_tid_key(t) for t in tids], dtype=np.int64))
+    if len(at) < k:  # a sample too small to place the cuts: even cuts of the table
+        size = db.session.scalar(
+            text("SELECT pg_relation_size('responses') / current_setting('block_size')::int")
+        )
+        at = np.arange(max(int(size), 1), dtype=np.int64) << 16
+    cuts = sorted({int(at[len(at) * i // k]) for i in range(1, k)} - {0})
+    return ["(0,0)", *(f"({c >> 16},{c & 0xFFFF})" for c in cuts)]
+
+
+def _tid_key(tid: str) -> int:
+    block, offset = tid.strip("()").split(",")
+    return (int(block) << 16) | int(offset)
+
+
+def is_block_bound(bound: str | None) -> bool:
+    """A chunk bound by physical position (a tuple id), not a response id (hex)."""
+    return bound is not None and bound.startswith("(")
 
 
 def read_chunk(
@@ -102,7 +163,9 @@ def read_chunk(
     raking: tuple[RakingSource, ...] = (),
     exclude_bursts: bool = False,
 ) -> pa.Table:
-    """Responses with ``first_id <= id < next_id`` as an Arrow table: the design columns
+    """Responses with ``first_id <= id < next_id`` (or, with bounds from
+    :func:`block_bounds`, ``first_id <= ctid < next_id``) as an Arrow table, in id order:
+    the design columns
     (strings), one float column per item (null: not answered), and with ``raking`` a
     column ``rake:VARIABLE`` per source with each response's level (null when it has none).
     With ``exclude_bursts``, responses marked as from a burst on an open link are left out.
@@ -113,6 +176,8 @@ def read_chunk(
         return _read_chunk_copy(
             round_id, first_id, next_id, items, raking, schema, exclude_bursts
         )
+    if is_block_bound(first_id):
+        raise ValueError("chunks by physical position are PostgreSQL's only")
     stmt = (
         select(
             Response.id,
@@ -152,7 +217,8 @@ def _read_chunk_copy(
     """PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
     streams CSV (``COPY``), which pyarrow parses; the rows are put in id order here.
 
-    Ids are random, so the rows of an id range lie on most of the table's pages. Walking
+    Chunks by physical position are read by a TID range scan, each page once. Ids are
+    random, so the rows of an id range lie on most of the table's pages. Walking
     the primary key in id order fetched them page by page at random (every page many
     times per chunk once the table outgrows the server's buffers); without ``ORDER BY``
     the server takes a bitmap scan that reads each page once, in physical order, and
@@ -161,12 +227,14 @@ def _read_chunk_copy(
     columns = ["r.id", "u.code", "r.group_code", "r.stratum", "r.psu"]
     columns += ["r.answers ->> %s"] * len(items)
     columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
-    upper = "AND r.id < %s" if next_id else ""
+    key = "r.ctid" if is_block_bound(first_id) else "r.id"
+    cast = "::tid" if is_block_bound(first_id) else ""
+    upper = f"AND {key} < %s{cast}" if next_id else ""
     bursts = "AND NOT r.is_burst" if exclude_bursts else ""
     sql = (
         f"COPY (SELECT {', '.join(columns)} "
         "FROM responses r JOIN units u ON u.id = r.unit_id "
-        f"WHERE r.round_id = %s AND r.id >= %s {upper} {bursts}"
+        f"WHERE r.round_id = %s AND {key} >= %s{cast} {upper} {bursts}"
         ") TO STDOUT WITH (FORMAT csv)"
     )
     extra = [s.item or s.variable for s in raking]

@@ -38,10 +38,10 @@ from worker import store
 from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     CHUNK_SIZE,
     DESIGN,
-    chunk_bounds,
     chunk_responses,
     empty_chunk,
     load_context,
+    plan_bounds,
     planned_counts,
     planned_weights,
     raking_plan,
@@ -122,7 +122,7 @@ def start_run(
             strata = strata_plan(rnd, exclude_bursts)
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
-    bounds = [] if problem else chunk_bounds(round_id, chunk_size)
+    bounds = [] if problem else plan_bounds(round_id, chunk_size)
     last = (
         db.session.scalar(
             select(func.max(AggregationRun.version)).where(AggregationRun.round_id == round_id)
@@ -188,7 +188,7 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
     if chunk.sums is None:
         t0 = time.perf_counter()
         rnd = db.session.get(Round, run.round_id)
-        context = survey_context(rnd)
+        context = _run_context(run, rnd)
         items = tuple(context.item_scales)
         raking = run.methodology.get("raking")
         sources = raking_sources(rnd.questionnaire, raking["variables"]) if raking else ()
@@ -218,6 +218,19 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         )
         _add_timing(run_id, load=loaded - t0, map=time.perf_counter() - loaded)
     return _count_done(run_id)
+
+
+#: The survey context of the run this process mapped a chunk of last: its key and value.
+_CONTEXT: list = [None, None]
+
+
+def _run_context(run: AggregationRun, rnd: Round) -> IndexInputs:
+    """:func:`survey_context` once per run in this process, not once per chunk (a walk of
+    the round's criteria sets, units and scales through the ORM)."""
+    key = (str(db.engine.url), run.id, run.started_at)
+    if _CONTEXT[0] != key:
+        _CONTEXT[:] = [key, survey_context(rnd)]
+    return _CONTEXT[1]
 
 
 def _count_done(run_id: int) -> bool:
@@ -374,9 +387,14 @@ def _changed_in_a_row(round_id: int) -> int:
 
 
 def inputs_hash(context: IndexInputs, chunk_digests: list, method: dict) -> str:
-    """SHA-256 of everything the figures depend on: responses (chunk by chunk, in id
+    """SHA-256 of everything the figures depend on: responses (chunk by chunk, each in id
     order), criteria sets, scales, appraised scores, bonus/penalty, previous indices,
-    methodology and code version."""
+    methodology and code version.
+
+    Chunks by physical position are cut at the same places while the round's rows stay
+    where they are (``worker.loading.block_bounds`` samples pages repeatably), so asking
+    again for unchanged inputs finds the earlier run; once rows have moved (an UPDATE, a
+    ``VACUUM FULL``) the chunks differ and a new run is made with the same figures."""
     rest = {
         "sets": [asdict(cs) for cs in context.criteria_sets],
         "units": dict(context.units),

@@ -23,7 +23,8 @@ Index(
 
 
 class AggregationChunk(db.Model):
-    """A slice of a round's responses (by id range) and, once mapped, its partial sums."""
+    """A slice of a round's responses (by id range, or on PostgreSQL by physical position:
+    ``worker.loading.block_bounds``) and, once mapped, its partial sums."""
 
     __tablename__ = "aggregation_chunks"
     __table_args__ = (UniqueConstraint("run_id", "chunk_no"),)
@@ -32,16 +33,16 @@ class AggregationChunk(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the run
     run_id: Mapped[int] = mapped_column(ForeignKey("aggregation_runs.id", ondelete="CASCADE"))
-    #: 0, 1, … in response-id order
+    #: 0, 1, … in response-id order (or physical order)
     chunk_no: Mapped[int] = mapped_column(Integer)
-    #: first response id of the slice (inclusive)
+    #: first response id of the slice (inclusive), or its first tuple id ``(block,0)``
     first_id: Mapped[str] = mapped_column(String(32))
-    #: first response id of the next slice (exclusive); null for the last slice
+    #: first response id (or tuple id) of the next slice (exclusive); null for the last slice
     next_id: Mapped[str | None] = mapped_column(String(32))
     #: serialised sums (``aggregation.sums.IndexSums``: the engine's sufficient statistics with
     #: their labels and stratum counts); null until mapped
     sums: Mapped[bytes | None] = mapped_column(LargeBinary)
-    #: SHA-256 of the responses read, for the run's inputs hash
+    #: SHA-256 of the responses read (in id order), for the run's inputs hash
     digest: Mapped[str | None] = mapped_column(String(64))
     #: responses read
     n_responses: Mapped[int | None] = mapped_column(Integer)

@@ -8,8 +8,6 @@ from survey_app.accounts.auth import require_role
 from survey_app.core.downloads import attachment
 from survey_app.i18n import get_language
 from survey_app.results.access import Shown, shown_results
-from survey_app.results.exports.microdata import ExportError, load_microdata
-from survey_app.results.exports.microdata_files import FORMATS, MEDIA_TYPES, microdata_bytes
 from survey_app.results.exports.results_files import (
     ranking_csv,
     results_export,
@@ -34,6 +32,8 @@ def _shown(round_id: int) -> Shown:
 
 
 def _file(body: bytes, fmt: str, name: str) -> Response:
+    from survey_app.results.exports.microdata_files import MEDIA_TYPES
+
     return attachment(body, MEDIA_TYPES[fmt], name)
 
 
@@ -63,6 +63,10 @@ def scorecards_csv_file(round_id: int):
 @bp.get("/<int:round_id>/microdata.<fmt>")
 @require_role("admin")
 def microdata(round_id: int, fmt: str):
+    # pandas and pyreadstat load here, not when the app starts (every CLI command does)
+    from survey_app.results.exports.microdata import ExportError, load_microdata
+    from survey_app.results.exports.microdata_files import FORMATS, microdata_bytes
+
     if fmt not in FORMATS:
         abort(404)
     rnd = get_round(round_id)

@@ -312,3 +312,61 @@ def test_a_run_that_excludes_bursts_equals_a_run_without_those_responses(any_app
     assert excluded.keys() == deleted.keys() == everything.keys()
     assert all(_close(excluded[u], deleted[u], 1e-9) for u in excluded)
     assert any(not _close(excluded[u], everything[u], 1e-9) for u in excluded)
+
+
+def test_postgres_cuts_a_run_by_physical_position_with_the_figures_of_one_chunk(pg_app):
+    """PostgreSQL reads a big round's chunks by block range (each page once) with the
+    figures of the run read in one chunk; asked again with nothing changed, it is cut the
+    same way and the earlier run is kept."""
+    with pg_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        cut = aggregate_round(1, chunk_size=100)
+        assert cut.state == "done", cut.error
+        chunks = db.session.scalars(select(AggregationChunk)).all()
+        assert len(chunks) == 6 and all(c.first_id.startswith("(") for c in chunks)
+        assert sum(c.n_responses for c in chunks) == 520
+        assert all(60 <= c.n_responses <= 140 for c in chunks), [c.n_responses for c in chunks]
+        payload = run_payload(cut)
+        again = aggregate_round(1, chunk_size=100)
+        assert again.id == cut.id
+        assert db.session.scalar(select(func.count()).select_from(AggregationRun)) == 1
+        db.session.query(UnitResult).delete()
+        db.session.query(AggregationRun).delete()
+        db.session.commit()
+        one = run_payload(aggregate_round(1, chunk_size=1000))
+    for a, b in zip(payload["units"], one["units"], strict=True):
+        assert a["unit"] == b["unit"] and a["rank"] == b["rank"]
+        for key in ("index", "index_se", "survey_points", "survey_se"):
+            assert _close(a[key], b[key])
+
+
+def test_a_response_moved_by_an_update_while_postgres_reads_by_position_fails_the_run(pg_app):
+    """An UPDATE writes a new version of a row, here after its chunk was read into a later
+    one (read again): the chunks then read other responses than the plan counted, and the
+    run fails with the reason and is asked again, as when responses arrive mid-run."""
+    from sqlalchemy import text
+
+    from survey_app.core.models import Job
+    from worker.pipeline import map_chunk, reduce_run, start_run
+
+    with pg_app.app_context():
+        load_demo("admin@x.vn")
+        db.session.commit()
+        run = start_run(1, chunk_size=100)
+        first = db.session.scalar(select(AggregationChunk).where(AggregationChunk.chunk_no == 1))
+        map_chunk(run.id, 0)
+        moved = text("SELECT count(*) FROM responses WHERE ctid >= CAST(:b AS tid)")
+        before = db.session.scalar(moved, {"b": first.first_id})
+        db.session.execute(  # the same values: the figures would not change, the rows move
+            text("UPDATE responses SET channel = channel WHERE ctid < CAST(:b AS tid)"),
+            {"b": first.first_id},
+        )
+        db.session.commit()
+        assert db.session.scalar(moved, {"b": first.first_id}) > before
+        for chunk_no in range(1, run.chunks_total):
+            map_chunk(run.id, chunk_no)
+        reduce_run(run.id)
+        db.session.refresh(run)
+        assert run.state == "failed" and "run again" in run.error
+        assert db.session.scalar(select(Job).where(Job.dedupe_key == f"rerun:{run.id}"))
