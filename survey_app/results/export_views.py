@@ -8,12 +8,6 @@ from survey_app.accounts.auth import require_role
 from survey_app.core.downloads import attachment
 from survey_app.i18n import get_language
 from survey_app.results.access import Shown, shown_results
-from survey_app.results.exports.results_files import (
-    ranking_csv,
-    results_export,
-    results_xlsx,
-    scorecards_csv,
-)
 from survey_app.results.queries import get_round
 
 bp = Blueprint("results_exports", __name__, url_prefix="/results")
@@ -22,6 +16,14 @@ bp = Blueprint("results_exports", __name__, url_prefix="/results")
 @bp.errorhandler(401)
 def _sign_in(_error):
     return redirect(url_for("accounts.login", next=request.full_path))
+
+
+def _files():
+    """The export writers, imported when a file is asked for: they bring openpyxl, which
+    no other page and no CLI command needs at start."""
+    from survey_app.results.exports import results_files
+
+    return results_files
 
 
 def _shown(round_id: int) -> Shown:
@@ -44,20 +46,25 @@ def _name(shown: Shown, what: str, fmt: str) -> str:
 @bp.get("/<int:round_id>/ranking.xlsx")
 def ranking_xlsx(round_id: int):
     shown = _shown(round_id)
-    body = results_xlsx(results_export(shown), get_language())
+    files = _files()
+    body = files.results_xlsx(files.results_export(shown), get_language())
     return _file(body, "xlsx", _name(shown, "results", "xlsx"))
 
 
 @bp.get("/<int:round_id>/ranking.csv")
 def ranking_csv_file(round_id: int):
     shown = _shown(round_id)
-    return _file(ranking_csv(results_export(shown)), "csv", _name(shown, "ranking", "csv"))
+    files = _files()
+    return _file(files.ranking_csv(files.results_export(shown)), "csv",
+                 _name(shown, "ranking", "csv"))  # fmt: skip
 
 
 @bp.get("/<int:round_id>/scorecards.csv")
 def scorecards_csv_file(round_id: int):
     shown = _shown(round_id)
-    return _file(scorecards_csv(results_export(shown)), "csv", _name(shown, "scorecards", "csv"))
+    files = _files()
+    body = files.scorecards_csv(files.results_export(shown))
+    return _file(body, "csv", _name(shown, "scorecards", "csv"))
 
 
 @bp.get("/<int:round_id>/microdata.<fmt>")

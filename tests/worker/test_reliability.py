@@ -85,7 +85,7 @@ def test_killing_a_worker_mid_run_delays_the_run_but_changes_no_figure(
 ):
     app, celery = _broker_side(pg_app, redis_server.url)
     first = workers.start("w1")
-    _enqueue_aggregation(app, celery, chunk_size=5)  # 104 chunks
+    _enqueue_aggregation(app, celery, chunk_size=13)  # 40 chunks
     wait_for(
         lambda: (r := _run(app)) is not None and r.chunks_done >= 5,
         60,
@@ -98,7 +98,7 @@ def test_killing_a_worker_mid_run_delays_the_run_but_changes_no_figure(
     second = workers.start("w2", beat=True)  # its beat reconciles: lost jobs go out again
     wait_for(lambda: _run(app).state == "done", 120, "the run to finish", [first.log, second.log])
     run = _run(app)
-    assert run.chunks_done == run.chunks_total == 104
+    assert run.chunks_done == run.chunks_total == 40
     with app.app_context():
         assert (
             db.session.scalar(
@@ -106,7 +106,7 @@ def test_killing_a_worker_mid_run_delays_the_run_but_changes_no_figure(
                 .select_from(AggregationChunk)
                 .where(AggregationChunk.run_id == run.id)
             )
-            == 104
+            == 40
         )
         assert run.summary["meta"]["n_responses"] == 520
     _assert_same_figures(app, run.id, demo)
