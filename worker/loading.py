@@ -173,9 +173,7 @@ def read_chunk(
     """
     schema = _schema(items, raking)
     if db.engine.dialect.name == "postgresql":
-        return _read_chunk_copy(
-            round_id, first_id, next_id, items, raking, schema, exclude_bursts
-        )
+        return _read_chunk_copy(round_id, first_id, next_id, items, raking, schema, exclude_bursts)
     if is_block_bound(first_id):
         raise ValueError("chunks by physical position are PostgreSQL's only")
     stmt = (

@@ -60,9 +60,7 @@ def test_a_500_on_a_link_logs_no_part_of_its_token_anywhere(world, caplog, monke
 
     app = world.app
     with app.app_context():
-        token = invite(
-            world.round_id, RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1\n"
-        )[0]
+        token = invite(world.round_id, RESPONDENTS + "a@x.vn,A,leader,C01,C01-leader,C01-D1\n")[0]
 
     def broken(value):
         raise RuntimeError(f"lookup of invitation {value} failed") from KeyError(value)
