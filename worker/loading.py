@@ -225,8 +225,7 @@ def _read_chunk_copy(
     columns = ["r.id", "u.code", "r.group_code", "r.stratum", "r.psu"]
     columns += ["r.answers ->> %s"] * len(items)
     columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
-    key = "r.ctid" if is_block_bound(first_id) else "r.id"
-    cast = "::tid" if is_block_bound(first_id) else ""
+    key, cast = ("r.ctid", "::tid") if is_block_bound(first_id) else ("r.id", "")
     upper = f"AND {key} < %s{cast}" if next_id else ""
     bursts = "AND NOT r.is_burst" if exclude_bursts else ""
     sql = (
