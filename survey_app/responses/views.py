@@ -80,7 +80,10 @@ def _enter(status: str, entry: Entry | None):
     session[ENTRY] = entry.as_session()
     session.pop(SUBMITTED, None)
     # the CSRF secret now, so the form page leaves the session (and its cookie) as it is
-    csrf_session_secret() if fastpaths.on("signing") else generate_csrf()
+    if fastpaths.on("signing"):
+        csrf_session_secret()
+    else:
+        generate_csrf()
     return redirect(url_for(".page", **_lang_arg()), 303)
 
 
