@@ -4,9 +4,9 @@ the embedded SQLite default, against the floor of ``../shared/bench/web_floor``.
     python bench/load_submit.py                       # PG and SQLite, 3 × 60 s, 16 respondents
     python bench/load_submit.py --db pg --phases 1 --phase-seconds 20 --no-floor
 
-Each simulated respondent opens a fresh invitation link (``GET /r/<token>`` → 303), loads
-the form (``GET /respond``), and submits it (``POST /respond`` with the CSRF token taken
-from the form → 303). The driver is a small asyncio HTTP/1.1 client (one keep-alive
+Each simulated respondent opens a fresh invitation link (``GET /r/<token>``, which answers
+with the form; a link that redirects with 303 is followed to ``GET /respond``), and submits
+the form (``POST /respond`` with the CSRF token taken from it → 303). The driver is a small asyncio HTTP/1.1 client (one keep-alive
 connection and one cookie jar per respondent) rather than wrk: wrk's Lua has no
 per-connection state, so cookies, CSRF tokens and per-step latencies would need one wrk
 thread per connection. Its CPU use is reported beside the server's.
@@ -113,11 +113,9 @@ async def respondent(port: int, tokens, deadline: float, phases: list[Tally], st
         conn.cookie = b""
         t0 = time.perf_counter()
         try:
-            status, _ = await conn.request("GET", f"/r/{token}")
-            if status != 303:
-                _phase(phases, starts, t0).error(f"link {status}")
-                continue
-            status, page = await conn.request("GET", "/respond")
+            status, page = await conn.request("GET", f"/r/{token}")
+            if status == 303:  # a link that sends on to the form
+                status, page = await conn.request("GET", "/respond")
             found = CSRF.search(page) if status == 200 else None
             if found is None:
                 _phase(phases, starts, t0).error(f"form {status}")

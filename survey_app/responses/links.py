@@ -38,9 +38,9 @@ class Entry:
     session opened with an old link stops working too.
 
     ``blank_at`` is when an invitation link was opened with nothing saved for it (Unix
-    seconds; 0 otherwise, and once this browser has posted anything): the form page that
-    the link redirects to, an instant later, can then be shown without reading again
-    what the link has just read (see :meth:`.entries.InvitationEntry.open_page`).
+    seconds; 0 otherwise, and once this browser has posted anything): the form that the
+    link shows (and ``/respond`` reloaded an instant later) can then be shown without
+    reading again what the link has just read (see :meth:`.entries.InvitationEntry.open_page`).
     """
 
     kind: str  # "i" invitation, "o" open link

@@ -258,6 +258,7 @@ def test_errors_and_the_review_take_focus_and_only_the_second_action_submits(
             context = chromium.new_context(viewport=size, is_mobile=size == PHONE)
             page = context.new_page()
             page.goto(f"{base}/r/{token}?lang={lang}")
+            assert page.url == f"{base}/respond?lang={lang}"  # the link's own page, renamed
             assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
             page.screenshot(path=str(ARTIFACTS / f"respond-intro-{name}.png"), full_page=True)
             assert _axe(page) == []

@@ -95,7 +95,7 @@ def test_links_reissues_only_unanswered_and_old_links_stop_working(examples, sql
     new = [r["link"].split("/r/")[1] for r in csv.DictReader(second.open(encoding="utf-8"))]
     assert len(new) == 59 and not set(new) & set(old)
     assert sqlite_app.test_client().get(f"/r/{old[1]}").status_code == 404
-    assert sqlite_app.test_client().get(f"/r/{new[0]}").status_code == 303
+    assert sqlite_app.test_client().get(f"/r/{new[0]}").status_code == 200
 
 
 def test_revoke_withdraws_one_link_by_link_or_address(examples, sqlite_app, tmp_path):

@@ -699,7 +699,7 @@ def test_open_link_answers_give_the_group_and_the_raking_sex(cli, sqlite_app, tm
 
     def answer(entry: str, group: int, sex: int, q01: int, q02: int | None = None):
         client = sqlite_app.test_client()
-        assert client.get(entry).status_code == 303
+        assert client.get(entry).status_code == 200
         client.post("/respond", data={"s": "0", "action": "next"})
         page = client.post(
             "/respond",
