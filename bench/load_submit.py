@@ -6,10 +6,11 @@ the embedded SQLite default, against the floor of ``../shared/bench/web_floor``.
 
 Each simulated respondent opens a fresh invitation link (``GET /r/<token>``, which answers
 with the form; a link that redirects with 303 is followed to ``GET /respond``), and submits
-the form (``POST /respond`` with the CSRF token taken from it → 303). The driver is a small asyncio HTTP/1.1 client (one keep-alive
-connection and one cookie jar per respondent) rather than wrk: wrk's Lua has no
-per-connection state, so cookies, CSRF tokens and per-step latencies would need one wrk
-thread per connection. Its CPU use is reported beside the server's.
+the form (``POST /respond`` with the CSRF token taken from it → 303). The driver is a
+small asyncio HTTP/1.1 client (one keep-alive connection and one cookie jar per
+respondent) rather than wrk: wrk's Lua has no per-connection state, so cookies, CSRF
+tokens and per-step latencies would need one wrk thread per connection. Its CPU use is
+reported beside the server's.
 
 At the end it checks the database: stored responses == successful submits == used
 invitations == responses with answers (every flow started before the deadline is

@@ -70,9 +70,10 @@ class InvitationEntry:
         """The link's state, and the answers and page saved so far (one query).
 
         None right after the link itself found the invitation usable with nothing saved
-        (the form the link shows at once, or ``/respond`` reloaded an instant later): nothing this page shows could be stale in a way that
-        matters, because every save and submit checks the invitation again as it writes,
-        and a submit merges any draft saved elsewhere meanwhile."""
+        (the form the link shows at once, or ``/respond`` reloaded an instant later):
+        nothing this page shows could be stale in a way that matters, because every save
+        and submit checks the invitation again as it writes, and a submit merges any draft
+        saved elsewhere meanwhile."""
         if 0 <= time.time() - entry.blank_at < BLANK_FOR_SECONDS:
             return OK, {}, 0
         row = _PAGE.run_alone({"invitation_id": entry.id, "now": utcnow()})
