@@ -8,6 +8,7 @@ from survey_app.accounts.auth import require_role
 from survey_app.core.downloads import attachment
 from survey_app.i18n import get_language
 from survey_app.results.access import Shown, shown_results
+from survey_app.results.exports import FORMATS, MEDIA_TYPES
 from survey_app.results.queries import get_round
 
 bp = Blueprint("results_exports", __name__, url_prefix="/results")
@@ -34,8 +35,6 @@ def _shown(round_id: int) -> Shown:
 
 
 def _file(body: bytes, fmt: str, name: str) -> Response:
-    from survey_app.results.exports.microdata_files import MEDIA_TYPES
-
     return attachment(body, MEDIA_TYPES[fmt], name)
 
 
@@ -72,7 +71,7 @@ def scorecards_csv_file(round_id: int):
 def microdata(round_id: int, fmt: str):
     # pandas and pyreadstat load here, not when the app starts (every CLI command does)
     from survey_app.results.exports.microdata import ExportError, load_microdata
-    from survey_app.results.exports.microdata_files import FORMATS, microdata_bytes
+    from survey_app.results.exports.microdata_files import microdata_bytes
 
     if fmt not in FORMATS:
         abort(404)

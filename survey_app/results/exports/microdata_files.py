@@ -16,14 +16,6 @@ from openpyxl.styles import Font
 from survey_app.results.exports.cells import csv_bytes, set_cell
 from survey_app.results.exports.microdata import DESIGN, Microdata
 
-FORMATS = ("csv", "xlsx", "sav", "dta")
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "sav": "application/x-spss-sav",
-    "dta": "application/x-stata-dta",
-}
-
 
 def microdata_bytes(data: Microdata, fmt: str) -> bytes:
     writers: dict[str, Callable[[Microdata], bytes]] = {
