@@ -47,12 +47,14 @@ def second_stage_variance(
     safe = np.where(lonely, 2.0, m)
     weight = psu_fraction * keep
     # Expanded per PSU: c_i Q_i + (u_i − c_i/m_i) z_i² with c_i = f (1 − g) m/(m − 1) and
-    # u_i = 0, or c_i = 0 and u_i = f (1 − g) for a lonely PSU; summed by a product and
-    # an einsum, without a (PSU x k) temporary (those arrays are large and each fresh
-    # one costs page faults). The sum is >= 0 but for rounding, hence the clamp.
+    # u_i = 0, or c_i = 0 and u_i = f (1 − g) for a lonely PSU; summed by einsums,
+    # without a (PSU x k) temporary (those arrays are large and each fresh one costs page
+    # faults). Not ``centred @ q``: that matrix-vector product was the only BLAS call of
+    # the reduce, and starting BLAS's threads (which then spin) cost more than the sum.
+    # The sum is >= 0 but for rounding, hence the clamp.
     centred = np.where(lonely, 0.0, weight * safe / (safe - 1))
     squared = np.where(lonely, weight, 0.0) - centred / safe
-    total = centred @ q + np.einsum("i,i...,i...->...", squared, z, z)
+    total = np.einsum("i,i...->...", centred, q) + np.einsum("i,i...,i...->...", squared, z, z)
     return np.maximum(total, 0.0)
 
 
