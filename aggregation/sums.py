@@ -142,7 +142,9 @@ def map_responses(inputs: IndexInputs, responses: Responses, *, element: bool = 
     layout = Layout(domains.shape[0], len(pairs), np.zeros(psus.shape[0], np.int64))
     weight = responses.weight.astype(float)
     sums = map_chunk(layout, Chunk(unit, psu, weight, scores))
-    strata, stratum_n = np.unique(responses.stratum.astype(str), return_counts=True)
+    # responses per stratum through the PSUs' labels: a sort of P labels, not of n rows
+    strata, at = np.unique(psus[:, 0], return_inverse=True)
+    stratum_n = np.bincount(at.reshape(-1)[psu], minlength=strata.shape[0])
     items = np.array([(cs.code, s.code) for cs, s in pairs], dtype=str).reshape(-1, 2)
     blocks = moments = None
     if element:

@@ -66,7 +66,7 @@ def aggregate(
     from survey_app.rounds.models import Round
     from worker.celery_app import celery_init_app
 
-    app = make_app()
+    app = make_app(web=False)  # enqueues, waits and reads the run: no page, no URL
     with app.app_context():
         if db.session.get(Round, round_id) is None:
             raise click.ClickException(f"no round {round_id}")

@@ -10,11 +10,12 @@ import click
 from survey_app.config import ConfigError
 
 
-def make_app(**overrides):
+def make_app(*, web: bool = True, **overrides):
+    """The app with configuration ``overrides``; ``web=False`` without its pages."""
     from survey_app import create_app
 
     try:
-        return create_app(overrides)
+        return create_app(overrides, web=web)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 

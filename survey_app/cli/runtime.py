@@ -66,6 +66,10 @@ def _stop_on_signals() -> None:
 @click.option("--hostname", default=None, help="node name, e.g. w1@%h (several on one host)")
 def worker_cmd(beat: bool, concurrency: int | None, loglevel: str, hostname: str | None) -> None:
     """A Celery worker on PARINDEX_BROKER_URL (Redis)."""
+    # pyarrow imports pandas (when installed) at its first conversion from Python objects,
+    # 0.4 s into a run's first chunk: once here, before the pool's processes fork
+    import pandas  # noqa: F401
+
     import worker.pipeline  # noqa: F401  (imported once here, not by the first task)
     from worker import beat as beat_watchdog
     from worker.celery_app import celery_init_app
