@@ -8,7 +8,17 @@ package, so that ``parindex estimate`` and ``parindex index`` (which import
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
+
+# numpy asks the kernel for transparent huge pages for every large array (madvise). Where
+# THP defragmentation is "madvise" (Debian's default), a fresh array may then wait for the
+# kernel to compact and zero 2 MB pages: the two-stage estimate took 1.31–1.46× the base
+# design's time with it and 1.09–1.13× without, the base design no slower (issue 18,
+# docs/OPERATIONS.md). numpy's documented switch, read when numpy is first imported, which
+# every entry point (``parindex``, ``survey_app.wsgi``, the worker) does after this line;
+# an operator's own setting wins.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 if TYPE_CHECKING:
     from flask import Flask
