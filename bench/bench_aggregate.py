@@ -7,7 +7,7 @@ unless ``--keep``), a round of 40 units and 12 items, loads N responses with COP
 then times the aggregation with one worker process and with two (Redis broker on
 127.0.0.1:6379, database 15), printing wall time, each worker's peak memory (VmHWM) and
 the share of the workers' time spent loading versus computing (the run's timings).
-Goal on this machine: under 15 s with one worker, under 1 GB per process.
+Goal (issue 18): under 6 s with one worker; under 1 GB per process.
 """
 
 from __future__ import annotations
