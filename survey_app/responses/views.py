@@ -86,7 +86,7 @@ def _enter(status: str, entry: Entry | None):
         csrf_session_secret()
     else:
         generate_csrf()
-    return page()  # the form itself: its action and links are /respond, never the link
+    return page()  # the form itself, which posts to /respond and names no token
 
 
 def _csrf_token() -> str:
