@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 import urllib.parse
 
 import pytest
@@ -14,6 +13,7 @@ from survey_app.core.redaction import redact
 from tests.hardening.conftest import RESPONDENTS
 from tests.rounds.conftest import invite
 from tests.rounds.httpserver import Browser, serving
+from tests.worker.conftest import wait_for
 
 TOKEN = "Zk3-q_9XwL2mN8pR4tV6yB1cD5fG7hJ0"
 
@@ -82,9 +82,7 @@ def test_a_500_on_a_link_logs_no_part_of_its_token_anywhere(world, caplog, monke
             assert Browser(port).request("GET", f"/%72/{token}")[0] == 500
             # werkzeug sends that 500 first and logs "Error on request" after it, in the
             # request's thread: wait for the line (bounded) rather than race it
-            deadline = time.monotonic() + 10
-            while "Error on request" not in written.getvalue() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for(lambda: "Error on request" in written.getvalue(), 10, "werkzeug's line")
     finally:
         logging.getLogger().removeHandler(handler)
     logged = "\n".join(
