@@ -47,8 +47,8 @@ KNOWN_VARIABLES = {
     "request answers 503 (default 5; PostgreSQL's driver waits at least 2)",
     "PARINDEX_DB_STATEMENT_TIMEOUT": "seconds one PostgreSQL statement of the web app or worker "
     "may run, also while the server does not answer at all (default 15; the CLI has none)",
-    "PARINDEX_DB_BUSY_TIMEOUT": "seconds an SQLite writer waits for another's write lock "
-    "(default 10)",
+    "PARINDEX_DB_BUSY_TIMEOUT": "seconds an SQLite writer waits for another's write lock, "
+    "and a respondent's submit for its turn in the writer queue (default 10)",
     "PARINDEX_MIN_CELL_SIZE": "anonymity: fewest invited people behind each combination of "
     "the design variables a response carries, and fewest respondents behind a published "
     "group figure (default 5)",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 #: The parts that can be switched off.
-PARTS = ("driversql", "signing", "page_cache", "plainly_valid")
+PARTS = ("driversql", "signing", "page_cache", "plainly_valid", "writer_queue")
 
 _OFF = frozenset(p for p in os.environ.get("PARINDEX_BENCH_WITHOUT", "").split(",") if p)
 

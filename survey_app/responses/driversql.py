@@ -23,7 +23,7 @@ from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from survey_app.core import fastpaths
+from survey_app.core import fastpaths, writer_queue
 from survey_app.core.dbtimeouts import arm_driver, deadlines
 from survey_app.extensions import db
 
@@ -176,37 +176,39 @@ class DriverTransaction:
 def driver_transaction() -> Iterator[DriverTransaction]:
     """One short transaction on a driver connection from the engine's pool, outside the
     ORM session (whose transaction is ended first). SQLite's begins with ``BEGIN
-    IMMEDIATE``, as the engine's own do (see :mod:`survey_app.core.sqlite`); psycopg
+    IMMEDIATE``, as the engine's own do (see :mod:`survey_app.core.sqlite`), once its
+    turn in the writer queue has come (:mod:`survey_app.core.writer_queue`); psycopg
     begins one at the first statement.
     """
     _end_session_transaction()
     engine = db.engine
-    if not fastpaths.on("driversql"):
-        with engine.connect() as conn:
-            tx = _CoreTransaction(conn)
-            yield tx
-            conn.rollback() if tx.rolled_back else conn.commit()
-        return
-    dialect = engine.dialect
-    logged = sql_log.isEnabledFor(logging.INFO)
-    pooled = engine.raw_connection()
-    try:
-        cursor = pooled.cursor()
+    with writer_queue.turn(engine):
+        if not fastpaths.on("driversql"):
+            with engine.connect() as conn:
+                tx = _CoreTransaction(conn)
+                yield tx
+                conn.rollback() if tx.rolled_back else conn.commit()
+            return
+        dialect = engine.dialect
+        logged = sql_log.isEnabledFor(logging.INFO)
+        pooled = engine.raw_connection()
         try:
-            if logged:
-                sql_log.info("BEGIN (driver SQL)")
-            if dialect.name == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE")
-            tx = DriverTransaction(cursor, dialect)
-            yield tx
-        except BaseException:
-            _end(pooled, dialect, "ROLLBACK", logged)
-            raise
+            cursor = pooled.cursor()
+            try:
+                if logged:
+                    sql_log.info("BEGIN (driver SQL)")
+                if dialect.name == "sqlite":
+                    cursor.execute("BEGIN IMMEDIATE")
+                tx = DriverTransaction(cursor, dialect)
+                yield tx
+            except BaseException:
+                _end(pooled, dialect, "ROLLBACK", logged)
+                raise
+            finally:
+                cursor.close()
+            _end(pooled, dialect, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
         finally:
-            cursor.close()
-        _end(pooled, dialect, "ROLLBACK" if tx.rolled_back else "COMMIT", logged)
-    finally:
-        pooled.close()  # back to the pool (which rolls back whatever is left open)
+            pooled.close()  # back to the pool (which rolls back whatever is left open)
 
 
 class _CoreTransaction:

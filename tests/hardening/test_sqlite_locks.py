@@ -6,17 +6,21 @@ locked" after 14–17 s."""
 from __future__ import annotations
 
 import http.client
+import subprocess
+import sys
 import threading
 import time
 import uuid
 
 from sqlalchemy import func, select
 
+from survey_app.core import writer_queue
 from survey_app.extensions import db
 from survey_app.invitations.models import Invitation
 from survey_app.responses.models import Response
 from tests.assessments.conftest import EMAILS, PASSWORD
 from tests.hardening.conftest import RESPONDENTS
+from tests.hardening.test_outages import _checked, _submit
 from tests.rounds.conftest import answers, invite
 from tests.rounds.httpserver import Browser, serving
 
@@ -156,3 +160,78 @@ def test_a_slow_page_that_only_reads_blocks_no_writer(world, monkeypatch):
         page.join(timeout=HOLD_SECONDS)
     print(f"submit beside a slow page: {status} in {seconds * 1000:.0f} ms")
     assert status == 303
+
+
+#: Another process that holds the writer queue's lock until its input is closed.
+_HOLDER = (
+    "import fcntl, sys\n"
+    "f = open(sys.argv[1], 'ab')\n"
+    "fcntl.flock(f, fcntl.LOCK_EX)\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def _hold(path: str) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_writers_in_the_queue_take_turns(tmp_path):
+    """Threads of one process each wait for their own turn (one open file each): never
+    two inside at once, and every one gets in."""
+    database = str(tmp_path / "q.sqlite")
+    inside, most, done = [0], [0], []
+    guard = threading.Lock()
+
+    def writer():
+        for _ in range(25):
+            with writer_queue.queued(database, timeout=30):
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                time.sleep(0.0005)
+                with guard:
+                    inside[0] -= 1
+        done.append(1)
+
+    threads = [threading.Thread(target=writer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert (most[0], len(done)) == (1, 8)
+
+
+def test_a_submit_that_waits_too_long_in_the_queue_is_told_and_loses_nothing(world):
+    """Another process holds the queue past ``DB_BUSY_TIMEOUT``: the submit answers 503
+    with the answers still in the form, as for any outage; once the holder lets go the
+    same submit is stored, once (the request that gave up holds no lock afterwards)."""
+    app, round_id = world.app, world.round_id
+    with app.app_context():
+        [token] = invite(round_id, RESPONDENTS + "a@x.vn,A,leader,C03,C03-leader,C03-D1\n")
+        database = db.engine.url.database
+    respondent = app.test_client()
+    assert respondent.get(f"/r/{token}?lang=en").status_code == 200
+    app.config["DB_BUSY_TIMEOUT"] = 1
+    holder = _hold(writer_queue.lock_path(database))
+    try:
+        started = time.monotonic()
+        failed = _submit(respondent)
+        waited = time.monotonic() - started
+    finally:
+        holder.communicate(timeout=10)  # input closed: it lets go and exits
+    assert failed.status_code == 503, failed.status_code
+    assert failed.headers["Retry-After"].isdigit()
+    assert "Your answers were not stored; press submit again." in failed.text
+    assert _checked(failed.text) == {code: "2" for code in answers()}
+    assert 1 <= waited < 10, waited
+    assert _submit(respondent).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
