@@ -211,6 +211,16 @@ def driver_transaction() -> Iterator[DriverTransaction]:
             pooled.close()  # back to the pool (which rolls back whatever is left open)
 
 
+@contextmanager
+def session_turn() -> Iterator[None]:
+    """For writes made with the ORM session: its open transaction is ended first, and
+    on SQLite the block runs in its turn in the writer queue, as a
+    :func:`driver_transaction` does; the block must commit or roll back."""
+    _end_session_transaction()
+    with writer_queue.turn(db.engine):
+        yield
+
+
 class _CoreTransaction:
     """:class:`DriverTransaction` on a Core connection (the fast path switched off)."""
 

@@ -86,8 +86,7 @@ class InvitationEntry:
         return load_draft(entry)
 
     def save(self, entry: Entry, posted: dict[str, int], section: int) -> str:
-        saved, _ = self.load(entry)
-        return save_draft(entry, merge(saved, posted), section)
+        return save_draft(entry, posted, section)
 
     def submit(self, entry: Entry, spec: FormSpec, posted: dict, confirmed: bool) -> Outcome:
         return submit_invitation(entry, spec, posted, confirmed=confirmed)

@@ -40,6 +40,7 @@ from survey_app.responses.driversql import (
     compact_json,
     driver_transaction,
     loaded,
+    session_turn,
 )
 from survey_app.responses.links import ANSWERED_HERE, BUSY, CLOSED, OK, Entry, invitation_status
 from survey_app.responses.locks import LOCK_REFUSED, with_lock_retries
@@ -162,19 +163,24 @@ def load_draft(entry: Entry) -> tuple[dict[str, int], int]:
     return (merge(draft.answers, {}), draft.section) if draft else ({}, 0)
 
 
-def save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
-    """Store answers so far; refused (with the link state) once the link is unusable, so
-    no draft can outlive the submit that deletes it."""
-    return with_lock_retries(lambda: _save_draft(entry, answers, section), BUSY)
+def save_draft(entry: Entry, posted: dict[str, int], section: int) -> str:
+    """Merge the posted answers into the saved ones and store them; refused (with the
+    link state) once the link is unusable, so no draft can outlive the submit that
+    deletes it. The invitation is locked before the draft is read, so two saves of one
+    link (two tabs) merge and never overwrite each other; on SQLite the save waits for
+    its turn in the writer queue, as a submit does."""
+    with session_turn():
+        return with_lock_retries(lambda: _save_draft(entry, posted, section), BUSY)
 
 
-def _save_draft(entry: Entry, answers: dict[str, int], section: int) -> str:
+def _save_draft(entry: Entry, posted: dict[str, int], section: int) -> str:
     try:
         locked = db.session.execute(_MARK_DRAFT, _usable(entry)).first()
         if locked is None:
             db.session.rollback()
             return invitation_status(entry)
-        db.session.execute(_upsert_draft(entry.id, answers, section))
+        saved, _ = load_draft(entry)
+        db.session.execute(_upsert_draft(entry.id, merge(saved, posted), section))
         db.session.commit()
         return OK
     except BaseException:

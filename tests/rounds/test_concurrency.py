@@ -97,6 +97,52 @@ def test_a_save_racing_a_submit_never_leaves_a_draft_behind(round_app):
         assert all(db.session.scalars(select(Invitation.is_used)))
 
 
+def test_two_devices_saving_one_link_at_once_merge_their_answers(round_app):
+    """A phone and a laptop save different answers of one link at the same moment: the
+    draft keeps every answer whose save was accepted (the invitation is locked before the
+    draft is read, so the second save reads the first's answers), and none gets a 500."""
+    app, round_id = round_app
+    people = "".join(f"p{i}@x.vn,P{i},leader,C03,C03-leader,C03-D1,F\n" for i in range(PAIRS))
+    with app.app_context():
+        tokens = invite(round_id, RESPONDENTS_HEADER + people)
+    accepted: dict[str, set[str]] = {f"p{i}@x.vn": set() for i in range(PAIRS)}
+    statuses: Counter = Counter()
+    with serving(app) as port:
+        for i, token in enumerate(tokens):
+            devices = Browser(port), Browser(port)
+            for browser in devices:
+                assert browser.request("GET", f"/r/{token}")[0] == 200
+            barrier = threading.Barrier(2)
+
+            def save(browser, code, barrier=barrier, email=f"p{i}@x.vn"):
+                barrier.wait()
+                status = browser.request(
+                    "POST", "/respond", {"s": "0", "action": "save", code: "2"}
+                )[0]
+                statuses[status] += 1
+                if status == 303:
+                    accepted[email].add(code)
+
+            threads = [
+                threading.Thread(target=save, args=(device, code))
+                for device, code in zip(devices, ("Q01", "Q02"), strict=True)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+    assert set(statuses) <= {303, 409}, statuses  # 409: "busy, save again" after 1 s
+    with app.app_context():
+        rows = db.session.execute(
+            select(Invitation.email, ResponseDraft.answers).join(
+                ResponseDraft, ResponseDraft.invitation_id == Invitation.id
+            )
+        ).all()
+    assert {email: set(answers) for email, answers in rows} == {
+        email: codes for email, codes in accepted.items() if codes
+    }, statuses
+
+
 def _burn(stop) -> None:
     while not stop.is_set():
         pass
