@@ -1,6 +1,7 @@
-"""Switches that turn a respondent fast path off, only to measure what it buys
-(``bench/load_submit.py --without``; issue 16). Everything is on unless
-``PARINDEX_BENCH_WITHOUT`` names a part; each part's plain path is the framework's own."""
+"""Switches that turn a respondent fast path (or SQLite's writer queue) off, only to
+measure what it buys (``bench/load_submit.py --without``; issue 16). Everything is on
+unless ``PARINDEX_BENCH_WITHOUT`` names a part; each part's plain path is the
+framework's own (without the queue: SQLite's busy handler alone)."""
 
 from __future__ import annotations
 
