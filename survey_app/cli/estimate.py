@@ -240,6 +240,8 @@ def _view(array: pa.Array, dtype) -> np.ndarray:
 
     Not ``to_numpy``: that imports pandas (0.2 s, as ``pa.scalar``) on first use.
     """
+    if array.type != pa.from_numpy_dtype(dtype):  # the buffer would be misread
+        raise TypeError(f"expected {np.dtype(dtype)} values, got {array.type}")
     if len(array) == 0:  # its buffers may be absent
         return np.empty(0, dtype)
     data = array.buffers()[1]
