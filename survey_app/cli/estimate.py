@@ -75,8 +75,7 @@ def estimate(responses, items, by, weight, strata, psu, ssu, fpc, fpc2, rake, ma
         raise click.ClickException("--rake and --margins go together")
     table = _read(responses, cols)
     _check_finite(responses, table, cols.numbers())
-    _check_reserved(responses, table, cols.by)
-    data = _columns_as_arrays(table, cols)
+    data = _columns_as_arrays(responses, table, cols)
     targets = _read_margins(margins, cols.rake) if margins else None
     read_s = time.perf_counter() - started
     try:
@@ -139,20 +138,29 @@ def _read(path: str, cols: _Columns) -> pa.Table:
 
 
 def _check_finite(path: str, table: pa.Table, names: list[str]) -> None:
-    """Refuse inf, -inf, 1e400 (read as inf) and NaN; NA and empty cells are not answered."""
+    """Refuse inf, -inf, 1e400 (read as inf) and NaN; NA and empty cells are not answered.
+
+    ``any`` skips the nulls of empty cells. No ``fill_null`` unless a value is bad: like
+    every Python value turned into an Arrow one, its scalar imports pandas (0.2 s).
+    """
     for name in dict.fromkeys(names):
         column = table.column(name)
-        bad = pc.fill_null(pc.or_(pc.is_nan(column), pc.is_inf(column)), False)
+        bad = pc.or_(pc.is_nan(column), pc.is_inf(column))
         if pc.any(bad).as_py():
+            bad = pc.fill_null(bad, False)
             row = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
             problem = "is not a finite number (NA or an empty cell means not answered)"
             raise click.ClickException(_bad_cell(path, row, name, problem))
 
 
-def _check_reserved(path: str, table: pa.Table, by: str) -> None:
-    """``_ALL_`` names the whole sample in the output; a unit cannot take that name."""
-    hits = pc.equal(table.column(by), ALL)
-    if pc.any(pc.fill_null(hits, False)).as_py():
+def _check_reserved(path: str, table: pa.Table, by: str, labels: list[str]) -> None:
+    """``_ALL_`` names the whole sample in the output; a unit cannot take that name.
+
+    Looks in the unit labels first: comparing the column with a Python string would
+    import pandas (as in :func:`_check_finite`) for every file.
+    """
+    if ALL in labels:
+        hits = pc.equal(table.column(by), ALL)
         row = int(np.flatnonzero(pc.fill_null(hits, False).to_numpy(zero_copy_only=False))[0])
         problem = "is reserved for the whole sample and cannot name a unit"
         raise click.ClickException(_bad_cell(path, row, by, problem))
@@ -202,20 +210,42 @@ def _codes(table: pa.Table, name: str, labelled: bool = True) -> tuple[np.ndarra
         )
     encoded = pc.dictionary_encode(column)
     # Arrow sorts UTF-8 bytes, which is code point order: the order of sorted(labels).
-    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    sort = pc.array_sort_indices(encoded.dictionary)
+    order = _view(sort, np.uint64)
     rank = np.empty(order.shape[0], dtype=np.int64)
     rank[order] = np.arange(order.shape[0])
-    idx = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    labels = encoded.dictionary.take(order).to_pylist() if labelled else []
+    idx = _view(encoded.indices, np.int32)  # rank[idx] is int64
+    labels = encoded.dictionary.take(sort).to_pylist() if labelled else []
     return rank[idx], labels
 
 
 def _numbers(table: pa.Table, name: str, out: np.ndarray | None = None) -> np.ndarray:
-    values = table.column(name).to_numpy()  # float64 with nan for empty cells
-    if out is None:
-        return np.asarray(values, dtype=float)
-    out[:] = values
+    """A float64 column into ``out`` (or a new array), nan for empty cells."""
+    column = table.column(name)
+    out = np.empty(len(column)) if out is None else out
+    start = 0
+    for chunk in column.chunks:
+        part = out[start : start + len(chunk)]
+        part[:] = _view(chunk, np.float64)
+        if chunk.null_count:
+            bits = np.frombuffer(chunk.buffers()[0], np.uint8)
+            valid = np.unpackbits(bits, count=chunk.offset + len(chunk), bitorder="little")
+            part[valid[chunk.offset :] == 0] = np.nan
+        start += len(chunk)
     return out
+
+
+def _view(array: pa.Array, dtype) -> np.ndarray:
+    """The values of a primitive Arrow array (nulls as whatever their slots hold).
+
+    Not ``to_numpy``: that imports pandas (0.2 s, as ``pa.scalar``) on first use.
+    """
+    if array.type != pa.from_numpy_dtype(dtype):  # the buffer would be misread
+        raise TypeError(f"expected {np.dtype(dtype)} values, got {array.type}")
+    if len(array) == 0:  # its buffers may be absent
+        return np.empty(0, dtype)
+    data = array.buffers()[1]
+    return np.frombuffer(data, dtype, len(array), array.offset * np.dtype(dtype).itemsize)
 
 
 def _read_margins(path: str, variables: list[str]) -> dict[str, dict[str, float]]:
@@ -242,13 +272,14 @@ def _read_margins(path: str, variables: list[str]) -> dict[str, dict[str, float]
     return out
 
 
-def _columns_as_arrays(table: pa.Table, cols: _Columns) -> dict:
+def _columns_as_arrays(path: str, table: pa.Table, cols: _Columns) -> dict:
     """Parse the columns into codes and floats (part of reading: no statistics yet)."""
     n = table.num_rows
     if n == 0:
         raise click.ClickException("the responses file has no rows")
     data = {"n": n, "unit": _codes(table, cols.by), "weights": None, "strata": None, "psu": None,
             "ssu": None, "fpc": None, "fpc2": None}  # fmt: skip
+    _check_reserved(path, table, cols.by, data["unit"][1])
     if cols.weight:
         data["weights"] = _numbers(table, cols.weight)
         _check_weights(data["weights"], cols.weight)
