@@ -205,6 +205,50 @@ def peak_mb(pid: int) -> float:
     return total
 
 
+def start_workers(
+    instance: Path, n: int, name: str, loglevel: str, logs: list[Path] | None = None
+) -> list[subprocess.Popen]:
+    """``n`` worker processes of concurrency 1, each in its own session (stop them with
+    ``os.killpg``), writing to ``logs`` (one file each) or nowhere; then wait for them to
+    connect."""
+    procs = []
+    for i in range(n):
+        out = logs[i].open("w") if logs else subprocess.DEVNULL
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "survey_app.cli",
+                    "worker",
+                    "--concurrency=1",
+                    f"--hostname={name}{i}@%h",
+                    f"--loglevel={loglevel}",
+                ],
+                env=env(instance / f"w{i}"),
+                cwd=REPO,
+                start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT if logs else subprocess.DEVNULL,
+            )  # fmt: skip
+        )
+        if logs:
+            out.close()  # the child has its own copy
+    try:
+        time.sleep(4)  # let the workers connect
+    except BaseException:
+        stop_workers(procs)
+        raise
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen]) -> None:
+    """Stop the workers of :func:`start_workers` and their pool processes."""
+    for p in procs:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=30)
+
+
 def one_case(instance: Path, n_workers: int) -> None:
     import redis
 
@@ -212,27 +256,8 @@ def one_case(instance: Path, n_workers: int) -> None:
     with psycopg.connect(URL.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute("DELETE FROM aggregation_runs")
         conn.execute("DELETE FROM jobs")
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "survey_app.cli",
-                "worker",
-                "--concurrency=1",
-                f"--hostname=bench{i}@%h",
-                "--loglevel=WARNING",
-            ],
-            env=env(instance / f"w{i}"),
-            cwd=REPO,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for i in range(n_workers)
-    ]
+    procs = start_workers(instance, n_workers, "bench", "WARNING")
     try:
-        time.sleep(4)  # let the workers connect
         t0 = time.perf_counter()
         out = instance / "figures.json"
         parindex(
@@ -241,9 +266,7 @@ def one_case(instance: Path, n_workers: int) -> None:
         wall = time.perf_counter() - t0
         peaks = [peak_mb(p.pid) for p in procs]
     finally:  # a failed run must not leave workers behind on the bench queue
-        for p in procs:
-            os.killpg(p.pid, signal.SIGTERM)
-            p.wait(timeout=30)
+        stop_workers(procs)
     with psycopg.connect(URL.replace("+psycopg", "")) as conn:
         timings, chunks = conn.execute(
             "SELECT timings, chunks_total FROM aggregation_runs WHERE state = 'done'"

@@ -17,7 +17,6 @@ import datetime as dt
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.bench_aggregate import DB, REDIS, REPO, URL, env
+from bench.bench_aggregate import DB, REDIS, REPO, URL, env, start_workers, stop_workers
 
 #: Celery's log line: "[2026-12-03 12:00:00,123: INFO/MainProcess] Task name[id] received".
 _LOG = re.compile(
@@ -67,29 +66,8 @@ def main() -> None:
         conn.execute("DELETE FROM aggregation_runs")
         conn.execute("DELETE FROM jobs")
     logs = [instance / f"timeline-worker{i}.log" for i in range(args.workers)]
-    procs = []
-    for i, log in enumerate(logs):
-        with log.open("w") as fh:
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "survey_app.cli",
-                        "worker",
-                        "--concurrency=1",
-                        f"--hostname=timeline{i}@%h",
-                        "--loglevel=INFO",
-                    ],
-                    env=env(instance / f"w{i}"),
-                    cwd=REPO,
-                    start_new_session=True,
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            )
+    procs = start_workers(instance, args.workers, "timeline", "INFO", logs)
     try:
-        time.sleep(4)  # let the workers connect
         before = [_cpu(p.pid) for p in procs]
         start = dt.datetime.now(dt.UTC)
         t0 = time.perf_counter()
@@ -103,9 +81,7 @@ def main() -> None:
         cli = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI: the only child reaped
         workers_cpu = sum(_cpu(p.pid) - b for p, b in zip(procs, before, strict=True))
     finally:
-        for p in procs:
-            os.killpg(p.pid, signal.SIGTERM)
-            p.wait(timeout=30)
+        stop_workers(procs)
     events = [(start, "cli: start")]
     with psycopg.connect(URL.replace("+psycopg", "")) as conn:
         for task, key, created, updated in conn.execute(

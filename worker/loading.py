@@ -6,7 +6,12 @@ chunks, so a national round does not need a big box.
 
 from __future__ import annotations
 
+import io
+import queue
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
@@ -171,9 +176,9 @@ def read_chunk(
     With ``exclude_bursts``, responses marked as from a burst on an open link are left out.
     No ORM object and, on PostgreSQL, no Python object per response.
     """
-    schema = _schema(items, raking)
     if db.engine.dialect.name == "postgresql":
-        return _read_chunk_copy(round_id, first_id, next_id, items, raking, schema, exclude_bursts)
+        with streamed_chunk(round_id, first_id, next_id, items, raking, exclude_bursts) as batches:
+            return in_id_order(pa.concat_tables(list(batches)))
     if is_block_bound(first_id):
         raise ValueError("chunks by physical position are PostgreSQL's only")
     stmt = (
@@ -198,7 +203,7 @@ def read_chunk(
     columns = [[row[k] for row in rows] for k in range(len(DESIGN))]
     columns += [[row[5].get(item) for row in rows] for item in items]
     columns += [[source.level(row[5], row[6]) for row in rows] for source in raking]
-    return pa.table(columns, schema=schema)
+    return pa.table(columns, schema=_schema(items, raking))
 
 
 def _schema(items: tuple[str, ...], raking: tuple[RakingSource, ...]) -> pa.Schema:
@@ -209,19 +214,44 @@ def _schema(items: tuple[str, ...], raking: tuple[RakingSource, ...]) -> pa.Sche
     )
 
 
-def _read_chunk_copy(
-    round_id, first_id, next_id, items, raking, schema, exclude_bursts=False
-) -> pa.Table:
-    """PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
-    streams CSV (``COPY``), which pyarrow parses; the rows are put in id order here.
+def in_id_order(table: pa.Table) -> pa.Table:
+    """The rows of a chunk sorted by response id."""
+    # ids are ASCII hex: Arrow's byte order is the column's "C" collation order
+    return table.take(pc.sort_indices(table.column("response_id")))
+
+
+#: CSV bytes per batch of :func:`streamed_chunk` (about 20,000 responses of 12 items).
+BATCH_BYTES = 1 << 21
+
+
+@contextmanager
+def streamed_chunk(
+    round_id: int,
+    first_id: str,
+    next_id: str | None,
+    items: tuple[str, ...],
+    raking: tuple[RakingSource, ...] = (),
+    exclude_bursts: bool = False,
+) -> Iterator[Iterator[pa.Table]]:
+    """The rows of :func:`read_chunk` as batches of the same columns, in no set order,
+    handed out as the database sends them, so that the caller works on one batch while
+    the server produces the next. Until the block ends the session must not be used.
+
+    PostgreSQL: the server reads each answer out of the row's JSONB (``->>``) and
+    streams CSV (``COPY``), which a reader thread of this process drains while pyarrow
+    parses it batch by batch (at most the chunk's CSV is held, as a single read did).
+    Elsewhere: one batch, :func:`read_chunk`.
 
     Chunks by physical position are read by a TID range scan, each page once. Ids are
     random, so the rows of an id range lie on most of the table's pages. Walking
     the primary key in id order fetched them page by page at random (every page many
     times per chunk once the table outgrows the server's buffers); without ``ORDER BY``
     the server takes a bitmap scan that reads each page once, in physical order, and
-    sorting 100,000 ids here costs a few milliseconds.
+    sorting 100,000 ids here (:func:`in_id_order`) costs a few milliseconds.
     """
+    if db.engine.dialect.name != "postgresql":
+        yield iter([read_chunk(round_id, first_id, next_id, items, raking, exclude_bursts)])
+        return
     columns = ["r.id", "u.code", "r.group_code", "r.stratum", "r.psu"]
     columns += ["r.answers ->> %s"] * len(items)
     columns += [f"r.{'answers' if s.item else 'attributes'} ->> %s" for s in raking]
@@ -237,22 +267,107 @@ def _read_chunk_copy(
     extra = [s.item or s.variable for s in raking]
     params = [*items, *extra, round_id, first_id, *([next_id] if next_id else [])]
     raw = db.session.connection().connection.driver_connection
-    buf = bytearray()
     with raw.cursor() as cur:
         cur.execute("SET LOCAL jit = off")  # compiling each chunk's query costs more than it saves
-    with raw.cursor() as cur, cur.copy(sql, params) as copy:
-        for block in copy:
-            buf += block
-    if not buf:  # a range holding no response (pyarrow refuses an empty file)
-        return schema.empty_table()
-    table = pacsv.read_csv(
-        pa.BufferReader(pa.py_buffer(buf)),
-        read_options=pacsv.ReadOptions(column_names=schema.names),
-        convert_options=pacsv.ConvertOptions(column_types=schema, strings_can_be_null=False),
-    )
-    # ids are ASCII hex: Arrow's byte order is the column's "C" collation order
-    table = table.take(pc.sort_indices(table.column("response_id")))
-    for s in raking:  # the answer's value as text, or the attribute; null when absent
+    reader = _CopyReader(raw, sql, params)
+    try:
+        yield (_with_levels(t, raking) for t in reader.tables(_schema(items, raking)))
+    finally:
+        reader.close()  # waits for the whole COPY: the connection is the session's
+
+
+class _CopyReader(io.RawIOBase):
+    """A ``COPY ... TO STDOUT`` drained by a thread, read as a file (by pyarrow).
+
+    The thread only moves the server's blocks into a queue; waiting on the socket
+    releases the GIL, so the server goes on producing rows while the caller computes.
+    """
+
+    _END = object()
+    #: Bytes moved to the queue at a time.
+    PIECE = 1 << 16
+
+    def __init__(self, conn, sql: str, params: list) -> None:
+        super().__init__()
+        self.error: BaseException | None = None
+        self._blocks: queue.SimpleQueue = queue.SimpleQueue()
+        self._rest = memoryview(b"")
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._drain, args=(conn, sql, params), name="copy-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _drain(self, conn, sql: str, params: list) -> None:
+        piece = bytearray()
+        try:
+            with conn.cursor() as cur, cur.copy(sql, params) as copy:
+                for row in copy:  # psycopg hands out a row at a time
+                    piece += row
+                    if len(piece) >= self.PIECE:
+                        self._blocks.put(bytes(piece))
+                        piece.clear()
+            self._blocks.put(bytes(piece))
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            self.error = exc
+        finally:
+            self._blocks.put(self._END)
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> bool:
+        """Wait for bytes not yet read; False at the end of the COPY."""
+        while not self._rest and not self._done:
+            block = self._blocks.get()
+            if block is self._END:
+                self._done = True
+            else:
+                self._rest = memoryview(block)
+        if self.error is not None:
+            raise self.error
+        return bool(self._rest)
+
+    def readinto(self, buffer) -> int:
+        """Fill ``buffer``, waiting for the server if need be; short only at the end."""
+        n = 0
+        while n < len(buffer) and self._fill():
+            k = min(len(buffer) - n, len(self._rest))
+            buffer[n : n + k] = self._rest[:k]
+            self._rest, n = self._rest[k:], n + k
+        return n
+
+    def tables(self, schema: pa.Schema) -> Iterator[pa.Table]:
+        """The CSV parsed in batches of about :data:`BATCH_BYTES`; the COPY's own error
+        (not pyarrow's account of it) if it failed."""
+        try:
+            if not self._fill():  # no row (pyarrow refuses an empty file)
+                yield schema.empty_table()
+                return
+            csv = pacsv.open_csv(
+                self,
+                read_options=pacsv.ReadOptions(column_names=schema.names, block_size=BATCH_BYTES),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=schema, strings_can_be_null=False
+                ),
+            )
+            for batch in csv:
+                yield pa.Table.from_batches([batch], schema)
+        except Exception:
+            self._thread.join()
+            if self.error is not None:
+                raise self.error from None
+            raise
+
+    def close(self) -> None:
+        self._thread.join()
+        super().close()
+
+
+def _with_levels(table: pa.Table, raking: tuple[RakingSource, ...]) -> pa.Table:
+    """Each ``rake:`` column as the response's level (the answer's value as text, or the
+    attribute, as read); null when it has none."""
+    for s in raking:
         name = RAKE + s.variable
         levels = [s.level_of(v) for v in table.column(name).to_pylist()]
         table = table.set_column(table.schema.get_field_index(name), name,

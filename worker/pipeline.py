@@ -40,14 +40,15 @@ from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     DESIGN,
     chunk_responses,
     empty_chunk,
+    in_id_order,
     load_context,
     plan_bounds,
     planned_counts,
     planned_weights,
     raking_plan,
     raking_sources,
-    read_chunk,
     strata_plan,
+    streamed_chunk,
     survey_context,
 )
 from worker.store import run_payload  # noqa: F401  (re-exported for callers)
@@ -193,19 +194,30 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         raking = run.methodology.get("raking")
         sources = raking_sources(rnd.questionnaire, raking["variables"]) if raking else ()
         excluded = run.methodology.get("exclude_bursts", False)
-        wide = read_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources, excluded)
-        weight = planned_weights(wide, run.methodology, sources)
-        if weight is None:
-            _fail(run_id, ValueError(_CHANGED))
-            return False
-        wide = wide.drop_columns([c for c in wide.column_names if c.startswith("rake:")])
+        # Each batch is mapped as it arrives while the database sends the next (a reader
+        # thread in this process: still one worker process), and the batches' sums merged.
+        # A batch that cannot be mapped (new responses, bad inputs) leaves the chunk to
+        # be mapped whole afterwards, as one, so that it fails as it always did.
+        batches, parts, problem, mapping = [], [], None, 0.0
+        with streamed_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources,
+                            excluded) as stream:  # fmt: skip
+            for batch in stream:
+                batches.append(batch)
+                if batch.num_rows and problem is None:
+                    at = time.perf_counter()
+                    sums, problem = _chunk_sums(context, batch, items, run.methodology, sources)
+                    parts.append(sums)
+                    mapping += time.perf_counter() - at
+        wide = in_id_order(pa.concat_tables(batches))
         loaded = time.perf_counter()
-        try:
-            responses = chunk_responses(wide, items, weight)
-            sums = map_responses(context, responses, element=run.methodology.get("fpc", False))
-        except IndexInputError as exc:
-            _fail(run_id, exc)
-            return False
+        if problem is not None or not parts:
+            sums, problem = _chunk_sums(context, wide, items, run.methodology, sources)
+            if problem is not None:
+                _fail(run_id, problem)
+                return False
+        else:
+            sums = parts[0] if len(parts) == 1 else merge(parts)
+        wide = wide.drop_columns([c for c in wide.column_names if c.startswith("rake:")])
         db.session.execute(
             update(AggregationChunk)
             .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
@@ -216,7 +228,9 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
                 mapped_at=utcnow(),
             )
         )
-        _add_timing(run_id, load=loaded - t0, map=time.perf_counter() - loaded)
+        # load: the time spent waiting for rows and sorting them; map: the rest
+        load = loaded - t0 - mapping
+        _add_timing(run_id, load=load, map=time.perf_counter() - t0 - load)
     return _count_done(run_id)
 
 
@@ -231,6 +245,20 @@ def _run_context(run: AggregationRun, rnd: Round) -> IndexInputs:
     if _CONTEXT[0] != key:
         _CONTEXT[:] = [key, survey_context(rnd)]
     return _CONTEXT[1]
+
+
+def _chunk_sums(context: IndexInputs, table: pa.Table, items, plan: dict, sources):
+    """(the sums of some responses of a chunk, None), or (None, why the run fails: a
+    response the plan did not weight, or bad inputs)."""
+    weight = planned_weights(table, plan, sources)
+    if weight is None:
+        return None, ValueError(_CHANGED)
+    table = table.drop_columns([c for c in table.column_names if c.startswith("rake:")])
+    try:
+        responses = chunk_responses(table, items, weight)
+        return map_responses(context, responses, element=plan.get("fpc", False)), None
+    except IndexInputError as exc:
+        return None, exc
 
 
 def _count_done(run_id: int) -> bool:

@@ -1,10 +1,13 @@
-"""Persisting a run's figures, and reading them back as the ``parindex index`` document."""
+"""Persisting a run's figures, and reading them back as the ``parindex index`` document.
+
+numpy is imported where a worker stores figures, not by ``parindex rounds aggregate``,
+which only reads them back (a tenth of a second of its exit).
+"""
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 from sqlalchemy import select
 
 from survey_app.extensions import db
@@ -46,6 +49,8 @@ def store_payload(run: AggregationRun, payload: dict) -> None:
 
 
 def _jsonable(value):
+    import numpy as np
+
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple):

@@ -370,3 +370,65 @@ def test_a_response_moved_by_an_update_while_postgres_reads_by_position_fails_th
         db.session.refresh(run)
         assert run.state == "failed" and "run again" in run.error
         assert db.session.scalar(select(Job).where(Job.dedupe_key == f"rerun:{run.id}"))
+
+
+def _batched_and_whole(app, monkeypatch, change=None):
+    """The demo round run in one chunk read as one batch and as batches of ~20 responses
+    (:func:`worker.loading.streamed_chunk`): (runs, chunk digests, parts merged) of each."""
+    from sqlalchemy import text
+
+    from worker import loading, pipeline
+
+    merged: list[int] = []  # how many parts each merge added
+    merge = pipeline.merge
+
+    def counted(parts):
+        parts = list(parts)
+        merged.append(len(parts))
+        return merge(parts)
+
+    monkeypatch.setattr(pipeline, "merge", counted)
+    out = []
+    with app.app_context():
+        load_demo("admin@x.vn")
+        if change:
+            db.session.execute(text(change))
+        db.session.commit()
+        for batch_bytes in (loading.BATCH_BYTES, 2048):
+            monkeypatch.setattr(loading, "BATCH_BYTES", batch_bytes)
+            run = aggregate_round(1)
+            digests = db.session.scalars(select(AggregationChunk.digest)).all()
+            payload = run_payload(run) if run.state == "done" else None
+            out.append((run.state, run.error, payload, digests))
+            db.session.query(UnitResult).delete()
+            db.session.query(AggregationRun).delete()
+            db.session.commit()
+    return out, merged
+
+
+def test_postgres_maps_a_chunk_batch_by_batch_with_the_figures_of_one_batch(pg_app, monkeypatch):
+    """A chunk is mapped batch by batch as PostgreSQL sends it and the batches' sums are
+    merged: the figures of the chunk mapped at once (within rounding) and its digest."""
+    (whole, batched), merged = _batched_and_whole(pg_app, monkeypatch)
+    assert max(merged) > 10  # 520 responses of ~100 bytes each, 2 kB a batch
+    assert whole[0] == batched[0] == "done" and whole[3] == batched[3]
+    for a, b in zip(whole[2]["units"], batched[2]["units"], strict=True):
+        assert a["unit"] == b["unit"] and a["rank"] == b["rank"]
+        for key in ("index", "index_se", "survey_points", "survey_se"):
+            assert _close(a[key], b[key])
+
+
+def test_a_batch_that_cannot_be_mapped_fails_the_run_as_the_whole_chunk_does(pg_app, monkeypatch):
+    """Answers outside their scale in the first batch (7) and the last (5): the run fails
+    with the message of the chunk mapped at once, which names the smallest (the chunk is
+    then mapped whole), not with the first batch's."""
+    (whole, batched), _ = _batched_and_whole(
+        pg_app,
+        monkeypatch,
+        "UPDATE responses SET answers = answers || CASE WHEN id = (SELECT min(id) "
+        "FROM responses) THEN '{\"Q01\": 7}'::jsonb ELSE '{\"Q01\": 5}'::jsonb END "
+        "WHERE id IN ((SELECT min(id) FROM responses), (SELECT max(id) FROM responses)); "
+        "CLUSTER responses USING pk_responses",  # rows in id order: first and last batch
+    )
+    assert whole[0] == batched[0] == "failed"
+    assert "Q01 has value 5, not in its scale" in whole[1] and batched[1] == whole[1]
