@@ -432,3 +432,31 @@ def test_a_batch_that_cannot_be_mapped_fails_the_run_as_the_whole_chunk_does(pg_
     )
     assert whole[0] == batched[0] == "failed"
     assert "Q01 has value 5, not in its scale" in whole[1] and batched[1] == whole[1]
+
+
+def test_an_error_in_the_middle_of_a_copy_is_raised_as_itself(pg_app):
+    """The server fails after it has sent part of a COPY (here a division by zero at the
+    600,000th row): the task's thread gets the server's error, not pyarrow's account of a
+    cut file, after the batches that came before it; the reader thread has ended and the
+    session's connection is usable again after a rollback."""
+    import psycopg
+
+    from worker.loading import _CopyReader
+
+    sql = (
+        "COPY (SELECT i, 1 / (i - 600000) FROM generate_series(1, 1000000) i) "
+        "TO STDOUT WITH (FORMAT csv)"
+    )
+    schema = pa.schema([("i", pa.int64()), ("q", pa.int64())])
+    with pg_app.app_context():
+        raw = db.session.connection().connection.driver_connection
+        reader = _CopyReader(raw, sql, [])
+        before = 0
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            for table in reader.tables(schema):
+                before += table.num_rows
+        reader.close()
+        assert 0 < before < 600000  # batches came before the error did
+        assert not reader._thread.is_alive()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 0
