@@ -82,9 +82,10 @@ def item_scales(rnd: Round) -> dict[str, agg.Scale]:
     }
 
 
-def chunk_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
-    """The first id of each chunk: the id space cut into ``ceil(n / chunk_size)`` equal
-    ranges, the first starting below every id and the last open-ended.
+def id_bounds(n: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
+    """The first id of each chunk of ``n`` responses: the id space cut into
+    ``ceil(n / chunk_size)`` equal ranges, the first starting below every id and the last
+    open-ended.
 
     Ranges always cover every response exactly once, whatever the ids. Because ids are
     random, each range holds about ``chunk_size`` responses (binomially: ± 0.3% for 100,000)
@@ -92,10 +93,6 @@ def chunk_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
     Counting is an index-only scan; finding exact ``chunk_size`` boundaries meant sorting
     every id of the round (a second for a million responses).
     """
-    return _id_bounds(db.session.scalar(_COUNT_SQL, {"round_id": round_id}), chunk_size)
-
-
-def _id_bounds(n: int, chunk_size: int) -> list[str]:
     if not n:
         return []
     k = -(-n // chunk_size)
@@ -108,11 +105,11 @@ _SAMPLE_PER_CHUNK = 1000
 
 def plan_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
     """The chunks of a run: on PostgreSQL by physical position (:func:`block_bounds`) when
-    the round needs more than one chunk, else by id range (:func:`chunk_bounds`)."""
+    the round needs more than one chunk, else by id range (:func:`id_bounds`)."""
     n = db.session.scalar(_COUNT_SQL, {"round_id": round_id})
     if n and n > chunk_size and db.engine.dialect.name == "postgresql":
         return block_bounds(round_id, -(-n // chunk_size), n)
-    return _id_bounds(n, chunk_size)
+    return id_bounds(n, chunk_size)
 
 
 def block_bounds(round_id: int, k: int, n: int) -> list[str]:

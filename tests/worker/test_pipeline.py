@@ -19,7 +19,7 @@ from survey_app.results.models import AggregationRun, UnitResult
 from survey_app.rounds.models import Round
 from tests.conftest import EXAMPLES
 from tests.worker.conftest import parindex_index
-from worker.loading import DESIGN, chunk_bounds, chunk_responses, item_scales, read_chunk
+from worker.loading import DESIGN, chunk_responses, id_bounds, item_scales, read_chunk
 from worker.pipeline import _digest, aggregate_round
 from worker.store import run_payload
 
@@ -144,7 +144,9 @@ def _chunks_read(app, rows=None) -> tuple[list, list[pd.DataFrame]]:
             db.session.execute(insert(Response), rows)
         db.session.commit()
         items = tuple(item_scales(db.session.get(Round, 1)))
-        bounds = chunk_bounds(1, 100)
+        n = db.session.scalar(select(func.count()).select_from(Response))
+        # by id on both databases (plan_bounds cuts PostgreSQL's by physical position)
+        bounds = id_bounds(n, 100)
         ends = [*bounds[1:], None]
         return bounds, [read_chunk(1, a, b, items) for a, b in zip(bounds, ends, strict=True)]
 
