@@ -89,7 +89,7 @@ def test_the_list_shows_points_split_and_rounds(site):
     assert ">2018<" in row and ">Cục<" in row and ">32<" in row
     assert "100,00" in row and "70,00 (70,0%)" in row and "30,00 (30,0%)" in row
     assert "Khảo sát thử" in row
-    assert "Tự đánh giá" in page.text and "Điều tra XHH" in page.text
+    assert "Tự đánh giá" in page.text and "Điều tra xã hội học" in page.text
     english = sign_in(site, "admin").get("/admin/criteria-sets/?lang=en")
     assert "70.00 (70.0%)" in english.text and "departments (Cục)" in english.text
 
@@ -113,7 +113,7 @@ def test_the_detail_shows_the_tree_with_sources_items_and_area_totals(site):
     assert totals[:3] == [("1", "13,00"), ("2", "11,00"), ("3", "20,00")]
     assert "100,00" in text and '70,00 <span class="pct">(70,0%)</span>' in text
     sources = re.findall(r'<span class="source source-\w+">([^<]+)</span>', page.text)
-    assert len(sources) == 32 and set(sources) == {"Tự đánh giá", "Điều tra XHH"}
+    assert len(sources) == 32 and set(sources) == {"Tự đánh giá", "Điều tra xã hội học"}
     assert ">self<" not in page.text and ">survey<" not in page.text
 
 

@@ -169,8 +169,8 @@ def test_sending_to_everyone_is_confirmed_with_the_number_of_letters(site):
     app, admin, _viewer = site
     round_id, _tokens = _open_round_with(app, PEOPLE)
     invitations = admin.get(f"/admin/rounds/{round_id}/send")
-    assert "Sẽ gửi 2 thư mời." in invitations.text  # the third person has no address
-    assert "Gửi 2 thư mời" in invitations.text
+    assert "Sẽ gửi 2 lời mời." in invitations.text  # the third person has no address
+    assert "Gửi 2 lời mời" in invitations.text
     no_one = admin.get(f"/admin/rounds/{round_id}/remind", follow_redirects=True)
     assert "Không có ai để gửi e-mail" in no_one.text  # no reminder before any invitation
     assert admin.post(f"/admin/rounds/{round_id}/send").status_code == 200
