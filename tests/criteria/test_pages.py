@@ -145,7 +145,7 @@ def test_a_bad_upload_lists_every_problem_and_changes_nothing(questionnaire_only
     summary = refused.text.split("error-summary", 1)[1].split("</div>", 1)[0]
     for fragment in (
         "tổng trọng số các nhóm phải bằng 1",
-        "source phải là &#39;self&#39; hoặc &#39;survey&#39;, nhưng là &#39;both&#39;",
+        "source phải là &#39;self&#39; hoặc &#39;survey&#39; (giá trị hiện tại: &#39;both&#39;)",
         "max_points (1.1.2) phải &gt; 0",
         "tiêu chí thành phần điều tra 1.1.3 phải liệt kê các câu hỏi của phiếu khảo sát",
         "không có câu hỏi &#39;Z99&#39;",
@@ -161,7 +161,7 @@ def test_a_set_whose_items_are_not_uploaded_yet_is_refused(empty_site):
     refused = _upload(admin, _example())
     assert refused.status_code == 400
     assert (
-        "không có câu hỏi &#39;Q01&#39; trong phiếu khảo sát (hãy nhập phiếu khảo sát trước)"
+        "không có câu hỏi &#39;Q01&#39; trong phiếu khảo sát (hãy tải lên phiếu khảo sát trước)"
         in (refused.text)
     )
     assert snapshot(empty_site) == before
