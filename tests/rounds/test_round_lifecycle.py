@@ -129,7 +129,7 @@ def test_the_round_page_is_split_into_tabs_and_shows_group_names(site):
     tabs = {
         "": "Tổng quan và tiến độ",
         "/invitations": "Lời mời",
-        "/responses": "Phiếu từ kênh khác",
+        "/responses": "Phiếu trả lời từ kênh khác",
         "/open-links": "Đường dẫn mở",
         "/settings": "Thời gian và lịch sử",
     }
