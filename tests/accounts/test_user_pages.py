@@ -35,7 +35,7 @@ def test_the_list_names_roles_units_and_sign_ins_in_vietnamese(app, admin):
     assert page.status_code == 200
     for text in ("admin@x.vn", "Quản trị viên", "Người xem", "Cán bộ đầu mối", "Cục Tin học"):
         assert text in page.text
-    assert "Chưa bao giờ" in page.text  # f@x.vn never signed in
+    assert "Chưa đăng nhập" in page.text  # f@x.vn never signed in
     assert "(UTC+7)" in page.text or "UTC+7" in page.text  # the admin's last sign-in
 
 

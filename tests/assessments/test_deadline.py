@@ -30,12 +30,12 @@ def test_submit_after_the_deadline_is_refused_and_the_draft_stays_a_draft(world)
     late = focal.post(
         world.sheet_url(), data=world.full_sheet(action="submit"), follow_redirects=True
     )
-    assert "Đã quá hạn; không thể gửi điểm tự chấm nữa." in late.text
+    assert "Đã quá hạn; không thể gửi điểm tự đánh giá nữa." in late.text
     assert _states(world) == {"draft"}
     late_edit = focal.post(
         world.sheet_url(), data=world.full_sheet(points=1, action="save"), follow_redirects=True
     )
-    assert "Điểm tự chấm đã bị khóa" in late_edit.text
+    assert "Điểm tự đánh giá đã bị khóa" in late_edit.text
     with world.app.app_context():
         assert set(db.session.scalars(select(SelfAssessment.self_points))) != {1.0}
         entry = db.session.scalar(

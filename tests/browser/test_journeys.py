@@ -257,7 +257,9 @@ def test_viewer_reads_everything_and_can_change_nothing(as_role, year):
     page = as_role("viewer", "phone")
     page.goto(year.base + "/")
     page.get_by_role("button", name="Trình đơn").click()
-    page.get_by_role("link", name="Tự đánh giá & thẩm định").click()
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
+        "link", name="Tự đánh giá và thẩm định"
+    ).click()
     page.get_by_role("link", name="Điều tra XHH 2026").click()
     page.get_by_role("link", name=re.compile("C01")).first.click()
     assert page.locator("main form").count() == 0  # no form to change anything

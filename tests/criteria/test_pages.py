@@ -89,7 +89,7 @@ def test_the_list_shows_points_split_and_rounds(site):
     assert ">2018<" in row and ">Cục<" in row and ">32<" in row
     assert "100,00" in row and "70,00 (70,0%)" in row and "30,00 (30,0%)" in row
     assert "Khảo sát thử" in row
-    assert "Tự đánh giá" in page.text and "Điều tra XHH" in page.text
+    assert "Tự đánh giá" in page.text and "Điều tra xã hội học" in page.text
     english = sign_in(site, "admin").get("/admin/criteria-sets/?lang=en")
     assert "70.00 (70.0%)" in english.text and "departments (Cục)" in english.text
 
@@ -113,7 +113,7 @@ def test_the_detail_shows_the_tree_with_sources_items_and_area_totals(site):
     assert totals[:3] == [("1", "13,00"), ("2", "11,00"), ("3", "20,00")]
     assert "100,00" in text and '70,00 <span class="pct">(70,0%)</span>' in text
     sources = re.findall(r'<span class="source source-\w+">([^<]+)</span>', page.text)
-    assert len(sources) == 32 and set(sources) == {"Tự đánh giá", "Điều tra XHH"}
+    assert len(sources) == 32 and set(sources) == {"Tự đánh giá", "Điều tra xã hội học"}
     assert ">self<" not in page.text and ">survey<" not in page.text
 
 
@@ -145,7 +145,7 @@ def test_a_bad_upload_lists_every_problem_and_changes_nothing(questionnaire_only
     summary = refused.text.split("error-summary", 1)[1].split("</div>", 1)[0]
     for fragment in (
         "tổng trọng số các nhóm phải bằng 1",
-        "source phải là &#39;self&#39; hoặc &#39;survey&#39;, nhưng là &#39;both&#39;",
+        "source phải là &#39;self&#39; hoặc &#39;survey&#39; (giá trị hiện tại: &#39;both&#39;)",
         "max_points (1.1.2) phải &gt; 0",
         "tiêu chí thành phần điều tra 1.1.3 phải liệt kê các câu hỏi của phiếu khảo sát",
         "không có câu hỏi &#39;Z99&#39;",
@@ -161,7 +161,7 @@ def test_a_set_whose_items_are_not_uploaded_yet_is_refused(empty_site):
     refused = _upload(admin, _example())
     assert refused.status_code == 400
     assert (
-        "không có câu hỏi &#39;Q01&#39; trong phiếu khảo sát (hãy nhập phiếu khảo sát trước)"
+        "không có câu hỏi &#39;Q01&#39; trong phiếu khảo sát (hãy tải lên phiếu khảo sát trước)"
         in (refused.text)
     )
     assert snapshot(empty_site) == before

@@ -70,7 +70,8 @@ def test_repeated_failures_pause_the_account_even_for_the_right_password(app_wit
         assert wrong.status_code == 401
     locked = _login(client, "admin@x.vn")
     assert locked.status_code == 401
-    assert "Sai e-mail hoặc mật khẩu." in locked.text  # the same answer as a wrong password
+    # the same answer as a wrong password
+    assert "Địa chỉ e-mail hoặc mật khẩu không đúng." in locked.text
 
 
 def test_open_redirect_after_sign_in_is_refused(app_with_admin):

@@ -189,7 +189,7 @@ def test_a_file_problem_is_english_for_the_cli_and_translated_for_the_page():
         " and 2 more: this column is ignored"
     )
     assert notice.text("vi").startswith("trang tính survey, dòng 2, ")
-    assert notice.text("vi").endswith(" và 2 chỗ khác: cột này được bỏ qua")
+    assert notice.text("vi").endswith(" và 2 vị trí khác: cột này được bỏ qua")
 
 
 @pytest.mark.parametrize("lang,title", [("vi", "Không tìm thấy trang"), ("en", "Page not found")])

@@ -28,13 +28,13 @@ def _menu(html: str) -> list[str]:
                 "Bộ tiêu chí",
                 "Đơn vị",
                 "Người dùng",
-                "Tự đánh giá & thẩm định",
+                "Tự đánh giá và thẩm định",
                 "Kết quả",
             ],
         ),
-        ("appraiser", ["Tổng quan", "Tự đánh giá & thẩm định", "Kết quả"]),
-        ("focal", ["Tổng quan", "Tự đánh giá & thẩm định", "Kết quả"]),
-        ("viewer", ["Tổng quan", "Tự đánh giá & thẩm định", "Kết quả"]),
+        ("appraiser", ["Tổng quan", "Tự đánh giá và thẩm định", "Kết quả"]),
+        ("focal", ["Tổng quan", "Tự đánh giá và thẩm định", "Kết quả"]),
+        ("viewer", ["Tổng quan", "Tự đánh giá và thẩm định", "Kết quả"]),
     ],
 )
 def test_each_role_sees_its_own_menu_and_every_entry_opens(world, role, expected):

@@ -109,7 +109,7 @@ def test_the_detail_shows_sections_items_and_scales_in_vietnamese_and_english(si
         "Phần 2: Phần chi tiết",
         "Kế hoạch được công khai",
         "Không có ý kiến",
-        "Thang yn",
+        "Thang đo yn",
         "mã “không biết”: 8",
         "bắt buộc",
         "${A1} = 1",
@@ -129,7 +129,7 @@ def test_a_good_upload_is_stored_and_leads_to_its_detail_page(site):
     new_id = _id(site, "MIC-XHH-2019")
     assert uploaded.headers["Location"].endswith(f"/admin/questionnaires/{new_id}")
     page = admin.get(uploaded.headers["Location"])
-    assert "Đã nhập phiếu khảo sát MIC-XHH-2019: 3 câu hỏi." in page.text
+    assert "Đã tải lên phiếu khảo sát MIC-XHH-2019: 3 câu hỏi." in page.text
 
 
 def test_a_bad_upload_lists_every_problem_and_changes_nothing(site):

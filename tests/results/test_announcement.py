@@ -81,7 +81,7 @@ def test_apparatus_units_all_above_80_are_announced_as_100_percent():
     en = " ".join(announcement(_block("vu", VU, {}), "en"))
     assert "11/11 đơn vị (100,00%) đạt từ 80% trở lên" in vi
     assert "tăng 2,93 điểm phần trăm" in vi
-    assert "Không có đơn vị nào giảm điểm." in vi
+    assert "Không có đơn vị nào có chỉ số giảm." in vi
     assert "11 of 11 units (100.00%) are at or above 80%." in en
     assert "ministry" not in en  # no ministry index given: no comparison sentence
 

@@ -142,7 +142,7 @@ def test_spss_and_stata_files_carry_labels_weights_and_design(demo_app, tmp_path
     }  # fmt: skip
     labels = meta.column_names_to_labels
     assert labels["Q01"].startswith("Lãnh đạo đơn vị quan tâm")
-    assert labels["weight"].startswith("Quyền số")
+    assert labels["weight"].startswith("Trọng số")
     c01 = frame[frame["stratum"] == "C01-leader"]
     assert len(c01) == 8 and set(c01["weight"].round(9)) == {2.0}
     assert frame["weight"].sum() == pytest.approx(_population())

@@ -204,7 +204,7 @@ def test_an_admin_withdraws_a_link_by_link_or_address_in_either_language(sqlite_
     assert "The link is withdrawn" in revoke(link)
     assert "The link is withdrawn" in revoke(email.upper())
     assert "already withdrawn" in revoke(link)
-    assert "Không có thư mời nào" in revoke("someone@else.vn", lang="vi")
+    assert "Không tìm thấy lời mời nào" in revoke("someone@else.vn", lang="vi")
     respondent = sqlite_app.test_client()
     respondent.get(f"/r/{rows[2][-1].rsplit('/r/', 1)[1]}")
     respondent.post("/respond", data={"s": "0", "action": "submit_anyway", "Q01": "4"})

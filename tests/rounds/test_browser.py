@@ -63,7 +63,7 @@ def test_a_respondent_answers_saves_resumes_and_submits_on_a_phone(sqlite_round,
         page.get_by_role("group", name="Lãnh đạo đơn vị quan tâm").get_by_label("Rất tốt").check()
         page.locator("#Q02-3").focus()
         page.keyboard.press("Space")  # radios work from the keyboard
-        page.get_by_role("button", name="Lưu và làm tiếp sau").click()
+        page.get_by_role("button", name="Lưu và trả lời tiếp sau").click()
         assert "Câu trả lời của Quý vị đã được lưu" in page.content()
         first.close()
 

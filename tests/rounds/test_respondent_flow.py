@@ -158,7 +158,7 @@ def test_unknown_revoked_and_closed_links_get_clear_pages_in_both_languages(roun
         db.session.commit()
     closed = app.test_client().get(f"/r/{tokens[1]}")
     assert closed.status_code == 410
-    assert "Cuộc khảo sát đã kết thúc" in closed.text and "This survey is closed" in closed.text
+    assert "Đợt khảo sát đã kết thúc" in closed.text and "This survey is closed" in closed.text
 
 
 def test_a_session_opened_before_the_round_closed_cannot_submit(sqlite_round):

@@ -129,7 +129,7 @@ def test_the_round_page_is_split_into_tabs_and_shows_group_names(site):
     tabs = {
         "": "Tổng quan và tiến độ",
         "/invitations": "Lời mời",
-        "/responses": "Phiếu từ kênh khác",
+        "/responses": "Phiếu trả lời từ kênh khác",
         "/open-links": "Đường dẫn mở",
         "/settings": "Thời gian và lịch sử",
     }
@@ -169,10 +169,10 @@ def test_sending_to_everyone_is_confirmed_with_the_number_of_letters(site):
     app, admin, _viewer = site
     round_id, _tokens = _open_round_with(app, PEOPLE)
     invitations = admin.get(f"/admin/rounds/{round_id}/send")
-    assert "Sẽ gửi 2 thư mời." in invitations.text  # the third person has no address
-    assert "Gửi 2 thư mời" in invitations.text
+    assert "Sẽ gửi 2 lời mời." in invitations.text  # the third person has no address
+    assert "Gửi 2 lời mời" in invitations.text
     no_one = admin.get(f"/admin/rounds/{round_id}/remind", follow_redirects=True)
-    assert "Không có ai để gửi e-mail" in no_one.text  # no reminder before any invitation
+    assert "Không còn ai để gửi e-mail" in no_one.text  # no reminder before any invitation
     assert admin.post(f"/admin/rounds/{round_id}/send").status_code == 200
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Job)) == 0
@@ -238,7 +238,7 @@ def test_an_open_round_closing_time_is_extended_only_later_and_in_the_future(sit
     assert earlier.status_code == 400
     assert "thời điểm đóng mới phải muộn hơn thời điểm đóng hiện tại" in earlier.text
     past = admin.post(url, data={"closes": "2001-01-01T08:00"})
-    assert past.status_code == 400 and "Thời điểm đóng phải ở tương lai." in past.text
+    assert past.status_code == 400 and "Thời điểm đóng phải sau thời điểm hiện tại." in past.text
     assert 'value="2001-01-01T08:00"' in past.text
     assert _round(app, round_id).closes_at == later
     extended = [e for e in _actions(app, round_id) if e.action == "round.extend"]

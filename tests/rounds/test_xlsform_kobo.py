@@ -789,7 +789,7 @@ def test_the_web_round_form_takes_margins_and_says_why_a_group_question_does_not
     narrow = post("PAR-KOBO-OFF", good)
     assert narrow.status_code == 400
     assert (
-        "Câu trả lời cho &#39;resp_group&#39; là nhóm người trả lời, nhưng các phương án "
+        "Câu trả lời cho &#39;resp_group&#39; là nhóm người trả lời, nhưng các lựa chọn "
         "citizen, leader không phải là nhóm được bộ tiêu chí gán trọng số (official)."
     ) in narrow.text
     bad = post("PAR-KOBO-GRP", "variable,level,count\nsex,F,60\nsex,male,40\n")

@@ -208,7 +208,7 @@ def test_an_inactive_unit_is_not_part_of_a_new_round_until_reactivated(sqlite_ap
 
 def test_last_years_index_is_stored_and_listed_by_year(sqlite_app, admin):
     page = admin.get("/admin/units/previous")
-    assert page.status_code == 200 and "Chưa lưu chỉ số của năm nào" in page.text
+    assert page.status_code == 200 and "Chưa có chỉ số của các năm trước" in page.text
     text = (EXAMPLES / "previous.csv").read_text(encoding="utf-8")
     assert _post_file(admin, "/admin/units/previous", text).status_code == 303
     assert (
