@@ -21,7 +21,7 @@ SHEET_NAME = "self_assessment"
 #: More rows than any criteria set has; a bigger sheet is refused rather than read.
 MAX_ROWS = 20_000
 _INSTRUCTIONS = (
-    "Điền cột self_points (điểm tự chấm, tối đa 2 chữ số thập phân, không vượt max_points) "
+    "Điền cột self_points (điểm tự đánh giá, tối đa 2 chữ số thập phân, không vượt max_points) "
     "và note; không sửa các cột unit, subcriterion.",
     "Fill in self_points (at most two decimals, not above max_points) and note; "
     "leave unit and subcriterion as they are.",

@@ -6,7 +6,12 @@
   var url = table.getAttribute("data-progress-url");
   var INTERVAL_MS = 5000;
 
-  function percent(rate) { return Math.round((rate || 0) * 100) + "%"; }
+  // One decimal, the page's decimal sign (UI.md "Numbers"), as the page itself writes it.
+  function percent(rate) {
+    if (rate === null || rate === undefined) { return "—"; }
+    var text = (rate * 100).toFixed(1);
+    return (document.documentElement.lang === "vi" ? text.replace(".", ",") : text) + "%";
+  }
 
   function cell(text, numeric) {
     var td = document.createElement("td");
@@ -44,11 +49,8 @@
     });
     Object.keys(data.totals).forEach(function (k) {
       var el = document.querySelector('[data-total="' + k + '"]');
-      if (el && k === "rate") {
-        var value = data.totals[k];
-        var text = value === null ? "—" : (value * 100).toFixed(1);
-        el.textContent = value === null ? text : (document.documentElement.lang === "vi" ? text.replace(".", ",") : text) + "%";
-      } else if (el) { el.textContent = data.totals[k]; }
+      if (el && k === "rate") { el.textContent = percent(data.totals[k]); }
+      else if (el) { el.textContent = data.totals[k]; }
     });
   }
 

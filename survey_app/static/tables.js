@@ -2,7 +2,8 @@
 // that overflows becomes a focusable, labelled region, so keyboard users can scroll it,
 // and shows a cue that more columns follow. Tables that fit are left alone.
 (function () {
-  var cue = document.documentElement.lang === "en" ? "Scroll sideways for more columns" : "Vuốt ngang để xem thêm cột";
+  // The cue comes from the page's own catalogue (base.html), in the page's language.
+  var cue = (document.currentScript && document.currentScript.dataset.cue) || "Scroll sideways for more columns";
   function label(table) {
     var caption = table.querySelector("caption");
     if (caption && caption.textContent.trim()) return caption.textContent.trim();

@@ -53,6 +53,11 @@ def test_ranking_page_and_scorecard_render_on_desktop_and_phone(served):
                 assert smallest >= 12, f"unit labels drawn at {smallest:.1f} px"
                 assert page.locator("text.reference-label:visible").count() >= 1
                 assert "Cục Báo chí" in page.locator("table.ranking").first.inner_text()
+                # a table too wide for the screen is a labelled region whose cue is the
+                # catalogue's, in the page's language (base.html hands it to tables.js)
+                wide = page.locator("table.scrolls").evaluate_all("ts => ts.map(t => t.ariaLabel)")
+                assert all(x.endswith(" — Cuộn ngang để xem thêm cột") for x in wide), wide
+                assert wide or width > 1000, "no ranking table scrolls at phone width"
                 page.screenshot(path=str(ARTIFACTS / f"ranking{suffix}.png"), full_page=True)
                 page.goto(f"{served}/results/1/units/C01?lang=en")
                 assert "Survey sub-criteria" in page.content()

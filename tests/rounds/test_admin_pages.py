@@ -86,6 +86,10 @@ def test_an_admin_creates_opens_invites_tracks_and_closes_a_round(sqlite_app, ad
     page = admin.get(f"/admin/rounds/{round_id}")
     assert "rounds-progress.js" in page.text and "<script>" not in page.text
     assert 'data-progress-url="/admin/rounds/1/progress.json"' in page.text
+    # every row's rate with one decimal and the page's decimal sign (UI.md), as the total
+    rates = re.findall(r'<span data-field="rate">([^<]*)</span>', page.text)
+    assert rates and all(re.fullmatch(r"\d+,\d%", r) for r in rates), rates
+    assert any(r != "0,0%" for r in rates)
     progress = admin.get(f"/admin/rounds/{round_id}/progress.json").get_json()
     assert progress["totals"] == {
         "invited": 60,
