@@ -155,15 +155,21 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
 
 
 def check_page(page, name: str, width_name: str) -> list[str]:
-    """What is wrong with the page: sideways scrolling at its width, and axe-core's
-    serious or critical violations. A page with a problem (or every page, with
-    :data:`ALL_SHOTS`) is screenshot into tests/artifacts/pages/."""
+    """What is wrong with the page: sideways scrolling at its width, an element marked
+    ``hidden`` that a style shows anyway, and axe-core's serious or critical violations.
+    A page with a problem (or every page, with :data:`ALL_SHOTS`) is screenshot into
+    tests/artifacts/pages/."""
     problems = []
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     if overflow > 0:
         problems.append(f"{name} @ {width_name}: the page scrolls sideways by {overflow} px")
+    shown = page.evaluate(
+        """[...document.querySelectorAll("[hidden]")]
+             .filter(e => e.getClientRects().length).map(e => e.outerHTML.slice(0, 80))"""
+    )
+    problems += [f"{name} @ {width_name}: hidden but shown: {e}" for e in shown]
     problems += [f"{name} @ {width_name}: {v}" for v in axe_violations(page)]
     if problems or ALL_SHOTS:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
