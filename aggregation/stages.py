@@ -166,9 +166,12 @@ def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarra
             s[name] = _rows(np.bincount(inv, v, key.shape[0]) for v in s[name])
     key = s["ssu_key"]
     unit = key // n_ssu
-    ssu = key - unit * n_ssu  # key % n_ssu without a second division
+    ssu = unit * n_ssu
+    np.subtract(key, ssu, out=ssu)  # key % n_ssu without a second division, in place
     n_units, n_psu = s["rows"].shape
-    out = {"unit": unit, "ssu": ssu, "group": unit * n_psu + ssu_psu[ssu]}
+    group = unit * n_psu
+    group += ssu_psu[ssu]
+    out = {"unit": unit, "ssu": ssu, "group": group}
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
         out[name] = _rows(np.bincount(ssu, v, n_ssu) for v in s[name])
     return out
