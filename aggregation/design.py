@@ -125,10 +125,13 @@ def _stages(n, psu, psu_stratum, h, element, ssu, fpc, fpc2) -> dict:
         raise DesignError("a stage-2 fpc needs an ssu column and a stage-1 fpc")
     out: dict = {}
     # As R's as.fpc: counts if any value of either stage is > 1, else fractions.
-    counts = any(v is not None and (np.asarray(v, dtype=float) > 1).any() for v in (fpc, fpc2))
+    counts = any(v is not None and np.max(np.asarray(v, dtype=float), initial=0) > 1
+                 for v in (fpc, fpc2))  # fmt: skip
     if ssu is not None:
         s = _codes(ssu, n, "ssu", nested=True)
-        _, ssu_code = unique_codes(psu * (int(s.max(initial=0)) + 1) + s)
+        code = psu * (int(s.max(initial=0)) + 1)
+        code += s  # in place: one row-length array, not two
+        _, ssu_code = unique_codes(code)
         ssu_psu = np.zeros(int(ssu_code.max(initial=-1)) + 1, dtype=np.int64)
         ssu_psu[ssu_code] = psu
         out.update(ssu=ssu_code.astype(np.int64, copy=False), ssu_psu=ssu_psu)
@@ -148,19 +151,26 @@ def _constant_within(values, n: int, group: np.ndarray, name: str, what: str) ->
     v = np.asarray(values, dtype=float)
     if v.shape != (n,):
         raise DesignError(f"{name} has {v.shape[0]} values for {n} respondents")
-    bad = ~np.isfinite(v) | (v <= 0)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    # min/max first (nan fails "> 0"): no row-length mask unless a value is bad
+    if n and not (np.min(v) > 0 and np.max(v) < np.inf):
+        first = int(np.flatnonzero(~np.isfinite(v) | (v <= 0))[0])
         raise DesignError(f"{name} must be a positive number (row {first}: {v[first]})",
                           first, name)  # fmt: skip
     size = int(group.max(initial=-1)) + 1
     first_value = np.full(size, np.nan)
     first_value[group[::-1]] = v[::-1]
-    differs = first_value[group] != v
-    if differs.any():
-        row = int(np.flatnonzero(differs)[0])
-        raise DesignError(f"{name} differs within a {what} (row {row}: {v[row]})", row, name)
+    # In blocks: the comparison's row-length temporaries stay small and in cache.
+    for lo in range(0, n, _BLOCK):
+        differs = first_value[group[lo : lo + _BLOCK]] != v[lo : lo + _BLOCK]
+        if differs.any():
+            row = lo + int(np.flatnonzero(differs)[0])
+            raise DesignError(f"{name} differs within a {what} (row {row}: {v[row]})",
+                              row, name)  # fmt: skip
     return first_value
+
+
+#: Rows per block of the row-wise checks.
+_BLOCK = 1 << 16
 
 
 def _fraction(value, sampled, counts: bool, name: str, what: str, group) -> np.ndarray:
@@ -202,8 +212,10 @@ def unique_codes(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(arr, return_inverse=True)``, in O(n) for small non-negative integer codes
     (a table of the code space instead of a sort)."""
     if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 4 * arr.size + 1024:
-        present = np.bincount(arr) > 0
-        rank = np.cumsum(present) - 1
+        counts = np.bincount(arr)
+        present = counts > 0
+        rank = np.cumsum(present, out=counts)  # the counts' table, reused
+        rank -= 1
         return np.flatnonzero(present), rank[arr]
     return np.unique(arr, return_inverse=True)
 

@@ -11,7 +11,7 @@ from aggregation import estimates as R
 from aggregation import estimators as E
 from aggregation.design import psu_variance_from_totals
 from aggregation.raking import RakingFit, rake_cell_correction
-from aggregation.stages import consolidate, second_stage_variance, ssu_squares
+from aggregation.stages import consolidate, per_psu, stage_two_variance
 from aggregation.sufficient import Layout, PartialSums
 
 _EXTREME = {"y_min": np.min, "y_max": np.max}
@@ -55,8 +55,8 @@ def reduce_sums(
     """
     units = tuple(units or (str(u) for u in range(layout.n_units))) + (R.ALL,)
     items = tuple(items or (f"item{i}" for i in range(layout.n_items)))
-    s = _with_all(sums)
-    fitted = _fit(layout, s, raking)
+    s, pairs = _with_all(layout, sums)
+    fitted = _fit(layout, s, pairs, raking)
     n_strata = int(np.unique(layout.psu_stratum).shape[0])
     df = layout.n_psu - n_strata
     design = "base" if raking is None else "raked"
@@ -82,15 +82,23 @@ def reduce_sums(
     )
 
 
-def _with_all(sums: PartialSums) -> dict[str, np.ndarray]:
-    """Arrays with the ``_ALL_`` domain appended on the unit axis (axis 1 of item arrays)."""
+def _with_all(layout: Layout, sums: PartialSums) -> tuple[dict[str, np.ndarray], dict | None]:
+    """Arrays with the ``_ALL_`` domain appended on the unit axis (axis 1 of item arrays),
+    and for two stages the :func:`aggregation.stages.consolidate` d keys (else None)."""
     out = sums.as_arrays()
+    pairs = None
+    if layout.second_stage:  # (unit, PSU) sums from the merged (unit, SSU) sums
+        pairs = consolidate(out, layout.n_ssu, layout.ssu_psu)
+        for key in ("sw", "swy", "sws"):
+            out[key] = per_psu(out["ssu_" + key], pairs["group"], layout.n_units, layout.n_psu)
     for key in ("sw", "swy", "sws", "n", "swy2", "sw2", "n_sat", "sy", "sy2", "y_min", "y_max",
                 "cell_n", "cell_y", "cell_sat"):  # fmt: skip
         a = out[key]
+        if pairs is not None and key in ("sw", "swy", "sws"):  # per_psu added _ALL_
+            continue
         total = _EXTREME.get(key, np.sum)(a, axis=1, keepdims=True)
         out[key] = np.concatenate([a, total], axis=1)
-    return out
+    return out, pairs
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,7 @@ def domain_means(layout: Layout, sums: PartialSums) -> DomainMeans:
     return DomainMeans(s["n"], mean, z, var)
 
 
-def _fit(layout: Layout, s: dict, raking: RakingFit | None) -> _Fitted:
-    pairs = consolidate(s, layout.n_ssu, layout.ssu_psu) if layout.second_stage else None
+def _fit(layout: Layout, s: dict, pairs, raking: RakingFit | None) -> _Fitted:
     mean, z_mean, var_mean = _fit_one(layout, s, pairs, raking, "swy", "cell_y",
                                       _constant_answer(s))  # fmt: skip
     prop, z_prop, var_prop = _fit_one(layout, s, pairs, raking, "sws", "cell_sat",
@@ -198,13 +205,10 @@ def _variance(layout: Layout, s: dict, pairs, z, num: str, est, phi, fixed) -> n
     """R ``svyrecvar``: stage 1 with its fpc, plus stage 2 when stage 1 has an fpc."""
     flat = z.reshape(int(np.prod(z.shape[:-1])), z.shape[-1]).T  # -1 is ambiguous when empty
     var = psu_variance_from_totals(flat, layout.psu_stratum, layout.psu_fraction)
+    var = var.reshape(z.shape[:-1])
     if layout.second_stage:
-        q = ssu_squares(layout, s, pairs, num, est, phi, ~np.isnan(fixed))
-        q_flat = q.reshape(-1, q.shape[-1]).T
-        m = np.bincount(layout.ssu_psu, minlength=layout.n_psu)
-        var = var + second_stage_variance(flat, q_flat, m, layout.psu_fraction,
-                                          layout.ssu_fraction)  # fmt: skip
-    return var.reshape(z.shape[:-1])
+        var += stage_two_variance(layout, s, pairs, num, est, phi, ~np.isnan(fixed), z)
+    return var
 
 
 def _opt(x) -> float | None:

@@ -58,8 +58,11 @@ def second_stage_variance(
     return np.maximum(total, 0.0)
 
 
-def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed) -> np.ndarray:
-    """``Q_i = Σ_{j in PSU i} z_ij²`` of every (item, domain) incl. ``_ALL_``, shape (I, U+1, P).
+def stage_two_variance(
+    layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed, z: np.ndarray
+) -> np.ndarray:
+    """Stage-2 variance (:func:`second_stage_variance`) of every (item, domain) incl.
+    ``_ALL_``, shape (I, U+1), from ``Q_i = Σ_{j in PSU i} z_ij²`` and the PSU totals ``z``.
 
     The SSU total of the scores of docs/ESTIMATORS.md (a) is
     ``z_ij = (Σ_j d w y − ybar Σ_j d w) / N_D − Σ_c B_jc Φ_c`` where ``B_jc`` is the SSU's
@@ -68,8 +71,9 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     ``Q_i = Σ_j a_ij² − 2 Σ_j a_ij (B_j·Φ) + Φᵀ (Σ_j B_j B_jᵀ) Φ``; the last term runs over
     every SSU of the PSU, since raking moves scores onto rows outside the domain.
 
-    Item by item over vectors of the (unit, SSU) keys: no (items × keys) temporary, whose
-    fresh pages cost more than the arithmetic.
+    Item by item, over vectors of the (unit, SSU) keys: ``Q`` of one item at a time, no
+    (items × keys) or (items × domains × PSUs) temporary, whose fresh pages cost more
+    than the arithmetic.
 
     Parameters
     ----------
@@ -86,6 +90,8 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
         Raking correction per cell.
     fixed : ndarray of bool, shape (I, U+1)
         Domains whose scores are exactly zero (no spread).
+    z : ndarray, shape (I, U+1, P)
+        PSU totals of the scores.
     """
     n_psu, n_units = layout.n_psu, layout.n_units
     unit, group = pairs["unit"], pairs["group"]
@@ -95,10 +101,12 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     mean = np.nan_to_num(est)
     size = (n_units + 1) * n_psu
     n_items = s[num].shape[0]
-    q = np.empty((n_items, size))
+    m = np.bincount(layout.ssu_psu, minlength=n_psu)
+    out = np.empty((n_items, n_units + 1))
     if phi is not None:
         base = _cell_base(s, layout.n_ssu, layout.n_cells)
         pair_base = base[pairs["ssu"]]
+        gram = _gram(base, layout.ssu_psu, n_psu)
     # Item by item over vectors of the keys, in two reused buffers: no fresh (keys,)
     # temporary is paged in per operation. The keys are sorted (consolidate), so each
     # unit's keys are one slice: its mean and scale are scalars there, not gathered per
@@ -106,7 +114,7 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
     bounds = np.searchsorted(unit, np.arange(n_units + 1)).tolist()
     spans = [(u, bounds[u], bounds[u + 1]) for u in range(n_units) if bounds[u + 1] > bounds[u]]
     a, work = np.empty(unit.shape[0]), np.empty(unit.shape[0])
-    all_rows = slice(n_units * n_psu, size)  # the _ALL_ row of q[i]
+    all_rows = slice(n_units * n_psu, size)  # the _ALL_ row of q
     for i in range(n_items):
         sw_i, num_i, mean_i, scale_i = s["ssu_sw"][i], s[num][i], mean[i], scale[i]
         for u, lo, hi in spans:
@@ -115,19 +123,30 @@ def ssu_squares(layout: Layout, s: dict, pairs: dict, num: str, est, phi, fixed)
             np.subtract(num_i[lo:hi], x, out=x)
             x *= scale_i[u]
         a_all = (pairs[num][i] - mean[i, n_units] * pairs["ssu_sw"][i]) * scale[i, n_units]
-        q[i] = np.bincount(group, np.multiply(a, a, out=work), size)
-        q[i, all_rows] += np.bincount(layout.ssu_psu, a_all * a_all, n_psu)
+        q = np.bincount(group, np.multiply(a, a, out=work), size)
+        q[all_rows] += np.bincount(layout.ssu_psu, a_all * a_all, n_psu)
         if phi is not None:
             shift = np.einsum("kc,kc->k", pair_base, phi[i][unit])
             shift_all = base @ phi[i, n_units]
-            q[i] -= 2 * (np.bincount(group, a * shift, size)
-                         + np.bincount(all_group, a_all * shift_all, size))  # fmt: skip
-    if phi is not None:
-        gram = _gram(base, layout.ssu_psu, n_psu)
-        q += np.einsum("iuc,pcd,iud->iup", phi, gram, phi).reshape(q.shape)
-    q = q.reshape(n_items, n_units + 1, n_psu)
-    q[fixed] = 0.0  # in place: q is large
-    return q
+            q -= 2 * (np.bincount(group, a * shift, size)
+                      + np.bincount(all_group, a_all * shift_all, size))  # fmt: skip
+        q = q.reshape(n_units + 1, n_psu)
+        if phi is not None:
+            q += np.einsum("uc,pcd,ud->up", phi[i], gram, phi[i])
+        q[fixed[i]] = 0.0
+        out[i] = second_stage_variance(z[i].T, q.T, m, layout.psu_fraction, layout.ssu_fraction)
+    return out
+
+
+def per_psu(key_sums: np.ndarray, group: np.ndarray, n_units: int, n_psu: int) -> np.ndarray:
+    """(unit, PSU) sums of distinct (unit, SSU) keys' sums (I, K) (an SSU lies in one PSU),
+    with ``_ALL_`` appended: shape (I, U+1, P). ``group`` is :func:`consolidate`'s."""
+    n_items = key_sums.shape[0]
+    out = np.empty((n_items, n_units + 1, n_psu))
+    for i in range(n_items):
+        out[i, :n_units] = np.bincount(group, key_sums[i], n_units * n_psu).reshape(n_units, n_psu)
+    out[:, n_units] = out[:, :n_units].sum(axis=1)
+    return out
 
 
 def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarray]:
@@ -147,9 +166,12 @@ def consolidate(s: dict, n_ssu: int, ssu_psu: np.ndarray) -> dict[str, np.ndarra
             s[name] = _rows(np.bincount(inv, v, key.shape[0]) for v in s[name])
     key = s["ssu_key"]
     unit = key // n_ssu
-    ssu = key - unit * n_ssu  # key % n_ssu without a second division
+    ssu = unit * n_ssu
+    np.subtract(key, ssu, out=ssu)  # key % n_ssu without a second division, in place
     n_units, n_psu = s["rows"].shape
-    out = {"unit": unit, "ssu": ssu, "group": unit * n_psu + ssu_psu[ssu]}
+    group = unit * n_psu
+    group += ssu_psu[ssu]
+    out = {"unit": unit, "ssu": ssu, "group": group}
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
         out[name] = _rows(np.bincount(ssu, v, n_ssu) for v in s[name])
     return out

@@ -111,7 +111,10 @@ class PartialSums:
     Two-stage designs with a stage-1 fpc (else empty, ``K = L = 0``): ``ssu_key`` (K,)
     ``unit · S + ssu`` with ``ssu_sw, ssu_swy, ssu_sws`` (I, K) its Σ d w, Σ d w y,
     Σ d w sat; ``ssu_cell_key`` (L,) ``ssu · C + cell`` with ``ssu_cell_base`` (L,)
-    Σ base weight. Keys may repeat; they merge by concatenation.
+    Σ base weight. Keys may repeat; they merge by concatenation. ``sw, swy, sws`` are
+    then empty, shape (I, U, 0): they are sums of the keys' sums (an SSU lies in one
+    PSU), which the reduce takes once the keys are merged (:func:`per_psu`), so no
+    chunk holds both forms.
     """
 
     sw: np.ndarray
@@ -266,34 +269,41 @@ def map_chunk(layout: Layout, chunk: Chunk, cell_factor: np.ndarray | None = Non
 def _allocate(layout: Layout, stage2) -> dict[str, np.ndarray]:
     """The item-wise arrays of :class:`PartialSums`, filled one item at a time."""
     i, u, p, c = layout.n_items, layout.n_units, layout.n_psu, layout.n_cells
-    out = {name: np.empty((i, u, p)) for name in ("sw", "swy", "sws")}
+    key, inv, cell_key, cell_base = stage2
+    # Two stages: the (unit, PSU) sums are left to the reduce (PartialSums), and the key
+    # sums are added into zeros in place (``np.add.at``): no fresh temporary per item.
+    dense = (i, u, 0) if inv is not None else (i, u, p)
+    out = {name: np.empty(dense) for name in ("sw", "swy", "sws")}
     for name in ("n", "swy2", "sw2", "n_sat", "sy", "sy2", "y_min", "y_max"):
         out[name] = np.empty((i, u))
     for name in ("cell_n", "cell_y", "cell_sat"):
         out[name] = np.empty((i, u, c))
-    key, _, _, cell_key, cell_base = stage2
     out.update(ssu_key=key, ssu_cell_key=cell_key, ssu_cell_base=cell_base)
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
-        out[name] = np.empty((i, key.shape[0]))
+        out[name] = np.empty((i, key.shape[0]))  # zeroed row by row (_item_sums)
     return out
 
 
 def _ssu_keys(layout: Layout, chunk: Chunk, cell: np.ndarray):
-    """``(key, inverse, key_up, cell_key, cell_base)`` of the sparse stage-2 sums (empty
-    without); ``key_up`` is the (unit, PSU) cell of each key."""
+    """``(key, inverse, cell_key, cell_base)`` of the sparse stage-2 sums (empty without)."""
     empty = np.zeros(0, np.int64)
     if not layout.second_stage:
-        return empty, None, None, empty, np.zeros(0)
+        return empty, None, empty, np.zeros(0)
     if chunk.ssu is None:
         raise DesignError("a two-stage design needs the SSU of every respondent")
-    key, inv = unique_codes(chunk.unit * layout.n_ssu + chunk.ssu)
-    key_up = (key // layout.n_ssu) * layout.n_psu + layout.ssu_psu[key % layout.n_ssu]
+    code = chunk.unit * layout.n_ssu
+    code += chunk.ssu  # in place: one row-length array, not two
+    key, inv = unique_codes(code)
     # Weights are positive (checked), so a (SSU, cell) is present where its sum is not 0:
     # one bincount instead of a unique with its inverse.
-    code = chunk.ssu if layout.n_cells == 1 else chunk.ssu * layout.n_cells + cell
+    if layout.n_cells == 1:
+        code = chunk.ssu
+    else:
+        np.multiply(chunk.ssu, layout.n_cells, out=code)
+        code += cell
     base = np.bincount(code, chunk.weight, layout.n_ssu * layout.n_cells)
     cell_key = np.flatnonzero(base)
-    return key, inv, key_up, cell_key, base[cell_key]
+    return key, inv, cell_key, base[cell_key]
 
 
 def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage2, work) -> None:
@@ -319,15 +329,16 @@ def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage
     out["n_sat"][i] = out["cell_sat"][i].sum(axis=1)
     for name, a, b in (("swy2", wy, y0), ("sw2", wd, wd), ("sy2", y0, y0)):
         out[name][i] = np.bincount(chunk.unit, np.multiply(a, b, out=product), u)
-    key, inv, key_up = stage2[:3]
+    inv = stage2[1]
     for name, v in (("sw", wd), ("swy", wy), ("sws", wsat)):
         if inv is None:
             out[name][i] = np.bincount(up, v, u * p).reshape(u, p)
-            continue
-        # Two stages: sums per (unit, SSU) first, then per (unit, PSU) from those (an SSU
-        # lies in one PSU): the second bincount runs over the keys, not the rows.
-        out["ssu_" + name][i] = np.bincount(inv, v, key.shape[0])
-        out[name][i] = np.bincount(key_up, out["ssu_" + name][i], u * p).reshape(u, p)
+        else:  # two stages: per (unit, SSU) only, added in row order as bincount would
+            # Zeroed by writing, not calloc: a page read before it is written (as add.at
+            # does) faults twice, once for the zero page and once for its copy.
+            row = out["ssu_" + name][i]
+            row.fill(0.0)
+            np.add.at(row, inv, v)
 
 
 def _check_chunk(layout: Layout, chunk: Chunk) -> None:

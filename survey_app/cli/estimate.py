@@ -318,6 +318,8 @@ def _check_weights(weights: np.ndarray, name: str) -> None:
 
 
 def _check_fpc(values: np.ndarray, name: str) -> None:
+    if np.min(values) > 0 and np.max(values) < np.inf:  # nan fails "> 0"; no mask
+        return
     bad = ~np.isfinite(values) | (values <= 0)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
