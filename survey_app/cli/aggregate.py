@@ -71,7 +71,8 @@ def aggregate(
     # At exit, spare the interpreter its last full collection of every module's objects
     # (a third of a second after the figures are written); nothing is left to flush.
     atexit.register(gc.freeze)
-    app = make_app(web=False)  # enqueues, waits and reads the run: no page, no URL
+    # enqueues, waits and reads the run: no page, no URL, no schema change
+    app = make_app(web=False, migrations=False)
     with app.app_context():
         if db.session.get(Round, round_id) is None:
             raise click.ClickException(f"no round {round_id}")
