@@ -118,14 +118,13 @@ class Responses:
         order = np.argsort(labels, kind="stable")
         rank = np.empty(order.shape[0], np.int64)
         rank[order] = np.arange(order.shape[0])
-        codes = rank[np.asarray(codes, dtype=np.int64)]
+        codes = rank[np.asarray(codes, dtype=np.int64)]  # codes into the sorted labels
         used = np.zeros(order.shape[0], bool)
         used[codes] = True
         if used.all():
             return labels[order], codes
         # labels no row has: drop them, as np.unique would not list them
-        keep = np.cumsum(used[order]) - 1
-        return labels[order][used[order]], keep[codes]
+        return labels[order][used], (np.cumsum(used) - 1)[codes]
 
     @property
     def n(self) -> int:
