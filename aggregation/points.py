@@ -25,46 +25,9 @@ def item_fractions(answers: np.ndarray, scales: list[Scale]) -> np.ndarray:
     """
     out = np.full(answers.shape, np.nan)
     for j, scale in enumerate(scales):
-        table = _score_table(scale)
-        if table is not None:
-            out[:, j] = _looked_up(table, answers[:, j])
-            continue
         for value, score in scale.scores.items():
             if score is not None:  # a "don't know" level stays nan: missing, never zero
                 out[answers[:, j] == value, j] = score
-    return out
-
-
-#: Scales whose levels are all whole numbers below this are scored by a table look-up.
-_TABLE_LEVELS = 1024
-
-
-def _score_table(scale: Scale) -> np.ndarray | None:
-    """``table[v]`` the score of level ``v`` (nan for "don't know" and for a whole number
-    that is no level), one nan past the last level; None unless every level is a whole
-    number in ``0 .. _TABLE_LEVELS - 1``."""
-    levels = list(scale.scores)
-    try:
-        if not all(float(v).is_integer() and 0 <= v < _TABLE_LEVELS for v in levels):
-            return None
-    except (TypeError, ValueError, OverflowError):
-        return None
-    table = np.full(int(max(levels, default=0)) + 2, np.nan)
-    for value, score in scale.scores.items():
-        if score is not None:
-            table[int(value)] = score
-    return table
-
-
-def _looked_up(table: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Each value's entry of ``table``; nan for nan, a fraction, or a value off the table:
-    the same as comparing with each level, in one pass of each step."""
-    past = table.shape[0] - 1  # its entry is nan
-    with np.errstate(invalid="ignore"):
-        inside = (values >= 0) & (values < past)  # False for nan
-    at = np.where(inside, values, past).astype(np.intp)
-    out = table[at]
-    out[at != values] = np.nan  # a fraction (2.5 → 2), or a value off the table
     return out
 
 
