@@ -90,6 +90,11 @@ class Responses:
     weight : ndarray of float, shape (n,)
     items : tuple of str, length m — the column codes of ``answers``
     answers : ndarray of float, shape (n, m) — answer values, nan = not answered
+    factors : mapping of str to (ndarray of str, ndarray of int), optional
+        Some of ``unit``, ``group``, ``stratum``, ``psu`` also given as their distinct
+        values (any order) and each row's code into them, ``labels[codes]`` being the
+        column: the map then codes the rows without sorting n strings (a reader that
+        dictionary-encodes its columns has them for free).
     """
 
     unit: np.ndarray
@@ -99,6 +104,27 @@ class Responses:
     weight: np.ndarray
     items: tuple[str, ...]
     answers: np.ndarray
+    factors: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def factor(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column ``name`` as its sorted distinct values and each row's code into them
+        (``np.unique(column, return_inverse=True)``), from :attr:`factors` when given."""
+        given = self.factors.get(name)
+        if given is None:
+            labels, codes = np.unique(getattr(self, name).astype(str), return_inverse=True)
+            return labels, codes.reshape(-1).astype(np.int64)
+        labels, codes = given
+        labels = np.asarray(labels).astype(str)
+        order = np.argsort(labels, kind="stable")
+        rank = np.empty(order.shape[0], np.int64)
+        rank[order] = np.arange(order.shape[0])
+        codes = rank[np.asarray(codes, dtype=np.int64)]  # codes into the sorted labels
+        used = np.zeros(order.shape[0], bool)
+        used[codes] = True
+        if used.all():
+            return labels[order], codes
+        # labels no row has: drop them, as np.unique would not list them
+        return labels[order][used], (np.cumsum(used) - 1)[codes]
 
     @property
     def n(self) -> int:

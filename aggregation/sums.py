@@ -136,9 +136,12 @@ def map_responses(inputs: IndexInputs, responses: Responses, *, element: bool = 
         )
     pairs = survey_items(inputs.criteria_sets)
     scores = _scores(pairs, inputs.item_scales, responses)
-    domains, unit = _factorize_pairs(responses.unit, responses.group)
-    psu_label = np.full(responses.n, "") if element else responses.psu
-    psus, psu = _factorize_pairs(responses.stratum, psu_label)
+    domains, unit = _factorize_pairs(responses.factor("unit"), responses.factor("group"))
+    if element:  # every stratum one PSU, labelled ""
+        psu_label = (np.array([""]), np.zeros(responses.n, np.int64))
+    else:
+        psu_label = responses.factor("psu")
+    psus, psu = _factorize_pairs(responses.factor("stratum"), psu_label)
     layout = Layout(domains.shape[0], len(pairs), np.zeros(psus.shape[0], np.int64))
     weight = responses.weight.astype(float)
     sums = map_chunk(layout, Chunk(unit, psu, weight, scores))
@@ -174,11 +177,11 @@ def _scores(pairs, scales: Mapping[str, Scale], responses: Responses) -> np.ndar
     return out
 
 
-def _factorize_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique (a, b) pairs, shape (k, 2), sorted, and each row's pair code."""
-    ua, ia = np.unique(a.astype(str), return_inverse=True)
-    ub, ib = np.unique(b.astype(str), return_inverse=True)
-    keys, code = unique_codes(ia.reshape(-1).astype(np.int64) * len(ub) + ib.reshape(-1))
+def _factorize_pairs(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Unique (a, b) pairs, shape (k, 2), sorted, and each row's pair code; ``a`` and ``b``
+    are columns as (sorted distinct values, each row's code): :meth:`Responses.factor`."""
+    (ua, ia), (ub, ib) = a, b
+    keys, code = unique_codes(ia * len(ub) + ib)
     if keys.shape[0] == 0:
         return np.empty((0, 2), dtype=str), code.astype(np.int64)
     labels = np.column_stack([ua[keys // len(ub)], ub[keys % len(ub)]])

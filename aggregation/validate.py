@@ -81,7 +81,7 @@ def validate_responses(inputs: IndexInputs, r: Responses) -> None:
     if r.answers.shape != (n, len(r.items)):
         raise IndexInputError(f"responses: answers are not a {n} × {len(r.items)} matrix")
     sets = inputs.criteria_set_of_kind()
-    for unit, group in sorted(set(zip(r.unit.tolist(), r.group.tolist(), strict=True))):
+    for unit, group in _pairs(r):
         kind = _known_unit(inputs, unit, "responses")
         if group not in sets[kind].group_weights:
             raise IndexInputError(f"responses: unknown group {group} for unit {unit}")
@@ -95,6 +95,14 @@ def validate_responses(inputs: IndexInputs, r: Responses) -> None:
                 raise IndexInputError(
                     f"criteria set {cs.code}: item {missing[0]} of {s.code} has no responses column"
                 )
+
+
+def _pairs(r: Responses) -> list[tuple[str, str]]:
+    """The distinct (unit, group) pairs of the responses, sorted: through the columns'
+    codes, so that only the few distinct pairs become Python strings."""
+    (units, unit), (groups, group) = r.factor("unit"), r.factor("group")
+    keys = np.flatnonzero(np.bincount(unit * len(groups) + group)) if r.n else []
+    return [(str(units[k // len(groups)]), str(groups[k % len(groups)])) for k in keys]
 
 
 def _check_answer_values(item: str, values: np.ndarray, inputs: IndexInputs) -> None:

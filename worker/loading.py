@@ -378,23 +378,23 @@ def chunk_responses(table: pa.Table, items: tuple[str, ...], weight: np.ndarray)
     answers = np.empty((table.num_rows, len(items)))
     for j, item in enumerate(items):  # nulls become nan: not answered
         answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
+    factors = {name: _factor(table.column(name)) for name in ("unit", "group", "stratum", "psu")}
     return agg.Responses(
-        unit=_strings(table.column("unit")),
-        group=_strings(table.column("group")),
-        stratum=_strings(table.column("stratum")),
-        psu=_strings(table.column("psu")),
+        **{name: labels[codes] for name, (labels, codes) in factors.items()},
         weight=weight,
         items=items,
         answers=answers,
+        factors=factors,
     )
 
 
-def _strings(column: pa.ChunkedArray) -> np.ndarray:
-    """A string column as a numpy str array, through its dictionary: each distinct value
+def _factor(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A string column as its distinct values (a numpy str array) and each row's code
+    into them, through Arrow's dictionary (a hash, not a sort): each distinct value
     becomes a Python string once, not once per row."""
     encoded = column.combine_chunks().dictionary_encode()
     labels = np.array(encoded.dictionary.to_pylist(), dtype=str)
-    return labels[encoded.indices.to_numpy(zero_copy_only=False)]
+    return labels, encoded.indices.to_numpy(zero_copy_only=False)
 
 
 def stratum_weights(rnd: Round, stratum_n: dict[str, float]) -> dict[str, float]:

@@ -287,7 +287,7 @@ def _digest(table: pa.Table) -> str:
     for column in DESIGN:
         values = table.column(column).combine_chunks().cast(pa.string())
         whole = pa.ListArray.from_arrays([0, len(values)], values)
-        h.update(pc.binary_join(whole, "\x1f")[0].as_py().encode())
+        h.update(pc.binary_join(whole, "\x1f")[0].as_buffer())  # its UTF-8, not decoded
     items = [c for c in table.column_names if c not in DESIGN]
     answers = np.empty((table.num_rows, len(items)))
     for j, item in enumerate(items):

@@ -10,12 +10,13 @@ import click
 from survey_app.config import ConfigError
 
 
-def make_app(*, web: bool = True, **overrides):
-    """The app with configuration ``overrides``; ``web=False`` without its pages."""
+def make_app(*, web: bool = True, migrations: bool = True, **overrides):
+    """The app with configuration ``overrides``; ``web=False`` without its pages,
+    ``migrations=False`` without Flask-Migrate (:func:`survey_app.create_app`)."""
     from survey_app import create_app
 
     try:
-        return create_app(overrides, web=web)
+        return create_app(overrides, web=web, migrations=migrations)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 

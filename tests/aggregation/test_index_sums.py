@@ -77,3 +77,42 @@ def test_chunks_that_see_different_units_and_psus_merge_on_their_union(inputs):
     np.testing.assert_array_equal(merged.psus, whole.psus)
     for name, value in whole.sums.as_arrays().items():
         np.testing.assert_allclose(getattr(merged.sums, name), value, rtol=1e-13, err_msg=name)
+
+
+def _factored(r: Responses, rng: np.random.Generator) -> Responses:
+    """``r`` with every design column also given as (labels, codes): labels in a random
+    order, with one no row has (as a dictionary of a wider column would)."""
+    factors = {}
+    for name in ("unit", "group", "stratum", "psu"):
+        labels, codes = np.unique(getattr(r, name), return_inverse=True)
+        labels = np.append(labels, "not-in-these-rows")
+        shuffle = rng.permutation(labels.shape[0])
+        position = np.empty_like(shuffle)
+        position[shuffle] = np.arange(shuffle.shape[0])
+        factors[name] = (labels[shuffle], position[codes.reshape(-1)])
+    return Responses(r.unit, r.group, r.stratum, r.psu, r.weight, r.items, r.answers, factors)
+
+
+@pytest.mark.parametrize("element", [False, True])
+def test_columns_given_with_their_codes_map_to_the_same_sums(inputs, element):
+    r = inputs.responses
+    plain = map_responses(inputs, r, element=element)
+    coded = map_responses(inputs, _factored(r, np.random.default_rng(5)), element=element)
+    for name in ("items", "domains", "psus", "strata", "stratum_n", "blocks", "moments"):
+        np.testing.assert_array_equal(getattr(coded, name), getattr(plain, name), err_msg=name)
+    for name, value in plain.sums.as_arrays().items():
+        np.testing.assert_array_equal(getattr(coded.sums, name), value, err_msg=name)
+
+
+def test_an_unknown_group_is_named_the_same_with_codes(inputs):
+    from aggregation.inputs import IndexInputError
+
+    r = inputs.responses
+    group = r.group.copy()
+    group[[3, 10]] = ["zz-unknown", "aa-unknown"]
+    bad = Responses(r.unit, group, r.stratum, r.psu, r.weight, r.items, r.answers)
+    with pytest.raises(IndexInputError) as plain:
+        map_responses(inputs, bad)
+    with pytest.raises(IndexInputError) as coded:
+        map_responses(inputs, _factored(bad, np.random.default_rng(6)))
+    assert str(coded.value) == str(plain.value)

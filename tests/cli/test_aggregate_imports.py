@@ -1,0 +1,42 @@
+"""``parindex rounds aggregate`` starts without what it never uses (issue 18, item 5: its
+start is part of every aggregation's wall time)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: Alembic (through Flask-Migrate) only migrates; pandas and scipy only compute, which
+#: the worker does.
+NOT_IMPORTED = ("alembic", "flask_migrate", "pandas", "scipy")
+
+
+def test_rounds_aggregate_does_not_import_alembic_pandas_or_scipy(tmp_path):
+    from survey_app import create_app
+    from survey_app.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'parindex.db'}"
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url,
+                      "SECRET_KEY": "t" * 40, "TESTING": True})  # fmt: skip
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    code = ("import sys\nfrom survey_app.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\n"
+            f"print(*[m for m in {NOT_IMPORTED!r} if m in sys.modules] or ['none'])")  # fmt: skip
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")},
+        "PYTHONPATH": str(REPO),
+        "PARINDEX_DATABASE_URL": url,
+        "PARINDEX_SECRET_KEY": "t" * 40,
+        "PARINDEX_INSTANCE_PATH": str(tmp_path),
+    }
+    # round 999 does not exist: the command stops after its imports and its first query
+    cmd = [sys.executable, "-c", code, "rounds", "aggregate", "999", "--wait"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert "no round 999" in proc.stderr, proc.stderr
+    assert proc.stdout.split() == ["none"], proc.stdout + proc.stderr
