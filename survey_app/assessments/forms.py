@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from survey_app.accounts.forms import I18nForm
 from survey_app.assessments.rules import AssessmentError, check_points, parse_points
+from survey_app.core import numbers
 from survey_app.core.fields import LocalDateTimeField
 
 NOTE_MAX = 4000
@@ -28,8 +31,8 @@ class PointsField(StringField):
                 raise ValueError(self.gettext("Enter a number, such as 2.5.")) from None
 
     def _value(self):
-        if isinstance(self.data, float):
-            return f"{self.data:g}"
+        if isinstance(self.data, float | Decimal):  # stored points: in the page's notation
+            return numbers.typed(self.data)
         return self.data or ""
 
 

@@ -66,6 +66,14 @@ def number(value, lang: str | None = None, digits: int = 2) -> str:
     return text.replace("-", MINUS)
 
 
+def typed(value, lang: str | None = None) -> str:
+    """A stored number as a person types it back into a field: as few decimals as it has,
+    no grouping, the language's decimal sign (vi ``2,55``, en ``2.55``); fields read both
+    signs (``survey_app.assessments.rules.parse_points``)."""
+    text = f"{float(value):g}"
+    return text.replace(".", ",") if _lang(lang) == "vi" else text
+
+
 def points(value, lang: str | None = None, digits: int = 2) -> str:
     """Points and indexes: two decimals (``2,60``, ``79,55``)."""
     if isinstance(value, int) and not isinstance(value, bool):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from survey_app.assessments.models import BonusPenalty, SelfAssessment
@@ -37,6 +39,10 @@ def test_self_assessment_two_appraisal_rounds_and_explanation_end_to_end(any_wor
     assert focal.post(world.sheet_url(), data=draft).status_code == 302
     scores = _scores(world)
     assert scores["1.1.1"].self_points == 2.5 and scores["1.1.1"].state == "draft"
+    # the draft comes back as the page writes numbers (vi 2,5; en 2.5), and reads back
+    for lang, shown in (("vi", "2,5"), ("en", "2.5")):
+        sheet = focal.get(world.sheet_url() + f"?lang={lang}").text
+        assert re.search(f'<input[^>]* name="points_{sid}"[^>]* value="{shown}"', sheet)
     item = f"/assessments/items/{scores['1.1.1'].id}"
     upload = {"file": (__import__("io").BytesIO(PDF), "quyết định.pdf")}
     assert focal.post(f"{item}/evidence", data=upload).status_code == 302
