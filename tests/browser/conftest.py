@@ -156,7 +156,8 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
 
 def check_page(page, name: str, width_name: str) -> list[str]:
     """What is wrong with the page: sideways scrolling at its width, an element marked
-    ``hidden`` that a style shows anyway, and axe-core's serious or critical violations.
+    ``hidden`` that a style shows anyway, a table caption running past the screen (to be
+    read by scrolling), and axe-core's serious or critical violations.
     A page with a problem (or every page, with :data:`ALL_SHOTS`) is screenshot into
     tests/artifacts/pages/."""
     problems = []
@@ -170,6 +171,12 @@ def check_page(page, name: str, width_name: str) -> list[str]:
              .filter(e => e.getClientRects().length).map(e => e.outerHTML.slice(0, 80))"""
     )
     problems += [f"{name} @ {width_name}: hidden but shown: {e}" for e in shown]
+    wide = page.evaluate(
+        """[...document.querySelectorAll("caption")]
+             .filter(c => c.getBoundingClientRect().right > window.innerWidth + 1)
+             .map(c => c.textContent.trim().slice(0, 60))"""
+    )
+    problems += [f"{name} @ {width_name}: caption wider than the screen: {c}" for c in wide]
     problems += [f"{name} @ {width_name}: {v}" for v in axe_violations(page)]
     if problems or ALL_SHOTS:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
