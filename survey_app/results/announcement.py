@@ -64,7 +64,7 @@ def _at_least_80(s: dict[str, Any], lang: str) -> str:
         lang,
         count=s["n_at_least_80"],
         n=s["n_units"],
-        share=fmt(s["share_at_least_80"], lang),
+        share=fmt(s["share_at_least_80"], lang, 1),  # a share: one decimal (UI.md)
     )
 
 

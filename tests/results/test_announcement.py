@@ -61,7 +61,7 @@ def test_vietnamese_announcement_states_the_published_figures_with_decimal_comma
     assert "cao nhất 90,10% (Cục Báo chí), thấp nhất 59,78% (Cục Cơ sở)" in text
     assert "khoảng cách giữa đơn vị cao nhất và thấp nhất là 30,32 điểm phần trăm" in text
     assert "tăng 2,78 điểm phần trăm so với năm trước (76,77%)" in text
-    assert "6/10 đơn vị (60,00%) đạt từ 80% trở lên" in text
+    assert "6/10 đơn vị (60,0%) đạt từ 80% trở lên" in text
     assert "Cục Cơ sở (giảm 1,25 điểm)" in text
     assert "Chỉ số trung bình của các Cục đạt 79,55%, so với Chỉ số CCHC của Bộ là 79,21%" in text
     assert not re.search(r"\d\.\d", text), "Vietnamese figures use a decimal comma"
@@ -79,10 +79,10 @@ def test_english_announcement_uses_decimal_points_and_the_english_names():
 def test_apparatus_units_all_above_80_are_announced_as_100_percent():
     vi = " ".join(announcement(_block("vu", VU, {}), "vi"))
     en = " ".join(announcement(_block("vu", VU, {}), "en"))
-    assert "11/11 đơn vị (100,00%) đạt từ 80% trở lên" in vi
+    assert "11/11 đơn vị (100,0%) đạt từ 80% trở lên" in vi
     assert "tăng 2,93 điểm phần trăm" in vi
     assert "Không có đơn vị nào có chỉ số giảm." in vi
-    assert "11 of 11 units (100.00%) are at or above 80%." in en
+    assert "11 of 11 units (100.0%) are at or above 80%." in en
     assert "ministry" not in en  # no ministry index given: no comparison sentence
 
 

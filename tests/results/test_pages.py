@@ -51,7 +51,7 @@ def test_ranking_page_announces_the_summary_in_both_languages(demo_app):
     assert "10 Cục: chỉ số trung bình đạt 80,26%; cao nhất 91,40% (Cục Báo chí)" in html
     assert "khoảng cách giữa đơn vị cao nhất và thấp nhất là 31,22 điểm phần trăm" in html
     assert "tăng 4,31 điểm phần trăm so với năm trước (75,95%)" in html
-    assert "6/10 đơn vị (60,00%) đạt từ 80% trở lên" in html
+    assert "6/10 đơn vị (60,0%) đạt từ 80% trở lên" in html
     assert "Vụ Khoa học và Công nghệ (giảm 2,24 điểm)" in html
     assert "10 departments (Cục): mean index 80.26%; highest 91.40% (Press Authority)" in html
     assert "The mean rose 2.61 percentage points on the previous year (76.33%)." in html
