@@ -4,11 +4,8 @@ start is part of every aggregation's wall time)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli.imports import imported_by
 
 #: Alembic (through Flask-Migrate) only migrates; pandas and scipy only compute, which
 #: the worker does.
@@ -25,18 +22,13 @@ def test_rounds_aggregate_does_not_import_alembic_pandas_or_scipy(tmp_path):
     with app.app_context():
         db.create_all()
         db.engine.dispose()
-    code = ("import sys\nfrom survey_app.cli import main\ntry:\n    main(sys.argv[1:])\n"
-            "except SystemExit:\n    pass\n"
-            f"print(*[m for m in {NOT_IMPORTED!r} if m in sys.modules] or ['none'])")  # fmt: skip
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PARINDEX_")},
-        "PYTHONPATH": str(REPO),
         "PARINDEX_DATABASE_URL": url,
         "PARINDEX_SECRET_KEY": "t" * 40,
         "PARINDEX_INSTANCE_PATH": str(tmp_path),
     }
     # round 999 does not exist: the command stops after its imports and its first query
-    cmd = [sys.executable, "-c", code, "rounds", "aggregate", "999", "--wait"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    found, proc = imported_by(["rounds", "aggregate", "999", "--wait"], NOT_IMPORTED, env)
     assert "no round 999" in proc.stderr, proc.stderr
-    assert proc.stdout.split() == ["none"], proc.stdout + proc.stderr
+    assert found == [], proc.stdout + proc.stderr
