@@ -19,5 +19,7 @@ def imported_by(args: list[str], modules: tuple[str, ...], env: dict | None = No
     env = dict(os.environ if env is None else env, PYTHONPATH=str(REPO))
     cmd = [sys.executable, "-c", code, *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
-    found = proc.stdout.split()
+    # the last line is ours (the command may print before it); none at all: it crashed
+    lines = proc.stdout.splitlines() or ["(no output)"]
+    found = lines[-1].split()
     return ([] if found == ["none"] else found), proc
