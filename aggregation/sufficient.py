@@ -253,7 +253,7 @@ def map_chunk(layout: Layout, chunk: Chunk, cell_factor: np.ndarray | None = Non
     out = _allocate(layout, stage2)
     # Row-length work arrays, reused by every item: fresh ones per item would be paged in
     # (and zeroed by the kernel) again each time the allocator has handed them back.
-    work = np.empty((8, chunk.unit.shape[0]))
+    work = np.empty((5, chunk.unit.shape[0]))
     for i in range(layout.n_items):
         _item_sums(layout, chunk, up, uc, w, i, out, stage2, work)
     return PartialSums(
@@ -307,28 +307,30 @@ def _ssu_keys(layout: Layout, chunk: Chunk, cell: np.ndarray):
 
 
 def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage2, work) -> None:
-    """Item ``i``'s sums, written into ``out[name][i]``; ``work`` (8, rows) is scratch."""
+    """Item ``i``'s sums, written into ``out[name][i]``; ``work`` (5, rows) is scratch."""
     u, p, c = layout.n_units, layout.n_psu, layout.n_cells
-    y, d, y0, wd, wy, sat, wsat, product = work
+    # Five row-length buffers, each reused once its value is no longer needed: y becomes
+    # y0 (nan -> 0), d becomes the scratch of the products, sat becomes wd * sat.
+    y, d, wd, wy, sat = work
     np.copyto(y, chunk.answers[:, i])  # one strided copy beats 20 strided passes
     np.equal(y, y, out=d)  # 1 where answered (nan != nan)
-    np.copyto(y0, y)
-    np.nan_to_num(y0, copy=False, nan=0.0)
+    out["y_min"][i], out["y_max"][i] = np.inf, -np.inf
+    np.fmin.at(out["y_min"][i], chunk.unit, y)  # fmin/fmax skip the nan of unanswered rows
+    np.fmax.at(out["y_max"][i], chunk.unit, y)
+    y0 = np.nan_to_num(y, copy=False, nan=0.0)
     np.multiply(w, d, out=wd)
     np.multiply(wd, y0, out=wy)
     np.greater_equal(y0, layout.satisfied_min, out=sat)
     sat *= d
-    np.multiply(wd, sat, out=wsat)
-    out["y_min"][i], out["y_max"][i] = np.inf, -np.inf
-    np.fmin.at(out["y_min"][i], chunk.unit, y)  # fmin/fmax skip the nan of unanswered rows
-    np.fmax.at(out["y_max"][i], chunk.unit, y)
     # Per-unit sums come from per-(unit, cell) sums: one bincount serves both.
     for name, v in (("cell_n", d), ("cell_y", y0), ("cell_sat", sat)):
         out[name][i] = np.bincount(uc, v, u * c).reshape(u, c)
     out["n"][i], out["sy"][i] = out["cell_n"][i].sum(axis=1), out["cell_y"][i].sum(axis=1)
     out["n_sat"][i] = out["cell_sat"][i].sum(axis=1)
+    product = d  # d is not needed any more
     for name, a, b in (("swy2", wy, y0), ("sw2", wd, wd), ("sy2", y0, y0)):
         out[name][i] = np.bincount(chunk.unit, np.multiply(a, b, out=product), u)
+    wsat = np.multiply(sat, wd, out=sat)  # sat is not needed any more
     inv = stage2[1]
     for name, v in (("sw", wd), ("swy", wy), ("sws", wsat)):
         if inv is None:
