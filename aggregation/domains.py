@@ -91,6 +91,9 @@ def estimate_domains(
         fit = fit_raking(margins, merged.weight, merged.rows, raking.maxit, raking.epsilon)
     factor = None if fit is None else fit.factor
     sums = merge_sums(map_chunk(layout, c, factor) for c in chunks)
+    # The reduce needs only the sums: without other references (the CLI keeps none) the
+    # rows are freed here and the reduce's arrays reuse their memory.
+    del design, unit, answers, cell, whole, chunks
     return reduce_sums(layout, sums, raking=fit, level=level, units=units, items=items)
 
 

@@ -304,16 +304,19 @@ def _columns_as_arrays(path: str, table: pa.Table, cols: _Columns) -> dict:
 
 
 def _compute(data: dict, cols: _Columns, targets, satisfied_min: float, level: float):
-    # Popped: the row-length design columns are dropped once the design is made, and
-    # their pages reused by the estimate's arrays (fresh pages are the costly ones).
-    design = make_design(
-        data["n"], data.pop("weights"), data.pop("strata"), data.pop("psu"),
-        ssu=data.pop("ssu"), fpc=data.pop("fpc"), fpc2=data.pop("fpc2"),
-    )  # fmt: skip
     raking = _raking_spec(data["rake"], cols, targets) if targets else None
-    unit, units = data["unit"]
-    return estimate_domains(design, unit, data["answers"], units=units, items=cols.items,
-                            raking=raking, satisfied_min=satisfied_min, level=level)  # fmt: skip
+    units = data["unit"][1]
+    # The row-length columns are handed on, not kept here: the design drops its inputs
+    # once it is made, and estimate_domains the design and rows once they are mapped, so
+    # that later arrays reuse their pages (fresh pages are the costly ones).
+    return estimate_domains(
+        make_design(
+            data["n"], data.pop("weights"), data.pop("strata"), data.pop("psu"),
+            ssu=data.pop("ssu"), fpc=data.pop("fpc"), fpc2=data.pop("fpc2"),
+        ),
+        data.pop("unit")[0], data.pop("answers"), units=units, items=cols.items,
+        raking=raking, satisfied_min=satisfied_min, level=level,
+    )  # fmt: skip
 
 
 def _check_weights(weights: np.ndarray, name: str) -> None:
