@@ -69,18 +69,17 @@ def create_app(
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", dbtimeouts.engine_options(app.config))
     app.instance_path = app.config["INSTANCE_PATH"]
     logging.getLogger("survey_app").setLevel(app.config["LOG_LEVEL"])
-    _init_extensions(app, migrations)
+    _init_extensions(app, migrations, web)
     if web:
         _register_blueprints(app)
     return app
 
 
-def _init_extensions(app: Flask, migrations: bool = True) -> None:
+def _init_extensions(app: Flask, migrations: bool = True, web: bool = True) -> None:
     from survey_app import models  # noqa: F401  (registers every table on the metadata)
     from survey_app.core import (
         dbtimeouts,
         outages,
-        ratelimits,
         redaction,
         security,
         sqlite,
@@ -91,7 +90,10 @@ def _init_extensions(app: Flask, migrations: bool = True) -> None:
     redaction.init_app(app)
     storable.install()
     security.init_app(app)
-    ratelimits.init_app(app)
+    if web:  # no pages, no rate limits (and no Flask-Limiter to import)
+        from survey_app.core import ratelimits
+
+        ratelimits.init_app(app)
     db.init_app(app)
     if migrations:
         from survey_app.extensions import migrate
