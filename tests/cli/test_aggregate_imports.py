@@ -8,11 +8,11 @@ import os
 from tests.cli.imports import imported_by
 
 #: Alembic (through Flask-Migrate) only migrates; pandas and scipy only compute, which
-#: the worker does.
-NOT_IMPORTED = ("alembic", "flask_migrate", "pandas", "scipy")
+#: the worker does; Flask-Limiter only limits pages.
+NOT_IMPORTED = ("alembic", "flask_migrate", "pandas", "scipy", "flask_limiter")
 
 
-def test_rounds_aggregate_does_not_import_alembic_pandas_or_scipy(tmp_path):
+def test_rounds_aggregate_does_not_import_alembic_pandas_scipy_or_flask_limiter(tmp_path):
     from survey_app import create_app
     from survey_app.extensions import db
 
