@@ -288,10 +288,9 @@ def _columns_as_arrays(path: str, table: pa.Table, cols: _Columns) -> dict:
     if cols.weight:
         data["weights"] = _numbers(table, cols.weight)
         _check_weights(data["weights"], cols.weight)
-    for key in ("fpc", "fpc2"):
+    for key in ("fpc", "fpc2"):  # checked by make_design, which names the bad cell
         if getattr(cols, key):
             data[key] = _numbers(table, getattr(cols, key))
-            _check_fpc(data[key], getattr(cols, key))
     for key in ("strata", "psu", "ssu"):
         if getattr(cols, key):
             data[key] = _codes(table, getattr(cols, key), labelled=False)[0]
@@ -326,18 +325,6 @@ def _check_weights(weights: np.ndarray, name: str) -> None:
         raise click.ClickException(
             f"column {name!r}: {int(bad.sum())} weight(s) are missing, zero or negative "
             f"(first at line {first + 2}: {weights[first]})"
-        )
-
-
-def _check_fpc(values: np.ndarray, name: str) -> None:
-    if np.min(values) > 0 and np.max(values) < np.inf:  # nan fails "> 0"; no mask
-        return
-    bad = ~np.isfinite(values) | (values <= 0)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise click.ClickException(
-            f"column {name!r}: {int(bad.sum())} fpc value(s) are missing, zero or negative "
-            f"(first at line {first + 2}: {values[first]})"
         )
 
 

@@ -130,7 +130,7 @@ def test_meta_names_the_stage_columns(tmp_path):
         ([*TWO_STAGE, "--fpc", "psu_pop"], "--ssu with --fpc needs --fpc2"),
         (["--psu", "psu", "--fpc", "respondent_id"], "fpc differs within a stratum"),
         (["--psu", "psu", "--fpc", "respondent_id"], "line 3, column 1 (respondent_id): '2'"),
-        (["--psu", "psu", "--fpc", "q1"], "fpc value(s) are missing"),
+        (["--psu", "psu", "--fpc", "q1"], "fpc must be a positive number"),
         (["--fpc", "psu_pop"], "more than the population"),
     ],
 )
