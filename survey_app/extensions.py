@@ -22,7 +22,7 @@ LIMITS_KEY_PREFIX = "parindex-limits"
 def __getattr__(name: str) -> Migrate | Limiter:
     """``migrate`` and ``limiter``, made on first use: Flask-Migrate imports Alembic and
     Flask-Limiter its storage backends (0.1 s of every start each), which only an app that
-    migrates (``create_app(migrations=False)``) or serves pages (``web=False``) needs."""
+    migrates or serves pages needs (``create_app``'s ``migrations`` and ``web``)."""
     if name == "migrate":
         from flask_migrate import Migrate
 

