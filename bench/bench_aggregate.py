@@ -1,6 +1,7 @@
 """Benchmark ``parindex rounds aggregate --wait`` on 1,000,000 responses in PostgreSQL.
 
-Usage: ``PYTHONPATH=. python bench/bench_aggregate.py [--responses N] [--keep]``
+Usage: ``PYTHONPATH=. python bench/bench_aggregate.py [--responses N] [--keep [--reuse]]
+[--repeat N] [--workers 1,2]``
 
 Creates the database ``parindex_bench_aggregate`` on the local PostgreSQL (dropped at the end
 unless ``--keep``), a round of 40 units and 12 items, loads N responses with COPY,
@@ -249,7 +250,9 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
         p.wait(timeout=30)
 
 
-def one_case(instance: Path, n_workers: int) -> None:
+def one_case(instance: Path, n_workers: int) -> float:
+    """One aggregation of the round with ``n_workers`` fresh workers; prints it and
+    returns its wall seconds."""
     import redis
 
     redis.Redis.from_url(REDIS).flushdb()
@@ -279,6 +282,7 @@ def one_case(instance: Path, n_workers: int) -> None:
         f"worker time: load {timings.get('load', 0):.2f} s ({timings.get('load', 0) / busy:.0%})"
         f", map {timings.get('map', 0):.2f} s, reduce {timings.get('reduce', 0):.2f} s"
     )
+    return wall
 
 
 def main() -> None:
@@ -286,13 +290,24 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="skip loading (after --keep)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each case N times, interleaved, and print the medians "
+                        "(one run varies by 10%% or more on a small shared machine)")  # fmt: skip
+    parser.add_argument("--workers", default="1,2", help="the cases: worker counts, e.g. 1")
     args = parser.parse_args()
     instance = Path(f"/tmp/{DB}")
     instance.mkdir(exist_ok=True)
     if not args.reuse:
         setup(instance, args.responses)
-    for n_workers in (1, 2):
-        one_case(instance, n_workers)
+    cases = [int(n) for n in args.workers.split(",")]
+    walls: dict[int, list[float]] = {n: [] for n in cases}
+    for _ in range(args.repeat):
+        for n_workers in cases:
+            walls[n_workers].append(one_case(instance, n_workers))
+    if args.repeat > 1:
+        for n_workers, runs in walls.items():
+            print(f"{n_workers} worker(s), median of {len(runs)}: {np.median(runs):.2f} s wall "
+                  f"(min {min(runs):.2f}, max {max(runs):.2f})")  # fmt: skip
     if not args.keep:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
