@@ -270,8 +270,7 @@ def _allocate(layout: Layout, stage2) -> dict[str, np.ndarray]:
     """The item-wise arrays of :class:`PartialSums`, filled one item at a time."""
     i, u, p, c = layout.n_items, layout.n_units, layout.n_psu, layout.n_cells
     key, inv, cell_key, cell_base = stage2
-    # Two stages: the (unit, PSU) sums are left to the reduce (PartialSums), and the key
-    # sums are added into zeros in place (``np.add.at``): no fresh temporary per item.
+    # Two stages: the (unit, PSU) sums are left to the reduce (PartialSums).
     dense = (i, u, 0) if inv is not None else (i, u, p)
     out = {name: np.empty(dense) for name in ("sw", "swy", "sws")}
     for name in ("n", "swy2", "sw2", "n_sat", "sy", "sy2", "y_min", "y_max"):
@@ -280,7 +279,7 @@ def _allocate(layout: Layout, stage2) -> dict[str, np.ndarray]:
         out[name] = np.empty((i, u, c))
     out.update(ssu_key=key, ssu_cell_key=cell_key, ssu_cell_base=cell_base)
     for name in ("ssu_sw", "ssu_swy", "ssu_sws"):
-        out[name] = np.empty((i, key.shape[0]))  # zeroed row by row (_item_sums)
+        out[name] = np.empty((i, key.shape[0]))
     return out
 
 
@@ -331,16 +330,13 @@ def _item_sums(layout: Layout, chunk: Chunk, up, uc, w, i: int, out: dict, stage
     for name, a, b in (("swy2", wy, y0), ("sw2", wd, wd), ("sy2", y0, y0)):
         out[name][i] = np.bincount(chunk.unit, np.multiply(a, b, out=product), u)
     wsat = np.multiply(sat, wd, out=sat)  # sat is not needed any more
-    inv = stage2[1]
+    # One stage: per (unit, PSU). Two stages: per (unit, SSU) key only, which the reduce
+    # adds up per PSU once the keys of every chunk are merged (PartialSums).
+    key, inv = stage2[0], stage2[1]
+    index, size, prefix = (up, u * p, "") if inv is None else (inv, key.shape[0], "ssu_")
     for name, v in (("sw", wd), ("swy", wy), ("sws", wsat)):
-        if inv is None:
-            out[name][i] = np.bincount(up, v, u * p).reshape(u, p)
-        else:  # two stages: per (unit, SSU) only, added in row order as bincount would
-            # Zeroed by writing, not calloc: a page read before it is written (as add.at
-            # does) faults twice, once for the zero page and once for its copy.
-            row = out["ssu_" + name][i]
-            row.fill(0.0)
-            np.add.at(row, inv, v)
+        target = out[prefix + name]
+        target[i] = np.bincount(index, v, size).reshape(target.shape[1:])
 
 
 def _check_chunk(layout: Layout, chunk: Chunk) -> None:
