@@ -8,6 +8,12 @@ unless ``--keep``), a round of 40 units and 12 items, loads N responses with COP
 then times the aggregation with one worker process and with two (Redis broker on
 127.0.0.1:6379, database 15), printing wall time, each worker's peak memory (VmHWM) and
 the share of the workers' time spent loading versus computing (the run's timings).
+Each round of cases also times the floor, a whole process as bare as the job allows
+(:data:`FLOOR`: one psycopg ``COPY`` of the round's columns, pyarrow's CSV reader, and
+numpy for each unit x group's weighted mean score per survey sub-criterion with its
+finite-population SE, and the group-weighted points), and prints each case's ratio to
+it: the machine's speed changes from day to day (the same code took 5.5 s one evening
+and 15 s on another), the ratio much less.
 Goal (issue 18): under 6 s with one worker; under 1 GB per process.
 """
 
@@ -250,6 +256,69 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
         p.wait(timeout=30)
 
 
+#: The floor of :func:`one_floor`, run as ``python -c FLOOR URL ROUND FRAME OUT``.
+FLOOR = r"""
+import io, json, sys
+import numpy as np, psycopg, pyarrow.csv as pacsv
+url, round_id, frame, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+items = [f"Q{i:02d}" for i in range(1, 13)]
+alpha = {"leader": 0.3, "official": 0.4, "citizen": 0.3}
+cols = ", ".join(["u.code", "r.group_code", "r.stratum"] + [f"r.answers ->> '{q}'" for q in items])
+sql = (f"COPY (SELECT {cols} FROM responses r JOIN units u ON u.id = r.unit_id "
+       f"WHERE r.round_id = {round_id}) TO STDOUT WITH (FORMAT csv)")
+buf = bytearray()
+with psycopg.connect(url) as conn, conn.cursor().copy(sql) as copy:
+    for row in copy:
+        buf += row
+names = ["unit", "group", "stratum"] + items
+t = pacsv.read_csv(io.BytesIO(buf), pacsv.ReadOptions(column_names=names))
+del buf
+coded = t["stratum"].combine_chunks().dictionary_encode()
+strata, h = coded.dictionary.to_pylist(), coded.indices.to_numpy().astype(np.int64)
+population = dict(line.split(",") for line in open(frame).read().split()[1:])
+n_h = np.bincount(h, minlength=len(strata)).astype(float)
+N_h = np.array([float(population[s]) for s in strata])
+w = (N_h / n_h)[h]
+fraction = np.array([np.nan, 0.25, 0.5, 0.75, 1.0] + [np.nan] * 5)  # 9: don't know
+answers = np.column_stack([t[q].to_numpy(zero_copy_only=False) for q in items])
+f = fraction[np.nan_to_num(answers, nan=0).astype(int)]
+# Each stratum is one unit x group, sampled as elements with an fpc; a unit's survey
+# points are 6 x sum over sub-criteria and groups of alpha_g x the group's mean score.
+coef = np.array([6 * alpha[label.rsplit("-", 1)[1]] for label in strata])
+points, z = np.zeros(len(strata)), np.zeros(len(h))
+for s in range(6):  # sub-criterion s: the mean fraction of its two items answered
+    pair = f[:, 2 * s : 2 * s + 2]
+    k = (~np.isnan(pair)).sum(axis=1)
+    y = np.where(k > 0, np.nansum(pair, axis=1) / np.maximum(k, 1), np.nan)
+    d = ~np.isnan(y); wd = w * d; y0 = np.where(d, y, 0.0)
+    sw = np.bincount(h, wd, len(strata)); mean = np.bincount(h, wd * y0, len(strata)) / sw
+    points += coef * mean
+    z += coef[h] * wd * (y0 - mean[h]) / sw[h]  # linearised score of the combination
+zbar = np.bincount(h, z, len(strata)) / n_h
+var = (1 - n_h / N_h) * n_h / (n_h - 1) * np.bincount(h, (z - zbar[h]) ** 2, len(strata))
+res = {}
+for label, p, v in zip(strata, points, var):
+    r = res.setdefault(label.rsplit("-", 1)[0], {"survey_points": 0.0, "var": 0.0})
+    r["survey_points"] += p; r["var"] += v
+res = {u: {"survey_points": r["survey_points"], "survey_se": r["var"] ** 0.5}
+       for u, r in res.items()}
+json.dump(res, open(out, "w"))
+"""
+
+
+def one_floor(instance: Path) -> float:
+    """The floor (:data:`FLOOR`) once, as a whole process; prints and returns its wall."""
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", FLOOR, URL.replace("+psycopg", ""), "1",
+         str(instance / "files" / "frame.csv"), str(instance / "floor.json")],
+        check=True, env=env(instance), cwd=REPO,
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    print(f"floor (psycopg COPY + pyarrow + numpy, one process): {wall:.2f} s wall")
+    return wall
+
+
 def one_case(instance: Path, n_workers: int) -> float:
     """One aggregation of the round with ``n_workers`` fresh workers; prints it and
     returns its wall seconds."""
@@ -301,13 +370,16 @@ def main() -> None:
         setup(instance, args.responses)
     cases = [int(n) for n in args.workers.split(",")]
     walls: dict[int, list[float]] = {n: [] for n in cases}
+    floors: list[float] = []
     for _ in range(args.repeat):
+        floors.append(one_floor(instance))
         for n_workers in cases:
             walls[n_workers].append(one_case(instance, n_workers))
-    if args.repeat > 1:
-        for n_workers, runs in walls.items():
-            print(f"{n_workers} worker(s), median of {len(runs)}: {np.median(runs):.2f} s wall "
-                  f"(min {min(runs):.2f}, max {max(runs):.2f})")  # fmt: skip
+            print(f"  {walls[n_workers][-1] / floors[-1]:.2f}x the floor of this round")
+    for n_workers, runs in walls.items():
+        print(f"{n_workers} worker(s), median of {len(runs)}: {np.median(runs):.2f} s wall "
+              f"(min {min(runs):.2f}, max {max(runs):.2f}); floor {np.median(floors):.2f} s, "
+              f"ratio {np.median(runs) / np.median(floors):.2f}x")  # fmt: skip
     if not args.keep:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
