@@ -1,7 +1,7 @@
 """Benchmark ``parindex estimate`` on 1,000,000 generated responses (base and raked design).
 
 Usage: ``PYTHONPATH=. python bench/bench_estimate.py [--rows N] [--no-r] [--r-timeout S]
-[--keep DIR [--reuse]] [--repeat N] [--designs base,raked,ssu+fpc]``
+[--keep DIR [--reuse]] [--repeat N] [--designs base,raked,ssu+fpc] [--nested]``
 
 Prints wall time, the command's own read/compute timings, and peak memory (ru_maxrss of
 each child), for the base design, the raked one, and the base design as two stages with
@@ -63,14 +63,20 @@ cat(sprintf("%.3f\n", proc.time()[["elapsed"]] - t0))
 """
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> Path:
-    """Write the responses CSV and a margins CSV beside it; returns the margins path."""
+def generate(path: Path, rows: int, seed: int = 7, nested: bool = False) -> Path:
+    """Write the responses CSV and a margins CSV beside it; returns the margins path.
+
+    Units are crossed with PSUs (every PSU has respondents of every unit: 40 units x
+    20,000 SSUs give 570,000 (unit, SSU) keys of stage-2 sums, nearly one per two rows),
+    or with ``nested`` each PSU's respondents rate one unit (a province's communes): as
+    many keys as SSUs.
+    """
     rng = np.random.default_rng(seed)
     n_psu = sum(PSUS_PER_STRATUM)
     psu_stratum = np.repeat(np.arange(len(PSUS_PER_STRATUM)), PSUS_PER_STRATUM)
     psu = rng.integers(0, n_psu, rows)
     stratum = psu_stratum[psu]
-    unit = rng.integers(0, 40, rows)
+    unit = rng.integers(0, 40, n_psu)[psu] if nested else rng.integers(0, 40, rows)
     sex, age = rng.choice(2, rows, p=[0.6, 0.4]), rng.choice(4, rows, p=[0.12, 0.25, 0.34, 0.29])
     weight = np.round(rng.lognormal(3.4, 0.35, rows) * (1 + stratum / 5), 6)
     level = rng.normal(0, 0.6, 40)[unit] + rng.normal(0, 0.4, n_psu)[psu]
@@ -273,6 +279,11 @@ def main() -> None:
         help="runs of each design (interleaved); medians are reported",
     )
     parser.add_argument(
+        "--nested",
+        action="store_true",
+        help="PSUs nested in units instead of crossed with them (see generate)",
+    )
+    parser.add_argument(
         "--designs",
         default=",".join(DESIGNS),
         help=f"comma-separated subset of {','.join(DESIGNS)}",
@@ -287,7 +298,7 @@ def main() -> None:
             print(f"reusing {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB)")
         else:
             start = time.perf_counter()
-            margins = generate(csv_path, args.rows)
+            margins = generate(csv_path, args.rows, nested=args.nested)
             size = csv_path.stat().st_size / 1e6
             print(f"generated {args.rows:,} rows ({size:.0f} MB) in "
                   f"{time.perf_counter() - start:.1f} s")  # fmt: skip
