@@ -344,7 +344,14 @@ def one_case(instance: Path, n_workers: int) -> float:
             "SELECT timings, chunks_total FROM aggregation_runs WHERE state = 'done'"
         ).fetchone()
     busy = sum(timings.values())
-    units = len(json.loads(out.read_text())["units"])
+    figures = json.loads(out.read_text())["units"]
+    units = len(figures)
+    floor = instance / "floor.json"
+    if floor.exists():  # the floor must compute what the index does
+        bare = json.loads(floor.read_text())
+        worst = max(abs(bare[u["unit"]][k] / u[k] - 1) for u in figures
+                    for k in ("survey_points", "survey_se"))  # fmt: skip
+        print(f"  the floor's survey points and SEs agree with the index's to {worst:.0e}")
     print(
         f"{n_workers} worker(s): {wall:.2f} s wall for {chunks} chunks, {units} units; "
         f"peak memory per process {', '.join(f'{p:.0f} MB' for p in peaks)}; "
