@@ -38,9 +38,9 @@ from worker import store
 from worker.loading import (  # noqa: F401  (CHUNK_SIZE is re-exported)
     CHUNK_SIZE,
     DESIGN,
+    RAKE,
     chunk_responses,
     empty_chunk,
-    in_id_order,
     load_context,
     plan_bounds,
     planned_counts,
@@ -199,16 +199,18 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
         # A batch that cannot be mapped (new responses, bad inputs) leaves the chunk to
         # be mapped whole afterwards, as one, so that it fails as it always did.
         batches, parts, problem, mapping = [], [], None, 0.0
+        digest = ChunkDigest()
         with streamed_chunk(run.round_id, chunk.first_id, chunk.next_id, items, sources,
                             excluded) as stream:  # fmt: skip
             for batch in stream:
+                at = time.perf_counter()
                 batches.append(batch)
+                digest.update(batch.drop_columns(_rake_columns(batch)))
                 if batch.num_rows and problem is None:
-                    at = time.perf_counter()
                     sums, problem = _chunk_sums(context, batch, items, run.methodology, sources)
                     parts.append(sums)
-                    mapping += time.perf_counter() - at
-        wide = in_id_order(pa.concat_tables(batches))
+                mapping += time.perf_counter() - at
+        wide = pa.concat_tables(batches)
         loaded = time.perf_counter()
         if problem is not None or not parts:
             sums, problem = _chunk_sums(context, wide, items, run.methodology, sources)
@@ -217,18 +219,17 @@ def map_chunk(run_id: int, chunk_no: int) -> bool:
                 return False
         else:
             sums = parts[0] if len(parts) == 1 else merge(parts)
-        wide = wide.drop_columns([c for c in wide.column_names if c.startswith("rake:")])
         db.session.execute(
             update(AggregationChunk)
             .where(AggregationChunk.id == chunk.id, AggregationChunk.sums.is_(None))
             .values(
                 sums=sums.to_bytes(),
-                digest=_digest(wide),
+                digest=digest.hexdigest(),
                 n_responses=wide.num_rows,
                 mapped_at=utcnow(),
             )
         )
-        # load: the time spent waiting for rows and sorting them; map: the rest
+        # load: the time spent waiting for rows and parsing them; map: the rest
         load = loaded - t0 - mapping
         _add_timing(run_id, load=load, map=time.perf_counter() - t0 - load)
     return _count_done(run_id)
@@ -253,12 +254,17 @@ def _chunk_sums(context: IndexInputs, table: pa.Table, items, plan: dict, source
     weight = planned_weights(table, plan, sources)
     if weight is None:
         return None, ValueError(_CHANGED)
-    table = table.drop_columns([c for c in table.column_names if c.startswith("rake:")])
+    table = table.drop_columns(_rake_columns(table))
     try:
         responses = chunk_responses(table, items, weight)
         return map_responses(context, responses, element=plan.get("fpc", False)), None
     except IndexInputError as exc:
         return None, exc
+
+
+def _rake_columns(table: pa.Table) -> list[str]:
+    """The columns of a chunk that only weighting reads (not digested, not mapped)."""
+    return [c for c in table.column_names if c.startswith(RAKE)]
 
 
 def _count_done(run_id: int) -> bool:
@@ -280,20 +286,44 @@ def _count_done(run_id: int) -> bool:
     return complete
 
 
+class ChunkDigest:
+    """SHA-256 of a chunk's rows in the order read, fed batch by batch as they arrive (while
+    the database sends the next), so that no sort or second pass over the chunk is left
+    for after its last row.
+
+    Each design column (ids first) is hashed as its values joined by "\\x1f" in UTF-8, the
+    answers as their bytes (float64, row-major, nan where not answered); the digest is the
+    SHA-256 of those six hashes in that order. Batches of any size give the same digest.
+    """
+
+    def __init__(self) -> None:
+        self._parts = [hashlib.sha256() for _ in range(len(DESIGN) + 1)]
+        self._rows = 0
+
+    def update(self, table: pa.Table) -> ChunkDigest:
+        if not table.num_rows:
+            return self
+        for h, column in zip(self._parts, DESIGN, strict=False):
+            values = table.column(column).combine_chunks().cast(pa.string())
+            whole = pa.ListArray.from_arrays([0, len(values)], values)
+            if self._rows:
+                h.update(b"\x1f")
+            h.update(pc.binary_join(whole, "\x1f")[0].as_buffer())  # its UTF-8, not decoded
+        items = [c for c in table.column_names if c not in DESIGN]
+        answers = np.empty((table.num_rows, len(items)))
+        for j, item in enumerate(items):
+            answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
+        self._parts[-1].update(answers)
+        self._rows += table.num_rows
+        return self
+
+    def hexdigest(self) -> str:
+        return hashlib.sha256(b"".join(h.digest() for h in self._parts)).hexdigest()
+
+
 def _digest(table: pa.Table) -> str:
-    """SHA-256 of the chunk as read: ids and design columns joined by "\\x1f" in UTF-8,
-    then the answers' bytes (float64, row-major, nan where not answered)."""
-    h = hashlib.sha256()
-    for column in DESIGN:
-        values = table.column(column).combine_chunks().cast(pa.string())
-        whole = pa.ListArray.from_arrays([0, len(values)], values)
-        h.update(pc.binary_join(whole, "\x1f")[0].as_buffer())  # its UTF-8, not decoded
-    items = [c for c in table.column_names if c not in DESIGN]
-    answers = np.empty((table.num_rows, len(items)))
-    for j, item in enumerate(items):
-        answers[:, j] = table.column(item).to_numpy(zero_copy_only=False)
-    h.update(answers.tobytes())
-    return h.hexdigest()
+    """:class:`ChunkDigest` of a whole table."""
+    return ChunkDigest().update(table).hexdigest()
 
 
 def _add_timing(run_id: int, **seconds: float) -> None:
@@ -415,9 +445,9 @@ def _changed_in_a_row(round_id: int) -> int:
 
 
 def inputs_hash(context: IndexInputs, chunk_digests: list, method: dict) -> str:
-    """SHA-256 of everything the figures depend on: responses (chunk by chunk, each in id
-    order), criteria sets, scales, appraised scores, bonus/penalty, previous indices,
-    methodology and code version.
+    """SHA-256 of everything the figures depend on: responses (chunk by chunk, each as
+    read: :class:`ChunkDigest`), criteria sets, scales, appraised scores, bonus/penalty,
+    previous indices, methodology and code version.
 
     Chunks by physical position are cut at the same places while the round's rows stay
     where they are (``worker.loading.block_bounds`` samples pages repeatably), so asking

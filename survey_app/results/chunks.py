@@ -42,7 +42,8 @@ class AggregationChunk(db.Model):
     #: serialised sums (``aggregation.sums.IndexSums``: the engine's sufficient statistics with
     #: their labels and stratum counts); null until mapped
     sums: Mapped[bytes | None] = mapped_column(LargeBinary)
-    #: SHA-256 of the responses read (in id order), for the run's inputs hash
+    #: SHA-256 of the responses in the order read (``worker.pipeline.ChunkDigest``), for the
+    #: run's inputs hash
     digest: Mapped[str | None] = mapped_column(String(64))
     #: responses read
     n_responses: Mapped[int | None] = mapped_column(Integer)

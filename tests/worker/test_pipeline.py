@@ -20,7 +20,7 @@ from survey_app.rounds.models import Round
 from tests.conftest import EXAMPLES
 from tests.worker.conftest import parindex_index
 from worker.loading import DESIGN, chunk_responses, id_bounds, item_scales, read_chunk
-from worker.pipeline import _digest, aggregate_round
+from worker.pipeline import ChunkDigest, _digest, aggregate_round
 from worker.store import run_payload
 
 
@@ -182,13 +182,15 @@ def test_a_chunk_digest_is_the_hash_of_its_columns_joined_as_text():
             "Q01": [4.0, np.nan],
         }
     )
-    h = hashlib.sha256()
-    for column in DESIGN:
-        h.update("\x1f".join(frame[column]).encode())
-    h.update(np.array([4.0, np.nan]).tobytes())
+    parts = [hashlib.sha256("\x1f".join(frame[column]).encode()).digest() for column in DESIGN]
+    parts.append(hashlib.sha256(np.array([4.0, np.nan]).tobytes()).digest())
+    expected = hashlib.sha256(b"".join(parts)).hexdigest()
     table = pa.Table.from_pandas(frame, preserve_index=False)
     chunked = pa.concat_tables([table.slice(0, 1), table.slice(1)])  # columns of two chunks
-    assert _digest(table) == _digest(chunked) == h.hexdigest()
+    assert _digest(table) == _digest(chunked) == expected
+    # fed batch by batch, as the worker reads a chunk: the same digest
+    fed = ChunkDigest().update(table.slice(0, 1)).update(table.slice(1, 0)).update(table.slice(1))
+    assert fed.hexdigest() == expected
 
 
 def test_a_range_without_responses_reads_as_an_empty_chunk_on_both_databases(any_app):
