@@ -38,8 +38,6 @@ DESIGN = ("response_id", "unit", "group", "stratum", "psu")
 #: Prefix of a chunk's column holding a raking variable's level.
 RAKE = "rake:"
 
-_COUNT_SQL = text("SELECT count(*) FROM responses WHERE round_id = :round_id")
-
 #: Response ids are 32 hex digits drawn at random (``responses.models.new_response_id``).
 _ID_BITS, _ID_DIGITS = 128, 32
 
@@ -103,10 +101,10 @@ def id_bounds(n: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
 _SAMPLE_PER_CHUNK = 1000
 
 
-def plan_bounds(round_id: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
-    """The chunks of a run: on PostgreSQL by physical position (:func:`block_bounds`) when
-    the round needs more than one chunk, else by id range (:func:`id_bounds`)."""
-    n = db.session.scalar(_COUNT_SQL, {"round_id": round_id})
+def plan_bounds(round_id: int, n: int, chunk_size: int = CHUNK_SIZE) -> list[str]:
+    """The chunks of a run over the round's ``n`` responses (the plan's count): on
+    PostgreSQL by physical position (:func:`block_bounds`) when the round needs more than
+    one chunk, else by id range (:func:`id_bounds`)."""
     if n and n > chunk_size and db.engine.dialect.name == "postgresql":
         return block_bounds(round_id, -(-n // chunk_size), n)
     return id_bounds(n, chunk_size)

@@ -123,7 +123,12 @@ def start_run(
             strata = strata_plan(rnd, exclude_bursts)
     except ValueError as exc:  # DesignError, IndexInputError: the run fails and says why
         plan, problem = None, exc
-    bounds = [] if problem else plan_bounds(round_id, chunk_size)
+    method = methodology(
+        seed, draws, plan, strata, fpc=bool(rnd.frame), exclude_bursts=exclude_bursts
+    )
+    # the plan counted the responses it weighted: no second count of the round
+    n = int(sum(planned_counts(method).values())) if problem is None else 0
+    bounds = plan_bounds(round_id, n, chunk_size) if n else []
     last = (
         db.session.scalar(
             select(func.max(AggregationRun.version)).where(AggregationRun.round_id == round_id)
@@ -136,9 +141,7 @@ def start_run(
         state="running",
         is_final=is_final,
         code_version=code_version(),
-        methodology=methodology(
-            seed, draws, plan, strata, fpc=bool(rnd.frame), exclude_bursts=exclude_bursts
-        ),
+        methodology=method,
         started_at=utcnow(),
         chunks_total=len(bounds),
         chunks_done=0,
