@@ -324,11 +324,6 @@ class ChunkDigest:
         return hashlib.sha256(b"".join(h.digest() for h in self._parts)).hexdigest()
 
 
-def _digest(table: pa.Table) -> str:
-    """:class:`ChunkDigest` of a whole table."""
-    return ChunkDigest().update(table).hexdigest()
-
-
 def _add_timing(run_id: int, **seconds: float) -> None:
     """Add to the run's timings. Workers mapping chunks at the same time each add theirs,
     so the row is locked and re-read first (the lock is held until the chunk commits)."""
